@@ -15,8 +15,8 @@ typedef enum sched_airing_kind {
 } sched_airing_kind;
 
 typedef struct sched_airing {
-    uint32_t slot;       /* index into the result's slots */
-    uint32_t piece;      /* index into the input's pieces */
+    uint32_t slot;  /* index into the result's slots */
+    uint32_t piece; /* index into the input's pieces */
     sched_airing_kind kind;
     int64_t offset_ms;   /* from the slot's start */
     int64_t start_ms;    /* slot start + offset */
@@ -35,17 +35,17 @@ typedef struct sched_filled_slot {
 } sched_filled_slot;
 
 typedef enum sched_reason {
-    SCHED_REASON_NO_SLOT,        /* no programme slot in the month or the item's window */
-    SCHED_REASON_NO_TARGET,      /* no programme reaches the item's communes */
-    SCHED_REASON_PAST,           /* every fitting slot has already started (now) */
-    SCHED_REASON_TOO_LONG,       /* a: piece ms, b: longest usable slot ms */
-    SCHED_REASON_TOO_FEW_SLOTS,  /* a: usable slots, b: airings needed */
-    SCHED_REASON_FULL,           /* a: ms short across the fitting slots, b: their free ms */
-    SCHED_REASON_PIN_NO_SLOT,    /* day/program: the pinned slot does not exist */
-    SCHED_REASON_PIN_PAST,       /* day/program: the pinned slot has started */
-    SCHED_REASON_PIN_FULL,       /* day/program; a: free ms, b: needed ms */
-    SCHED_REASON_PIN_NO_TARGET,  /* day/program: that slot does not reach the item's communes */
-    SCHED_REASON_PIN_TWICE,      /* day/program: the same slot pinned twice for one piece */
+    SCHED_REASON_NO_SLOT,       /* no programme slot in the window; a, b: its first, last day */
+    SCHED_REASON_NO_TARGET,     /* no programme reaches the item's communes */
+    SCHED_REASON_PAST,          /* every fitting slot has already started (now) */
+    SCHED_REASON_TOO_LONG,      /* a: piece ms, b: longest usable slot ms */
+    SCHED_REASON_TOO_FEW_SLOTS, /* a: usable slots, b: airings needed */
+    SCHED_REASON_FULL,          /* a: ms still needed, b: free ms left in the fitting slots */
+    SCHED_REASON_PIN_NO_SLOT,   /* day/program: the pinned slot does not exist */
+    SCHED_REASON_PIN_PAST,      /* day/program: the pinned slot has started */
+    SCHED_REASON_PIN_FULL,      /* day/program; a: free ms, b: needed ms */
+    SCHED_REASON_PIN_NO_TARGET, /* day/program: that slot does not reach the item's communes */
+    SCHED_REASON_PIN_TWICE,     /* day/program: the same slot pinned twice for one piece */
 } sched_reason;
 
 typedef struct sched_unplaced {
@@ -65,6 +65,7 @@ typedef struct sched_fill_result {
     size_t n_airings;
     sched_unplaced *unplaced; /* by item, then reason */
     size_t n_unplaced;
+    uint32_t *target_ids; /* storage behind every airing's targets.ids */
 } sched_fill_result;
 
 /* Fills in->plan's month. Returns 0 and a result (free with sched_fill_result_free), or

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const genre_names[SCHED_GENRE_COUNT] = {"news", "article", "report",
-                                                           "interview", "jingle"};
-static const char *const genre_labels[SCHED_GENRE_COUNT] = {"Tin", "Bài", "Phóng sự",
-                                                            "Phỏng vấn", "Nhạc hiệu"};
+static const char *const genre_names[SCHED_GENRE_COUNT] = {"news", "article", "report", "interview",
+                                                           "jingle"};
+static const char *const genre_labels[SCHED_GENRE_COUNT] = {"Tin", "Bài", "Phóng sự", "Phỏng vấn",
+                                                            "Nhạc hiệu"};
 static const char *const prio_names[] = {"normal", "priority", "emergency"};
 static const char *const prio_labels[] = {"Thường", "Ưu tiên", "Khẩn cấp"};
 
@@ -150,8 +150,8 @@ static int check_plan(const sched_input *in, char *err, size_t err_len)
 
 int sched_input_validate(const sched_input *in, char *err, size_t err_len)
 {
-    if (!in || !in->district || !in->tz || !in->plan ||
-        (in->n_programs && !in->programs) || (in->n_pieces && !in->pieces))
+    if (!in || !in->district || !in->tz || !in->plan || (in->n_programs && !in->programs) ||
+        (in->n_pieces && !in->pieces))
         FAIL("input: missing district, zone, plan or arrays");
     int rc = check_programs(in, err, err_len);
     if (rc == 0)

@@ -59,11 +59,11 @@ typedef struct sched_district {
 typedef struct sched_program {
     const char *id;
     const char *title;
-    uint8_t weekdays;     /* bit 0 = Monday … bit 6 = Sunday; 0x7f = every day */
-    int32_t start_s;      /* local wall-clock start, seconds after midnight */
-    int32_t length_s;     /* 60 … 86400 */
-    int32_t valid_from;   /* first day (inclusive); INT32_MIN = open */
-    int32_t valid_until;  /* last day (inclusive); INT32_MAX = open */
+    uint8_t weekdays;    /* bit 0 = Monday … bit 6 = Sunday; 0x7f = every day */
+    int32_t start_s;     /* local wall-clock start, seconds after midnight */
+    int32_t length_s;    /* 60 … 86400 */
+    int32_t valid_from;  /* first day (inclusive); INT32_MIN = open */
+    int32_t valid_until; /* last day (inclusive); INT32_MAX = open */
     sched_targets targets;
     int32_t intro, outro; /* piece index of a SCHED_GENRE_JINGLE piece, or -1 */
 } sched_program;
@@ -72,7 +72,7 @@ typedef struct sched_piece {
     const char *id;
     const char *title;
     sched_genre genre;
-    int64_t duration_ms; /* > 0 */
+    int64_t duration_ms;  /* > 0 */
     const char *theme;    /* may be NULL */
     const char *exemplar; /* the person or collective featured; NULL if none */
     int32_t commune;      /* commune it is about, or -1 */
@@ -92,8 +92,8 @@ typedef struct sched_plan_item {
     uint32_t airings; /* airings needed in the month (≥ n_pins; 0 is raised to n_pins or 1) */
     const sched_pin *pins;
     size_t n_pins;
-    int32_t window_from;  /* first day allowed (inclusive); INT32_MIN = month start */
-    int32_t window_until; /* last day allowed (inclusive); INT32_MAX = month end */
+    int32_t window_from;      /* first day allowed (inclusive); INT32_MIN = month start */
+    int32_t window_until;     /* last day allowed (inclusive); INT32_MAX = month end */
     const uint32_t *communes; /* target communes, strictly increasing; n_communes 0 = the
                                  programme's own targets */
     size_t n_communes;

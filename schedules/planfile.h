@@ -6,7 +6,7 @@
 #include "model.h"
 
 typedef struct plan_diag {
-    int line; /* 1-based; 0 when the problem is not on one line (e.g. a missing section) */
+    int line;      /* 1-based; 0 when the problem is not on one line (e.g. a missing section) */
     char *message; /* Vietnamese, g_malloc'd */
 } plan_diag;
 

@@ -10,8 +10,7 @@ bool sched_targets_include_commune(const sched_district *d, const sched_targets 
                                    uint32_t commune);
 /* True when a and b share at least one box, or one commune (so that a box added to that
  * commune later would hear both). */
-bool sched_targets_overlap(const sched_district *d, const sched_targets *a,
-                           const sched_targets *b);
+bool sched_targets_overlap(const sched_district *d, const sched_targets *a, const sched_targets *b);
 /* Number of boxes the targets reach. */
 size_t sched_targets_box_count(const sched_district *d, const sched_targets *t);
 
