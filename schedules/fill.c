@@ -354,6 +354,7 @@ static void place_free(fill_ctx *c, uint32_t item, uint32_t count)
         explain(c, item, count);
         return;
     }
+    from = MAX(from, MIN(c->in->now_ms, until)); /* spread over what is left, not the past */
     for (uint32_t i = 0; i < count; i++) {
         int64_t ideal = from + (until - from) * (2 * i + 1) / (2 * (int64_t)count);
         uint32_t s = best_slot(c, wf, wu, pc, ideal);
