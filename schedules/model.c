@@ -129,7 +129,9 @@ static int check_pieces(const sched_input *in, char *err, size_t err_len)
 static int check_plan(const sched_input *in, char *err, size_t err_len)
 {
     const sched_month_plan *m = in->plan;
-    if (m->month < 1 || m->month > 12 || m->year < 1900 || m->year > 9999)
+    /* The fill needs the day after the month: 9999-12 has none in the calendar. */
+    if (m->month < 1 || m->month > 12 || m->year < 1900 || m->year > 9999 ||
+        (m->year == 9999 && m->month == 12))
         FAIL("plan: bad month %d-%d", m->year, m->month);
     for (size_t i = 0; i < m->n_items; i++) {
         const sched_plan_item *it = &m->items[i];
