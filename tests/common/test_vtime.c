@@ -206,6 +206,14 @@ static void test_rfc3339_format_offsets(void **state)
     assert_formats(instant("0001-01-01T00:00:00Z"), utc, "0001-01-01T00:00:00+00:00");
     assert_formats(instant("9999-12-31T23:59:59.999Z"), utc, "9999-12-31T23:59:59.999+00:00");
     char buf[VTIME_RFC3339_MAX];
+    /* Before 1911 Vietnam ran on +07:06:30, which RFC 3339 cannot write: the text must still
+     * name the right instant. */
+    GTimeZone *vn = zone(NULL);
+    int64_t old = instant("1900-06-01T00:00:00Z");
+    assert_int_equal(vtime_format_rfc3339(old, vn, buf), 0);
+    assert_string_equal(buf, "1900-06-01T07:06:00+07:06");
+    assert_int_equal(instant(buf), old);
+    g_time_zone_unref(vn);
     assert_int_equal(vtime_format_rfc3339(INT64_MAX, utc, buf), -ERANGE);
     assert_int_equal(vtime_format_rfc3339(INT64_MIN, utc, buf), -ERANGE);
     g_time_zone_unref(utc);
