@@ -6,12 +6,15 @@
 #include "reason.h"
 #include "vtime.h"
 
-/* Pads to `width` characters (not bytes: Vietnamese letters are 2–3 bytes in UTF-8). */
+/* Pads to `width` characters (not bytes: Vietnamese letters are 2–3 bytes in UTF-8), and
+ * keeps at least one space before the next column when s is longer. */
 static void put_padded(FILE *out, const char *s, long width)
 {
     fputs(s, out);
-    for (long n = g_utf8_strlen(s, -1); n < width; n++)
+    long n = g_utf8_strlen(s, -1);
+    do
         fputc(' ', out);
+    while (++n < width);
 }
 
 static void local_hms(const schedule_view *v, int64_t ms, char *buf, size_t len)
