@@ -115,6 +115,7 @@ typedef struct pin_build {
 typedef struct item_build {
     uint32_t airings; /* 0 = not given */
     GArray *pins;     /* pin_build; NULL when none */
+    bool pins_overflow;
     int32_t window_from, window_until;
     uint32_t *communes;
     size_t n_communes;
@@ -691,7 +692,9 @@ static void add_pin(ctx *c, const entry *e, char *text)
     if (!ib->pins)
         ib->pins = g_array_new(FALSE, FALSE, sizeof(pin_build));
     if (ib->pins->len == MAX_LIST) {
-        diag(c, e->line, "tin bài có quá nhiều ghim “pin” (tối đa %d)", MAX_LIST);
+        if (!ib->pins_overflow)
+            diag(c, e->line, "tin bài có quá nhiều ghim “pin” (tối đa %d)", MAX_LIST);
+        ib->pins_overflow = true;
         return;
     }
     g_array_append_val(ib->pins, pb);
@@ -1078,6 +1081,15 @@ static void lex_entry(ctx *c, int line, char *text)
     g_array_append_val(c->sec->entries, e);
 }
 
+static bool is_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if ((guchar)s[i] >= 0x80)
+            return false;
+    }
+    return true;
+}
+
 static void lex_line(ctx *c, int line, const char *s, size_t n)
 {
     if (n > 0 && s[n - 1] == '\r')
@@ -1087,7 +1099,7 @@ static void lex_line(ctx *c, int line, const char *s, size_t n)
         return;
     }
     /* NFC: the same Vietnamese word typed on two keyboards must compare equal. */
-    char *norm = g_utf8_normalize(s, (gssize)n, G_NORMALIZE_NFC);
+    char *norm = is_ascii(s, n) ? g_strndup(s, n) : g_utf8_normalize(s, (gssize)n, G_NORMALIZE_NFC);
     char *t = norm ? trim(norm) : NULL;
     if (!t)
         diag(c, line, "dòng này không phải văn bản UTF-8 hợp lệ");
