@@ -193,12 +193,16 @@ int vtime_format_rfc3339(int64_t ms, GTimeZone *tz, char buf[VTIME_RFC3339_MAX])
     if (rc < 0)
         return rc;
     int abs_off = off < 0 ? -off : off;
-    char frac[5] = "";
+    /* Sized for any int so the compiler can prove no truncation; the fields are in range. */
+    char frac[16] = "", tmp[96];
     if (l.millisecond != 0)
         snprintf(frac, sizeof frac, ".%03d", l.millisecond);
-    snprintf(buf, VTIME_RFC3339_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", l.year, l.month,
-             l.day, l.hour, l.minute, l.second, frac, off < 0 ? '-' : '+', abs_off / 3600,
-             abs_off / 60 % 60);
+    int n = snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", l.year, l.month,
+                     l.day, l.hour, l.minute, l.second, frac, off < 0 ? '-' : '+', abs_off / 3600,
+                     abs_off / 60 % 60);
+    if (n < 0 || n >= VTIME_RFC3339_MAX)
+        return -ERANGE;
+    memcpy(buf, tmp, (size_t)n + 1);
     return 0;
 }
 

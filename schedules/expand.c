@@ -45,7 +45,7 @@ int sched_expand(const sched_program *programs, size_t n_programs, int32_t day_f
                 g_array_append_val(slots, s);
         }
     }
-    if (slots->len > 0) /* data is NULL while empty, and qsort must not get NULL */
+    if (slots->len > 1) /* an empty GArray's data is NULL, which qsort must not get */
         qsort(slots->data, slots->len, sizeof(sched_slot), slot_cmp);
     *n_out = slots->len;
     *out = (sched_slot *)g_array_free(slots, slots->len == 0);

@@ -609,7 +609,7 @@ static sched_fill_result *build_result(fill_ctx *c)
                  g_array_new(FALSE, FALSE, sizeof(size_t))};
     placement *ps = (placement *)c->placements->data;
     size_t np = c->placements->len;
-    if (np > 0) /* an empty GArray's data is NULL, which qsort must not get */
+    if (np > 1) /* an empty GArray's data is NULL, which qsort must not get */
         qsort(ps, np, sizeof(placement), placement_cmp);
     r->n_slots = c->n_slots;
     r->slots = g_new0(sched_filled_slot, c->n_slots + 1);
@@ -632,7 +632,7 @@ static sched_fill_result *build_result(fill_ctx *c)
             r->airings[i].targets.ids = r->target_ids + off;
     }
     g_array_free(o.id_offs, TRUE);
-    if (c->unplaced->len > 0)
+    if (c->unplaced->len > 1)
         qsort(c->unplaced->data, c->unplaced->len, sizeof(sched_unplaced), unplaced_cmp);
     r->n_unplaced = c->unplaced->len;
     r->unplaced = (sched_unplaced *)g_array_free(c->unplaced, FALSE);

@@ -11,13 +11,13 @@
 typedef struct fx {
     sched_commune communes[FX_MAX];
     sched_box boxes[FX_MAX];
-    char box_ids[FX_MAX][16];
-    char commune_ids[FX_MAX][16];
+    char box_ids[FX_MAX][24];
+    char commune_ids[FX_MAX][24];
     sched_district d;
     sched_program progs[FX_MAX];
     size_t n_progs;
     sched_piece pieces[FX_MAX];
-    char piece_ids[FX_MAX][16];
+    char piece_ids[FX_MAX][24];
     size_t n_pieces;
     sched_plan_item items[FX_MAX];
     sched_month_plan plan;
