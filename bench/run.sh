@@ -1,0 +1,22 @@
+#!/bin/sh
+# Builds the benchmarks in Release (build-bench/) and runs every bench program in turn, after
+# saying which machine this is and how busy it was. Benchmarks report; they never gate CI.
+# Usage: bench/run.sh   (from anywhere; at most 2 compile jobs: the machine is shared)
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/build-bench"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOALANG_TESTS=OFF >/dev/null
+cmake --build "$build" -j 2 >/dev/null
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "machine: $(nproc) cores, $cpu"
+echo "load average before: $(cut -d ' ' -f 1-3 /proc/loadavg) (other processes may be running)"
+status=0
+for prog in "$build"/bench/bench_*; do
+    [ -x "$prog" ] || continue
+    echo
+    echo "== $(basename "$prog")"
+    "$prog" || status=1
+done
+echo
+echo "load average after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
+exit $status
