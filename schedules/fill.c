@@ -458,9 +458,9 @@ static sched_targets placement_targets(const fill_ctx *c, const placement *p)
     return t;
 }
 
-/* Final order inside a slot: higher priority first; within a priority, placement order with
- * the next item taken from another genre than the last whenever one is left. */
-static void order_slot(const placement *ps, size_t n, placement *out)
+/* Final order inside a slot: higher priority first; within a priority, placement order, with
+ * (when mix) the next item taken from another genre than the last whenever one is left. */
+static void order_slot(const placement *ps, size_t n, bool mix, placement *out)
 {
     bool *taken = g_new0(bool, n);
     size_t k = 0;
@@ -473,7 +473,7 @@ static void order_slot(const placement *ps, size_t n, placement *out)
                     continue;
                 if (pick == n)
                     pick = i;
-                if (ps[i].genre != last) {
+                if (!mix || ps[i].genre != last) {
                     pick = i;
                     break;
                 }
@@ -540,9 +540,14 @@ static int64_t emit_slot(const fill_ctx *c, out_ctx *o, uint32_t slot, placement
 {
     const sched_program *prog = &c->in->programs[c->slots[slot].program];
     placement *ordered = g_new(placement, n);
-    order_slot(ps, n, ordered);
-    if (!relayout(c, slot, ordered, n))
-        memcpy(ordered, ps, n * sizeof(placement));
+    /* Mixed partial targets can make an order overfill the slot: then drop genre mixing,
+     * then priority, down to the placement order, which is known to fit. */
+    order_slot(ps, n, true, ordered);
+    if (!relayout(c, slot, ordered, n)) {
+        order_slot(ps, n, false, ordered);
+        if (!relayout(c, slot, ordered, n))
+            memcpy(ordered, ps, n * sizeof(placement));
+    }
     int64_t intro = piece_ms(c, prog->intro), end = 0;
     GArray *local = g_array_sized_new(FALSE, FALSE, sizeof(sched_airing), (guint)n + 2);
     for (size_t i = 0; i < n; i++) {

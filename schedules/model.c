@@ -103,6 +103,10 @@ static int check_programs(const sched_input *in, char *err, size_t err_len)
             FAIL("program %zu: bad targets", i);
         if (!jingle_ok(in, p->intro) || !jingle_ok(in, p->outro))
             FAIL("program %zu: intro/outro is not a jingle", i);
+        int64_t jingles = (p->intro >= 0 ? in->pieces[p->intro].duration_ms : 0) +
+                          (p->outro >= 0 ? in->pieces[p->outro].duration_ms : 0);
+        if (jingles >= p->length_s * 1000LL)
+            FAIL("program %zu: its jingles fill the whole slot", i);
     }
     return 0;
 }
@@ -126,6 +130,24 @@ static int check_pieces(const sched_input *in, char *err, size_t err_len)
     return 0;
 }
 
+/* Index of the first item whose piece an earlier item already has, or n_items. A piece
+ * chosen twice would make the fill place it twice in one slot. */
+static size_t first_repeated_piece(const sched_input *in)
+{
+    const sched_month_plan *m = in->plan;
+    bool *seen = g_new0(bool, in->n_pieces + 1);
+    size_t i = 0;
+    for (; i < m->n_items; i++) {
+        uint32_t p = m->items[i].piece;
+        if (p < in->n_pieces && seen[p])
+            break;
+        if (p < in->n_pieces)
+            seen[p] = true;
+    }
+    g_free(seen);
+    return i;
+}
+
 static int check_plan(const sched_input *in, char *err, size_t err_len)
 {
     const sched_month_plan *m = in->plan;
@@ -147,6 +169,9 @@ static int check_plan(const sched_input *in, char *err, size_t err_len)
                 FAIL("item %zu: pin %zu names no program", i, k);
         }
     }
+    size_t dup = first_repeated_piece(in);
+    if (dup < m->n_items)
+        FAIL("item %zu: its piece is already in the plan", dup);
     return 0;
 }
 

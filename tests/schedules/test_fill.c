@@ -434,6 +434,34 @@ static void test_commune_pieces_share_slot_time(void **state)
     fx_done(&f);
 }
 
+/* A pinned normal piece for commune 0 is placed before a priority piece for everyone; the
+ * final layout still airs the priority piece first, on every commune. */
+static void test_priority_order_kept_with_partial_targets(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, 2026, 12, 2, 1);
+    sched_program *p = fx_program(&f, "Sáng", "06:00", 9);
+    p->valid_from = p->valid_until = fx_day(&f, 1);
+    static const uint32_t c0[] = {0};
+    sched_pin pin = {fx_day(&f, 1), 0};
+    sched_plan_item *a = fx_piece(&f, SCHED_GENRE_NEWS, 300, 1); /* commune 0, pinned */
+    a->communes = c0;
+    a->n_communes = 1;
+    a->pins = &pin;
+    a->n_pins = 1;
+    sched_plan_item *prio = fx_piece(&f, SCHED_GENRE_REPORT, 240, 1); /* everyone */
+    fx_piece_of(&f, prio)->priority = SCHED_PRIO_PRIORITY;
+    sched_fill_result *r = fx_fill(&f);
+    assert_int_equal(r->n_airings, 2);
+    assert_int_equal(r->airings[0].piece, prio->piece);
+    assert_int_equal(r->airings[0].offset_ms, 0);
+    assert_int_equal(r->airings[1].piece, a->piece);
+    assert_int_equal(r->airings[1].offset_ms, 240000);
+    sched_fill_result_free(r);
+    fx_done(&f);
+}
+
 static void test_invalid_input_rejected(void **state)
 {
     (void)state;
@@ -447,6 +475,13 @@ static void test_invalid_input_rejected(void **state)
     assert_int_equal(sched_fill(&f.in, &r, err, sizeof err), -EINVAL);
     assert_null(r);
     assert_true(strlen(err) > 0);
+    /* Jingles that fill the whole slot leave no room: refused, not reported as "0 s free". */
+    it->piece = 0;
+    f.progs[0].length_s = 60;
+    f.progs[0].intro = fx_jingle(&f, 40);
+    f.progs[0].outro = fx_jingle(&f, 20);
+    assert_int_equal(sched_fill(&f.in, &r, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "jingles"));
     fx_done(&f);
 }
 
@@ -468,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_pin_reasons),
         cmocka_unit_test(test_jingles_frame_the_slot),
         cmocka_unit_test(test_commune_pieces_share_slot_time),
+        cmocka_unit_test(test_priority_order_kept_with_partial_targets),
         cmocka_unit_test(test_invalid_input_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
