@@ -35,15 +35,6 @@ const char *acct_status_label_vn(acct_status s)
         return -EINVAL;                                                                            \
     } while (0)
 
-static bool ids_increasing(const uint32_t *ids, size_t n, size_t limit)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (ids[i] >= limit || (i > 0 && ids[i] <= ids[i - 1]))
-            return false;
-    }
-    return true;
-}
-
 /* Unlike programme targets, an empty list is allowed here: such an airing is flagged. */
 static bool targets_ok(const sched_district *d, const sched_targets *t)
 {
@@ -53,9 +44,9 @@ static bool targets_ok(const sched_district *d, const sched_targets *t)
     case SCHED_TARGET_ALL:
         return true;
     case SCHED_TARGET_COMMUNES:
-        return ids_increasing(t->ids, t->n, d->n_communes);
+        return sched_ids_valid(t->ids, t->n, d->n_communes);
     case SCHED_TARGET_BOXES:
-        return ids_increasing(t->ids, t->n, d->n_boxes);
+        return sched_ids_valid(t->ids, t->n, d->n_boxes);
     }
     return false;
 }

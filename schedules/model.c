@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "targets.h"
+
 static const char *const genre_names[SCHED_GENRE_COUNT] = {"news", "article", "report", "interview",
                                                            "jingle"};
 static const char *const genre_labels[SCHED_GENRE_COUNT] = {"Tin", "Bài", "Phóng sự", "Phỏng vấn",
@@ -61,24 +63,15 @@ int sched_priority_parse(const char *s, sched_priority *out)
         return -EINVAL;                                                                            \
     } while (0)
 
-static bool ids_increasing(const uint32_t *ids, size_t n, size_t limit)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (ids[i] >= limit || (i > 0 && ids[i] <= ids[i - 1]))
-            return false;
-    }
-    return true;
-}
-
 static int check_targets(const sched_district *d, const sched_targets *t)
 {
     switch (t->kind) {
     case SCHED_TARGET_ALL:
         return 0;
     case SCHED_TARGET_COMMUNES:
-        return t->n > 0 && ids_increasing(t->ids, t->n, d->n_communes) ? 0 : -EINVAL;
+        return t->n > 0 && sched_ids_valid(t->ids, t->n, d->n_communes) ? 0 : -EINVAL;
     case SCHED_TARGET_BOXES:
-        return t->n > 0 && ids_increasing(t->ids, t->n, d->n_boxes) ? 0 : -EINVAL;
+        return t->n > 0 && sched_ids_valid(t->ids, t->n, d->n_boxes) ? 0 : -EINVAL;
     }
     return -EINVAL;
 }
@@ -161,7 +154,7 @@ static int check_plan(const sched_input *in, char *err, size_t err_len)
             FAIL("item %zu: piece out of range or a jingle", i);
         if (it->window_from > it->window_until)
             FAIL("item %zu: window ends before it starts", i);
-        if (!ids_increasing(it->communes, it->n_communes, in->district->n_communes))
+        if (!sched_ids_valid(it->communes, it->n_communes, in->district->n_communes))
             FAIL("item %zu: communes not increasing or out of range", i);
         for (size_t k = 0; k < it->n_pins; k++) {
             int32_t prog = it->pins[k].program;

@@ -31,6 +31,15 @@ static bool sorted_overlap(const uint32_t *a, size_t na, const uint32_t *b, size
     return false;
 }
 
+bool sched_ids_valid(const uint32_t *ids, size_t n, size_t limit)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] >= limit || (i > 0 && ids[i] <= ids[i - 1]))
+            return false;
+    }
+    return true;
+}
+
 bool sched_targets_include_box(const sched_district *d, const sched_targets *t, uint32_t box)
 {
     switch (t->kind) {

@@ -5,6 +5,10 @@
 
 #include "model.h"
 
+/* True when ids are strictly increasing and all below limit: the form every id list of the
+ * model must have (it lets membership be a binary search and intersections a merge). */
+bool sched_ids_valid(const uint32_t *ids, size_t n, size_t limit);
+
 bool sched_targets_include_box(const sched_district *d, const sched_targets *t, uint32_t box);
 bool sched_targets_include_commune(const sched_district *d, const sched_targets *t,
                                    uint32_t commune);
