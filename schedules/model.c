@@ -1,5 +1,6 @@
 /* model: names of the model's enums and the structural check of an engine input. */
 #include "model.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
