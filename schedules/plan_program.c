@@ -110,9 +110,28 @@ static void prog_outro(plan_ctx *c, const plan_entry *e)
     set_jingle(c, e, &cur_prog(c)->outro);
 }
 
+static int64_t jingle_ms(plan_ctx *c, int32_t idx)
+{
+    return idx >= 0 ? plan_pub(c)->pieces[idx].duration_ms : 0;
+}
+
+/* The jingles must leave room for pieces: the engine refuses a slot they fill whole. */
+static void check_jingles_fit(plan_ctx *c, const plan_section *sec)
+{
+    const sched_program *pg = cur_prog(c);
+    int64_t ms = jingle_ms(c, pg->intro) + jingle_ms(c, pg->outro);
+    if (pg->length_s <= 0 || ms < pg->length_s * 1000LL)
+        return;
+    plan_error(c, sec->key_line[PG_LENGTH],
+               "nhạc hiệu mở đầu và kết thúc dài tổng cộng %lld giây, chiếm hết chương trình dài "
+               "%d phút: không còn chỗ cho tin bài",
+               (long long)((ms + 999) / 1000), pg->length_s / 60);
+}
+
 static void prog_post(plan_ctx *c, const plan_section *sec)
 {
     const sched_program *pg = cur_prog(c);
+    check_jingles_fit(c, sec);
     int lc = sec->key_line[PG_COMMUNES], lb = sec->key_line[PG_BOXES];
     if (lc && lb)
         plan_error(c, MAX(lc, lb),

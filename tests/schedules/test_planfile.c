@@ -646,6 +646,15 @@ static void test_err_intro_outro(void **state)
                  "“outro” phải là một nhạc hiệu, nhưng [piece p] có thể loại “tin”");
 }
 
+static void test_err_jingles_fill_programme(void **state)
+{
+    (void)state;
+    expect_error(HEAD "[program s]\ntitle = S\nstart = 06:00\nlength = 1\nintro = j1\n"
+                      "outro = j2\n[piece j1]\ntitle = A\ngenre = jingle\nduration = 40\n"
+                      "[piece j2]\ntitle = B\ngenre = jingle\nduration = 30\n",
+                 9, "chiếm hết chương trình dài 1 phút");
+}
+
 static void test_err_constraint_on_jingle(void **state)
 {
     (void)state;
@@ -927,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_err_unknown_program_in_pin),
         cmocka_unit_test(test_err_pin_program_day),
         cmocka_unit_test(test_err_intro_outro),
+        cmocka_unit_test(test_err_jingles_fill_programme),
         cmocka_unit_test(test_err_constraint_on_jingle),
         cmocka_unit_test(test_err_airings),
         cmocka_unit_test(test_err_missing_district),
