@@ -165,10 +165,9 @@ static void compute_views(fill_ctx *c, const sched_plan_item *it)
         view *v = &c->views[p];
         sched_targets_intersect(in->district, pt, it->communes, it->n_communes,
                                 c->view_ids + p * c->max_units, &v->t);
+        /* Full: the item reaches every target of the programme, so it moves the shared floor. */
         size_t whole = pt->kind == SCHED_TARGET_ALL ? in->district->n_communes : pt->n;
-        v->full = it->n_communes == 0 || pt->kind == SCHED_TARGET_ALL
-                      ? (it->n_communes == 0 || v->t.n == whole)
-                      : v->t.n == pt->n;
+        v->full = it->n_communes == 0 || v->t.n == whole;
         v->empty = v->t.kind != SCHED_TARGET_ALL && v->t.n == 0;
     }
 }
