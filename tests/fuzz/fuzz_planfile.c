@@ -1,6 +1,6 @@
-/* fuzz_planfile: libFuzzer target for plan files (DESIGN.md §9). Parses the input; a plan that
- * parses must pass the engine's own validation, then goes through conflicts and two fills of
- * its month, so a crash, leak or UB anywhere from the parser to the reasons counts. */
+/* fuzz_planfile: libFuzzer target for plan files (DESIGN.md §9). A plan that parses must pass
+ * the engine's validation, then runs through conflicts and two fills of its month, in Vietnam's
+ * zone and in its own: a crash, leak or UB anywhere from the parser to the reasons counts. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -95,15 +95,15 @@ static void fill(const sched_input *in)
     sched_fill_result_free(r);
 }
 
-static void run_engine(const plan *p)
+static void run_engine(const plan *p, GTimeZone *zone)
 {
     sched_month_plan month = p->month;
     if (!p->has_month) {
         month.year = 2026;
         month.month = 12;
     }
-    sched_input in = {&p->district, p->programs, p->n_programs, p->pieces, p->n_pieces,
-                      &month,       tz,          INT64_MIN};
+    sched_input in = {&p->district, p->programs, p->n_programs, p->pieces,
+                      p->n_pieces,  &month,      zone,          INT64_MIN};
     char err[256] = "";
     if (sched_input_validate(&in, err, sizeof err) != 0)
         die("a parsed plan fails sched_input_validate", err);
@@ -113,12 +113,25 @@ static void run_engine(const plan *p)
     last = first + vtime_days_in_month(month.year, month.month) - 1;
     sched_conflict *c = NULL;
     size_t n = 0;
-    if (sched_conflicts(&p->district, p->programs, p->n_programs, first, last, tz, &c, &n) == 0)
+    if (sched_conflicts(&p->district, p->programs, p->n_programs, first, last, zone, &c, &n) == 0)
         g_free(c);
     fill(&in);
     /* Again from the middle of the month: the paths for slots already past. */
-    if (vtime_day_start(tz, first + 14, &in.now_ms) == 0)
+    if (vtime_day_start(zone, first + 14, &in.now_ms) == 0)
         fill(&in);
+}
+
+/* In Vietnam's zone, and again in the plan's own when it names another one, as `loalangd
+ * schedule` does: DST gaps and overlaps only happen there. */
+static void run_engine_in_zones(const plan *p)
+{
+    run_engine(p, tz);
+    GTimeZone *own = NULL;
+    if (!p->timezone || strcmp(p->timezone, VTIME_DEFAULT_ZONE) == 0 ||
+        vtime_zone_new(p->timezone, &own) != 0)
+        return;
+    run_engine(p, own);
+    g_time_zone_unref(own);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -130,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     plan_diags_clear(&d);
     if (rc == 0) {
         check_lookups(p);
-        run_engine(p);
+        run_engine_in_zones(p);
     }
     plan_free(p);
     return 0;
