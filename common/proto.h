@@ -159,7 +159,8 @@ json_t *proto_server_time_to_json(int64_t server_time_ms, GTimeZone *tz);
 /* Decoders fill *out (which must be zeroed or cleared) and return 0, or return -EINVAL with a
  * NUL-terminated message naming the field in err (PROTO_ERR_MAX bytes) and leave *out cleared.
  * Semantic checks beyond types: ids non-empty and ≤ PROTO_ID_MAX; sha256 via hash_is_sha256_hex;
- * times RFC 3339; durations, bytes, played_ms ≥ 0; started_at ≤ ended_at; played_ms ≤
+ * times RFC 3339 within UTC 0001-01-02 … 9999-12-30 (so any zone can write them back);
+ * durations, bytes, played_ms ≥ 0; started_at ≤ ended_at; played_ms ≤
  * ended_at − started_at + 1000 (clock granularity); volume 0–100; array sizes ≤ PROTO_MAX_ITEMS;
  * every airing's media listed in "media" (manifest); no duplicate play ids in one batch. */
 int proto_manifest_from_json(const json_t *j, proto_manifest *out, char err[PROTO_ERR_MAX]);

@@ -198,10 +198,16 @@ int pj_time(const json_t *v, const char *path, const char *key, int64_t *out, ch
     if (!json_is_string(v))
         return pj_fail(err, path, key, "must be a string (RFC 3339 time)");
     const char *s = json_string_value(v);
+    int64_t ms;
     /* Nothing longer than this is a sane RFC 3339 time; keeps the parser's input small. */
     if (json_string_length(v) > 64 || json_string_length(v) != strlen(s) ||
-        vtime_parse_rfc3339(s, out) != 0)
+        vtime_parse_rfc3339(s, &ms) != 0)
         return pj_fail(err, path, key, "not an RFC 3339 time with offset");
+    /* "9999-12-31T23:00:00Z" is valid text, but in Vietnam it is already year 10000: the
+     * encoders could not write it back. */
+    if (!vtime_instant_writable(ms))
+        return pj_fail(err, path, key, "outside 0001-01-02 … 9999-12-30 (UTC)");
+    *out = ms;
     return 0;
 }
 

@@ -73,7 +73,7 @@ int pj_int(const json_t *v, const char *path, const char *key, int64_t min, int6
 /* pj_int for C int members (volume, poll_seconds); min and max must fit an int. */
 int pj_int_small(const json_t *v, const char *path, const char *key, int min, int max, int *out,
                  char *err);
-/* A required RFC 3339 time with offset, as UTC epoch milliseconds. */
+/* A required RFC 3339 time with offset, as UTC epoch milliseconds; vtime_instant_writable. */
 int pj_time(const json_t *v, const char *path, const char *key, int64_t *out, char *err);
 /* A required array of at most PROTO_MAX_ITEMS elements; *n gets its size. */
 int pj_array(const json_t *v, const char *path, const char *key, size_t *n, char *err);

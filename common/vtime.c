@@ -182,6 +182,13 @@ int vtime_utc_to_local(GTimeZone *tz, int64_t ms, vtime_local *out)
     return local_from_offset(ms, offset_at(tz, floor_div(ms, 1000)), out);
 }
 
+bool vtime_instant_writable(int64_t ms)
+{
+    /* A day's margin at each end: no zone's offset reaches a day. */
+    return ms >= (int64_t)(DAY_MIN + 1) * SECS_PER_DAY * 1000 &&
+           ms < (int64_t)DAY_MAX * SECS_PER_DAY * 1000;
+}
+
 int vtime_format_rfc3339(int64_t ms, GTimeZone *tz, char buf[VTIME_RFC3339_MAX])
 {
     vtime_local l;

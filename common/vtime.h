@@ -29,6 +29,11 @@ int vtime_zone_new(const char *name, GTimeZone **out);
  * (including impossible dates such as 2024-02-30 or hour 24). */
 int vtime_parse_rfc3339(const char *s, int64_t *ms_out);
 
+/* True when every zone can write instant ms as RFC 3339, whatever its offset (under a day):
+ * UTC 0001-01-02 … 9999-12-30. Times from peers are held to this, so that what is decoded can
+ * always be encoded again. */
+bool vtime_instant_writable(int64_t ms);
+
 /* Formats an instant as RFC 3339 in zone tz with its offset ("+07:00"; "Z" only for a UTC zone
  * with offset 0 is NOT used: always ±HH:MM). Milliseconds are written only when non-zero. */
 int vtime_format_rfc3339(int64_t ms, GTimeZone *tz, char buf[VTIME_RFC3339_MAX]);

@@ -96,7 +96,8 @@ static void month_init(plan_ctx *c)
 static void month_month(plan_ctx *c, const plan_entry *e)
 {
     int y, m;
-    if (vtime_parse_month(e->value, &y, &m) != 0 ||
+    /* 9999-12 too: the fill needs the day after the month, and the calendar has none. */
+    if (vtime_parse_month(e->value, &y, &m) != 0 || (y == 9999 && m == 12) ||
         vtime_day_from_civil(y, m, 1, &c->month_first) != 0) {
         plan_error(c, e->line, "tháng không hợp lệ “%s”: dùng YYYY-MM (ví dụ 2026-12)",
                    plan_quote(c, e->value));

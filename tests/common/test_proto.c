@@ -1210,6 +1210,32 @@ static void test_server_time_bad(void **state)
         "server_time: not an RFC 3339");
 }
 
+/* Caught by the round trip of tests/fuzz/fuzz_proto: "9999-12-31T23:59:59Z" is good RFC 3339,
+ * but in Vietnam it is already year 10000, so a decoded value holding it could not be encoded
+ * again (the encoder returned NULL). */
+static void test_times_at_the_ends_of_the_calendar(void **state)
+{
+    (void)state;
+    bad(try_server_time, sample_server_time, "server_time", json_string("9999-12-31T23:59:59Z"),
+        "server_time: outside 0001-01-02 … 9999-12-30 (UTC)");
+    bad(try_server_time, sample_server_time, "server_time",
+        json_string("0001-01-01T00:00:00+23:59"), "server_time: outside");
+    bad(try_manifest, sample_manifest, "airings[0].start", json_string("9999-12-31T17:00:00Z"),
+        "airings[0].start: outside");
+    bad(try_plays, sample_plays, "plays[1].ended_at", json_string("9999-12-31T00:00:00Z"),
+        "plays[1].ended_at: outside");
+    /* The last instants every zone can write still go both ways. */
+    const char *edges[] = {"9999-12-30T23:59:59.999Z", "0001-01-02T00:00:00Z"};
+    for (size_t i = 0; i < G_N_ELEMENTS(edges); i++) {
+        int64_t t = T(edges[i]), back = 0;
+        char err[PROTO_ERR_MAX] = "";
+        json_t *j = reload(proto_server_time_to_json(t, tz));
+        assert_int_equal(proto_server_time_from_json(j, &back, err), 0);
+        assert_int_equal(back, t);
+        json_decref(j);
+    }
+}
+
 /* ---- proto_json_load ---- */
 
 static int load(const char *buf, size_t len, size_t max, char *err)
@@ -1356,6 +1382,7 @@ int main(void)
         cmocka_unit_test(test_status_bad),
         cmocka_unit_test(test_events_bad),
         cmocka_unit_test(test_server_time_bad),
+        cmocka_unit_test(test_times_at_the_ends_of_the_calendar),
         cmocka_unit_test(test_load_ok),
         cmocka_unit_test(test_load_size_limit),
         cmocka_unit_test(test_load_bad_text),

@@ -221,6 +221,29 @@ static void test_rfc3339_format_offsets(void **state)
     g_time_zone_unref(kolkata);
 }
 
+/* Every zone can write these instants (the proto decoders hold peers' times to them). */
+static void test_instant_writable(void **state)
+{
+    (void)state;
+    int64_t first = instant("0001-01-02T00:00:00Z"), last = instant("9999-12-30T23:59:59.999Z");
+    assert_true(vtime_instant_writable(first));
+    assert_true(vtime_instant_writable(last));
+    assert_false(vtime_instant_writable(first - 1));
+    assert_false(vtime_instant_writable(last + 1));
+    assert_false(vtime_instant_writable(INT64_MIN));
+    assert_false(vtime_instant_writable(INT64_MAX));
+    const char *zones[] = {"Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Ho_Chi_Minh", "UTC"};
+    char buf[VTIME_RFC3339_MAX];
+    for (size_t i = 0; i < G_N_ELEMENTS(zones); i++) {
+        GTimeZone *z = zone(zones[i]);
+        assert_int_equal(vtime_format_rfc3339(first, z, buf), 0);
+        assert_int_equal(instant(buf), first);
+        assert_int_equal(vtime_format_rfc3339(last, z, buf), 0);
+        assert_int_equal(instant(buf), last);
+        g_time_zone_unref(z);
+    }
+}
+
 static void test_rfc3339_rejects(void **state)
 {
     (void)state;
@@ -454,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_day_numbers),
         cmocka_unit_test(test_rfc3339_round_trip),
         cmocka_unit_test(test_rfc3339_format_offsets),
+        cmocka_unit_test(test_instant_writable),
         cmocka_unit_test(test_rfc3339_rejects),
         cmocka_unit_test(test_utc_to_local),
         cmocka_unit_test(test_dst_gap_and_overlap),

@@ -543,6 +543,17 @@ static void test_err_dates(void **state)
     expect_error(HEAD_NO_MONTH "[month]\nmonth = 2026-13\n", 5, "tháng không hợp lệ “2026-13”");
 }
 
+/* The engine cannot fill the calendar's last month (no day after it), so the parser must not
+ * hand it one: the plan would pass the file check and then fail sched_input_validate. */
+static void test_err_last_month_of_the_calendar(void **state)
+{
+    (void)state;
+    expect_error(HEAD_NO_MONTH "[month]\nmonth = 9999-12\n", 5, "tháng không hợp lệ “9999-12”");
+    plan *p = parse_ok(HEAD_NO_MONTH "[month]\nmonth = 9999-11\n");
+    assert_int_equal(p->month.year, 9999);
+    plan_free(p);
+}
+
 static void test_err_window(void **state)
 {
     (void)state;
@@ -926,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_err_length),
         cmocka_unit_test(test_err_duration),
         cmocka_unit_test(test_err_dates),
+        cmocka_unit_test(test_err_last_month_of_the_calendar),
         cmocka_unit_test(test_err_window),
         cmocka_unit_test(test_err_pin_dates),
         cmocka_unit_test(test_err_unknown_commune),
