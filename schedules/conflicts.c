@@ -24,18 +24,20 @@ int sched_conflicts(const sched_district *d, const sched_program *programs, size
     int rc = sched_expand(programs, n_programs, day_from, day_until, tz, &slots, &n);
     if (rc != 0)
         return rc;
-    /* seen[a * n_programs + b]: the pair is already reported (with its first overlap). */
-    bool *seen = g_new0(bool, n_programs *n_programs + 1);
+    /* Pairs already reported, keyed a * n_programs + b: a set, not an n² table, since a plan may
+     * hold thousands of programmes and only a few of their pairs ever overlap. */
+    GHashTable *seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     GArray *found = g_array_new(FALSE, FALSE, sizeof(sched_conflict));
     for (size_t i = 0; i < n; i++) {
         int64_t end = slots[i].start_ms + slots[i].length_ms;
         for (size_t j = i + 1; j < n && slots[j].start_ms < end; j++) {
             uint32_t a = MIN(slots[i].program, slots[j].program);
             uint32_t b = MAX(slots[i].program, slots[j].program);
-            if (a == b || seen[a * n_programs + b] ||
+            int64_t key = (int64_t)a * (int64_t)n_programs + b;
+            if (a == b || g_hash_table_contains(seen, &key) ||
                 !sched_targets_overlap(d, &programs[a].targets, &programs[b].targets))
                 continue;
-            seen[a * n_programs + b] = true;
+            g_hash_table_add(seen, g_memdup2(&key, sizeof key));
             int64_t until = MIN(end, slots[j].start_ms + slots[j].length_ms);
             sched_conflict c = {.a = a,
                                 .b = b,
@@ -45,7 +47,7 @@ int sched_conflicts(const sched_district *d, const sched_program *programs, size
             g_array_append_val(found, c);
         }
     }
-    g_free(seen);
+    g_hash_table_destroy(seen);
     g_free(slots);
     g_array_sort(found, conflict_cmp);
     *n_out = found->len;
