@@ -22,8 +22,8 @@ void config_free(config *cfg);
  * config_get_string's *out is g_malloc'd (or a g_strdup of def; NULL if def is NULL). */
 int config_get_string(const config *cfg, const char *group, const char *key, const char *def,
                       char **out, char **err);
-int config_get_int(const config *cfg, const char *group, const char *key, int64_t def,
-                   int64_t min, int64_t max, int64_t *out, char **err);
+int config_get_int(const config *cfg, const char *group, const char *key, int64_t def, int64_t min,
+                   int64_t max, int64_t *out, char **err);
 int config_get_bool(const config *cfg, const char *group, const char *key, bool def, bool *out,
                     char **err);
 

@@ -14,13 +14,13 @@
 #include "ids.h"
 
 /* Bounds every decoder enforces (bytes of UTF-8, excluding NUL). */
-#define PROTO_ID_MAX 64       /* airing ids, box ids, play ids */
-#define PROTO_NAME_MAX 256    /* box, commune, programme names, genres */
-#define PROTO_TITLE_MAX 512   /* piece titles */
-#define PROTO_TEXT_MAX 2048   /* detail, last_error, free text */
-#define PROTO_URL_MAX 1024
+#define PROTO_ID_MAX    64   /* airing ids, box ids, play ids */
+#define PROTO_NAME_MAX  256  /* box, commune, programme names, genres */
+#define PROTO_TITLE_MAX 512  /* piece titles */
+#define PROTO_TEXT_MAX  2048 /* detail, last_error, free text */
+#define PROTO_URL_MAX   1024
 #define PROTO_MAX_ITEMS 10000 /* airings, media, plays, events per document */
-#define PROTO_ERR_MAX 256     /* size of the error buffers decoders fill */
+#define PROTO_ERR_MAX   256   /* size of the error buffers decoders fill */
 
 typedef enum proto_priority {
     PROTO_PRIORITY_NORMAL,
@@ -125,9 +125,9 @@ typedef struct proto_box_status {
 
 typedef struct proto_event {
     proto_event_type type;
-    proto_airing airing;  /* PROTO_EVENT_EMERGENCY only */
-    char *airing_id;      /* PROTO_EVENT_STOP: the emergency airing to cancel */
-    int64_t version;      /* PROTO_EVENT_MANIFEST_CHANGED: publish version, 0 if unknown */
+    proto_airing airing; /* PROTO_EVENT_EMERGENCY only */
+    char *airing_id;     /* PROTO_EVENT_STOP: the emergency airing to cancel */
+    int64_t version;     /* PROTO_EVENT_MANIFEST_CHANGED: publish version, 0 if unknown */
 } proto_event;
 
 typedef struct proto_events {

@@ -21,7 +21,8 @@ typedef struct vtime_local {
 } vtime_local;
 
 /* Opens a time zone by IANA name; NULL or "" means VTIME_DEFAULT_ZONE. Unknown names fail
- * with -EINVAL (GLib would silently fall back to UTC). Caller unrefs *out with g_time_zone_unref. */
+ * with -EINVAL (GLib would silently fall back to UTC). Caller unrefs *out with g_time_zone_unref.
+ */
 int vtime_zone_new(const char *name, GTimeZone **out);
 
 /* Parses RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff…]Z|±HH:MM" ('T' may also be 't' or ' ').
