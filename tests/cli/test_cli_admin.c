@@ -177,7 +177,9 @@ static void test_commune(void **state)
 /* The last line of out, without its newline; g_free. */
 static char *last_line(const char *out)
 {
-    char **lines = g_strsplit(g_strchomp(g_strdup(out)), "\n", -1);
+    char *copy = g_strchomp(g_strdup(out));
+    char **lines = g_strsplit(copy, "\n", -1);
+    g_free(copy);
     guint n = g_strv_length(lines);
     char *last = g_strdup(n ? lines[n - 1] : "");
     g_strfreev(lines);
