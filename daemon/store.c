@@ -86,6 +86,21 @@ const unsigned char *store_key(const store *s)
     return s->key;
 }
 
+int store_data_version(store *s, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = store_prepare(s, "PRAGMA data_version", &st);
+    if (ret != 0)
+        return ret;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        ret = store_fail(s, rc, "data_version");
+    sqlite3_reset(st);
+    return ret;
+}
+
 int64_t store_now_ms(void)
 {
     return g_get_real_time() / 1000;
@@ -295,6 +310,16 @@ static int make_dir(const char *path, char *err, size_t err_len)
     return -e;
 }
 
+static void remove_db(const char *db)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+        char *p = g_strconcat(db, suffixes[i], NULL);
+        g_unlink(p);
+        g_free(p);
+    }
+}
+
 int store_init(const char *dir, char *err, size_t err_len)
 {
     char *db = g_build_filename(dir, STORE_DB_NAME, NULL);
@@ -317,6 +342,8 @@ int store_init(const char *dir, char *err, size_t err_len)
     if (ret != 0)
         goto out;
     ret = open_db(dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s, err, err_len);
+    if (ret != 0)
+        remove_db(db); /* so that init can be tried again */
 out:
     store_close(s);
     g_free(db);

@@ -63,6 +63,10 @@ int store_fail(store *s, int rc, const char *what);
 /* Records an English message for a failure found by the caller and returns code. */
 int store_failf(store *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* PRAGMA data_version: changes when another connection (an admin command, say) committed
+ * since this connection last looked, so a running daemon can notice and tell the boxes. */
+int store_data_version(store *s, int64_t *out);
+
 /* Current time as UTC epoch milliseconds. */
 int64_t store_now_ms(void);
 

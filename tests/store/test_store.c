@@ -401,6 +401,22 @@ static void test_statement_cache(void **state)
     assert_non_null(strstr(store_errmsg(f->s), "prepare"));
 }
 
+static void test_data_version(void **state)
+{
+    fixture *f = *state;
+    char err[STORE_ERR_MAX];
+    store *other = NULL;
+    int64_t v1 = 0, v2 = 0, v3 = 0;
+    assert_int_equal(store_open(f->dir, &other, err, sizeof err), 0);
+    assert_int_equal(store_data_version(f->s, &v1), 0);
+    add_commune(other, "Xã khác");
+    assert_int_equal(store_data_version(f->s, &v2), 0);
+    assert_true(v2 != v1);
+    assert_int_equal(store_data_version(f->s, &v3), 0);
+    assert_int_equal(v3, v2);
+    store_close(other);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -417,6 +433,7 @@ int main(void)
         T(test_audit),
         T(test_durability),
         T(test_statement_cache),
+        T(test_data_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
