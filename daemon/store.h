@@ -43,7 +43,8 @@ const char *store_errmsg(const store *s);
 /* The per-install secret (STORE_KEY_BYTES) that keys token hashes. */
 const unsigned char *store_key(const store *s);
 
-/* A cached statement for sql, reset and with its bindings cleared. Owned by the store. */
+/* A cached statement for sql, reset and with its bindings cleared. Owned by the store; valid
+ * until the next store_prepare of the same text (which resets it), so don't nest uses. */
 int store_prepare(store *s, const char *sql, sqlite3_stmt **out);
 /* Steps a statement that returns no rows, resets it; 0 or the mapped error. */
 int store_exec_stmt(store *s, sqlite3_stmt *st);
