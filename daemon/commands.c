@@ -8,5 +8,13 @@ const cmd_entry cmd_table[] = {
      "xếp lịch phát sóng tháng từ tệp kế hoạch", cmd_schedule},
     {"schedule", "schedule check KẾ_HOẠCH", "kiểm tra tệp kế hoạch: lỗi và trùng giờ",
      cmd_schedule},
+    {"init", "init", "khởi tạo thư mục dữ liệu (cơ sở dữ liệu, media/)", cmd_init},
+    {"user", "user add TÊN --role VAI_TRÒ [--commune XÃ]",
+     "thêm người dùng; mật khẩu đọc một dòng từ stdin", cmd_user},
+    {"commune", "commune add TÊN", "thêm xã", cmd_commune},
+    {"commune", "commune list", "liệt kê các xã", cmd_commune},
+    {"box", "box add TÊN --commune XÃ", "đăng ký cụm loa; in mã truy cập ở dòng cuối", cmd_box},
+    {"box", "box revoke TÊN", "thu hồi mã truy cập của cụm loa", cmd_box},
+    {"box", "box list", "liệt kê các cụm loa", cmd_box},
     {NULL, NULL, NULL, NULL},
 };

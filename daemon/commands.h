@@ -21,4 +21,12 @@ extern const cmd_entry cmd_table[];
 /* `schedule fill PLAN [--month YYYY-MM] [--json]` and `schedule check PLAN`. */
 int cmd_schedule(const cmd_globals *g, int argc, char **argv);
 
+/* Admin commands on the data dir (cmd_admin.c): `init`; `user add NAME --role R
+ * [--commune C]` (password on stdin); `commune add NAME | list`; `box add NAME --commune C |
+ * revoke NAME | list`. */
+int cmd_init(const cmd_globals *g, int argc, char **argv);
+int cmd_user(const cmd_globals *g, int argc, char **argv);
+int cmd_commune(const cmd_globals *g, int argc, char **argv);
+int cmd_box(const cmd_globals *g, int argc, char **argv);
+
 #endif
