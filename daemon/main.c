@@ -17,13 +17,16 @@ static void print_usage(void)
            PROG);
     for (const cmd_entry *c = cmd_table; c->name; c++) {
         /* Pad by characters, not bytes: the usages hold Vietnamese letters. */
-        long pad = 36 - g_utf8_strlen(c->usage, -1);
-        printf("  %s%*s %s\n", c->usage, (int)(pad > 0 ? pad : 0), "", c->summary);
+        long pad = 38 - g_utf8_strlen(c->usage, -1);
+        if (pad > 0)
+            printf("  %s%*s %s\n", c->usage, (int)pad, "", c->summary);
+        else
+            printf("  %s\n  %38s %s\n", c->usage, "", c->summary);
     }
     printf("\nTuỳ chọn chung:\n"
-           "  -d, --data-dir THƯ_MỤC                 thư mục dữ liệu của loalangd\n"
-           "  -h, --help                             in hướng dẫn này\n"
-           "  -V, --version                          in phiên bản\n");
+           "  -d, --data-dir THƯ_MỤC                  thư mục dữ liệu của loalangd\n"
+           "  -h, --help                              in hướng dẫn này\n"
+           "  -V, --version                           in phiên bản\n");
 }
 
 int main(int argc, char **argv)
