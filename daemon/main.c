@@ -10,23 +10,26 @@
 
 static const char *const PROG = "loalangd";
 
+/* One "  LEFT  summary" row; pads by characters, not bytes (the text is Vietnamese), and puts
+ * the summary on its own line when LEFT is too long. */
+static void print_row(const char *left, const char *summary)
+{
+    long pad = 38 - g_utf8_strlen(left, -1);
+    if (pad > 0)
+        printf("  %s%*s %s\n", left, (int)pad, "", summary);
+    else
+        printf("  %s\n  %38s %s\n", left, "", summary);
+}
+
 static void print_usage(void)
 {
-    printf("Cách dùng: %s [-d THƯ_MỤC] LỆNH [THAM SỐ…]\n\n"
-           "Lệnh:\n",
-           PROG);
-    for (const cmd_entry *c = cmd_table; c->name; c++) {
-        /* Pad by characters, not bytes: the usages hold Vietnamese letters. */
-        long pad = 38 - g_utf8_strlen(c->usage, -1);
-        if (pad > 0)
-            printf("  %s%*s %s\n", c->usage, (int)pad, "", c->summary);
-        else
-            printf("  %s\n  %38s %s\n", c->usage, "", c->summary);
-    }
-    printf("\nTuỳ chọn chung:\n"
-           "  -d, --data-dir THƯ_MỤC                  thư mục dữ liệu của loalangd\n"
-           "  -h, --help                              in hướng dẫn này\n"
-           "  -V, --version                           in phiên bản\n");
+    printf("Cách dùng: %s [-d THƯ_MỤC] LỆNH [THAM SỐ…]\n\nLệnh:\n", PROG);
+    for (const cmd_entry *c = cmd_table; c->name; c++)
+        print_row(c->usage, c->summary);
+    printf("\nTuỳ chọn chung:\n");
+    print_row("-d, --data-dir THƯ_MỤC", "thư mục dữ liệu của loalangd");
+    print_row("-h, --help", "in hướng dẫn này");
+    print_row("-V, --version", "in phiên bản");
 }
 
 int main(int argc, char **argv)
