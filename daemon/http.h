@@ -1,0 +1,115 @@
+/* http: the daemon's HTTP server. libmicrohttpd in external-epoll mode driven by the libuv
+ * loop (a uv_poll on MHD's epoll fd plus a uv_timer from MHD_get_timeout), a small router with
+ * ":name" path parameters, bounded request bodies, JSON replies and errors, sendfile replies,
+ * suspended requests (long-polls) and work deferred to the libuv thread pool.
+ *
+ * Threads: everything here runs on the loop thread, except the work function given to
+ * http_defer. A request (http_req) is owned by the server; handlers borrow it until they reply
+ * (or, for suspended requests, until they resume it or its cancel callback ran). */
+#ifndef LOALANG_HTTP_H
+#define LOALANG_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define HTTP_DEFAULT_MAX_BODY (64 * 1024) /* bytes of a buffered (JSON) body */
+#define HTTP_PARAMS_MAX       4           /* ":name" segments in one pattern */
+
+typedef struct http_server http_server;
+typedef struct http_req http_req;
+
+typedef struct http_config {
+    const char *address;       /* numeric IPv4/IPv6 address; NULL = 127.0.0.1 */
+    uint16_t port;             /* 0 = any free port (see http_server_port) */
+    const char *tls_cert;      /* PEM file; with tls_key, HTTPS is served; NULL = plain HTTP */
+    const char *tls_key;       /* PEM file */
+    unsigned connection_limit; /* 0 = 20000 */
+    unsigned timeout_s;        /* idle connection timeout; 0 = 75 s (above the 55 s long-poll) */
+    size_t max_body;           /* default limit for buffered bodies; 0 = HTTP_DEFAULT_MAX_BODY */
+} http_config;
+
+/* Called when the request's headers are in. Returns 0 once it has replied, suspended the
+ * request or deferred work; a negative code makes the server answer 500 (when nothing was
+ * replied yet) and log the code. */
+typedef int (*http_handler)(http_req *r, void *ud);
+
+/* Streaming body: called for every chunk of the body in order, then once with len 0 at the
+ * end, before the route's handler runs. Returns 0, or a negative code to stop reading; the
+ * callback must have replied (http_reply_error) before returning an error, else 500. */
+typedef int (*http_body_fn)(http_req *r, const char *data, size_t len, void *ud);
+
+typedef struct http_route {
+    const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE"; GET routes also answer HEAD */
+    const char *pattern; /* "/api/v1/pieces/:id"; a last segment "*name" takes the rest */
+    http_handler handler;
+    size_t max_body;      /* buffered body limit; 0 = server default; larger → 413 */
+    http_body_fn on_body; /* set: the body streams here instead of being buffered; max_body
+                             still bounds its total size (413) */
+} http_route;
+
+/* Binds and starts serving on loop. The config's strings are copied. *out is released with
+ * http_server_close. Errors: -EADDRINUSE, -EINVAL (bad address, unreadable TLS files), -EIO. */
+int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out);
+/* Adds routes (the array must outlive the server). ud is given to their callbacks. Routes are
+ * matched in the order added; an unmatched path gets 404, a known path with another method
+ * 405 with Allow. */
+int http_server_add_routes(http_server *srv, const http_route *routes, size_t n, void *ud);
+/* The bound port (useful when cfg.port was 0). */
+uint16_t http_server_port(const http_server *srv);
+/* Stops accepting, answers every suspended request with 503 (their cancel callbacks run),
+ * waits for in-flight deferred work, then closes the loop handles; cb runs once everything is
+ * closed and srv has been freed. */
+void http_server_close(http_server *srv, void (*cb)(void *arg), void *arg);
+/* Requests currently suspended (long-polls held). */
+size_t http_server_suspended(const http_server *srv);
+
+/* Request accessors; strings are borrowed from the request. */
+const char *http_method(const http_req *r);
+const char *http_path(const http_req *r);                     /* decoded path, without the query */
+const char *http_param(const http_req *r, const char *name);  /* ":name" from the pattern */
+const char *http_query(const http_req *r, const char *name);  /* NULL when absent */
+const char *http_header(const http_req *r, const char *name); /* case-insensitive */
+const char *http_cookie(const http_req *r, const char *name);
+/* The buffered body (NUL-terminated, len excludes the NUL); NULL with *len 0 when empty. */
+const char *http_body(const http_req *r, size_t *len);
+/* Parses the buffered body as one JSON value (jansson, with the depth and UTF-8 checks of
+ * common/proto_json.h). On failure replies 400 itself and returns -EINVAL; the caller returns
+ * 0. *out is the caller's (json_decref). */
+int http_body_json(http_req *r, json_t **out);
+
+/* Per-request state for handlers and body callbacks; free_fn runs when the request ends. */
+void http_set_state(http_req *r, void *state, void (*free_fn)(void *));
+void *http_state(const http_req *r);
+
+/* Replies. Each request gets exactly one reply; 0 or a negative code. Headers added with
+ * http_add_header go on the next reply. */
+int http_add_header(http_req *r, const char *name, const char *value);
+/* body is stolen (json_decref'd by the server); Content-Type application/json; charset=utf-8. */
+int http_reply_json(http_req *r, unsigned status, json_t *body);
+/* {"error":{"code":code,"message":message}}; message in Vietnamese for people. */
+int http_reply_error(http_req *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* buf is copied. */
+int http_reply_buf(http_req *r, unsigned status, const char *content_type, const void *buf,
+                   size_t len);
+/* No body (204, 304 …). */
+int http_reply_empty(http_req *r, unsigned status);
+/* len bytes of fd from offset, sent with sendfile; the server takes fd and closes it. */
+int http_reply_fd(http_req *r, unsigned status, const char *content_type, int fd, uint64_t offset,
+                  uint64_t len);
+
+/* Long-polls: suspend keeps the connection open without a reply. The owner later calls one of
+ * the resume functions (on the loop thread). on_cancel runs instead when the client goes away
+ * or the server closes; after it, r must not be used. */
+int http_suspend(http_req *r, void (*on_cancel)(http_req *r, void *arg), void *arg);
+int http_resume_json(http_req *r, unsigned status, json_t *body);
+
+/* Runs work(arg) on the libuv thread pool, then done(r, arg, work's result) on the loop
+ * thread, which must reply. The request is suspended meanwhile. */
+int http_defer(http_req *r, int (*work)(void *arg),
+               void (*done)(http_req *r, void *arg, int status), void *arg);
+
+#endif
