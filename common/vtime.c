@@ -57,6 +57,31 @@ int vtime_zone_new(const char *name, GTimeZone **out)
     return 0;
 }
 
+static GTimeZone *process_zone;
+
+GTimeZone *vtime_zone(void)
+{
+    static gsize once = 0;
+    if (g_once_init_enter(&once)) {
+        if (!process_zone && vtime_zone_new(NULL, &process_zone) != 0)
+            process_zone = g_time_zone_new_utc(); /* tzdata missing: still well defined */
+        g_once_init_leave(&once, 1);
+    }
+    return process_zone;
+}
+
+int vtime_set_zone(const char *name)
+{
+    GTimeZone *tz = NULL;
+    int rc = vtime_zone_new(name, &tz);
+    if (rc != 0)
+        return rc;
+    (void)vtime_zone();
+    /* The previous zone is kept alive: readers may still hold it (it is borrowed). */
+    process_zone = tz;
+    return 0;
+}
+
 /* ---- strict text scanning ---- */
 
 /* Reads exactly n decimal digits at *p, advancing it. */

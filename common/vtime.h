@@ -25,6 +25,12 @@ typedef struct vtime_local {
  */
 int vtime_zone_new(const char *name, GTimeZone **out);
 
+/* The process's zone for everything people read (the daemon's configured time_zone): set once
+ * at start-up, before any thread uses it; until then VTIME_DEFAULT_ZONE. Borrowed: valid for
+ * the life of the process. vtime_set_zone fails -EINVAL for an unknown name. */
+GTimeZone *vtime_zone(void);
+int vtime_set_zone(const char *name);
+
 /* Parses RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff…]Z|±HH:MM" ('T' may also be 't' or ' ').
  * An offset is required. Fractions beyond milliseconds are truncated. -EINVAL on anything else
  * (including impossible dates such as 2024-02-30 or hour 24). */

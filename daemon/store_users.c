@@ -105,7 +105,7 @@ out:
 
 /* A hash to check wrong user names against, so that they take as long as wrong passwords
  * and response times do not tell which names exist. Made once per process. */
-static const char *dummy_hash(void)
+const char *store_users_dummy_hash(void)
 {
     static char hash[STORE_PWHASH_MAX];
     static gsize done = 0;
@@ -143,7 +143,7 @@ int store_user_verify(store *s, const char *name, const char *password, int64_t 
     } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
         /* The result is always a refusal; only the time spent matters. */
         if (rc == SQLITE_DONE &&
-            crypto_pwhash_str_verify(dummy_hash(), password, strlen(password)) == 0)
+            crypto_pwhash_str_verify(store_users_dummy_hash(), password, strlen(password)) == 0)
             log_debug("dummy password hash matched");
         ret = store_failf(s, -EACCES, "bad user name or password");
     } else {

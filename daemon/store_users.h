@@ -4,7 +4,9 @@
 #ifndef LOALANG_STORE_USERS_H
 #define LOALANG_STORE_USERS_H
 
+#include <jansson.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -38,5 +40,26 @@ int store_user_add(store *s, const char *who, const char *name, store_role role,
  * user or a wrong password. */
 int store_user_verify(store *s, const char *name, const char *password, int64_t *id_out,
                       store_role *role_out);
+
+/* An argon2id hash no password matches quickly, checked instead of a missing user's so that
+ * response times do not tell which names exist. Made once per process. */
+const char *store_users_dummy_hash(void);
+
+/* For login off the loop thread: the user's id, role and password hash, read here (cheap),
+ * then checked with store_password_verify in the thread pool (a tenth of a second). An
+ * unknown or disabled user gets id 0 and a dummy hash, so the check takes as long and fails;
+ * -EIO only for database errors. hash_out has STORE_PWHASH_MAX bytes. */
+int store_user_credentials(store *s, const char *name, int64_t *id_out, store_role *role_out,
+                           char *hash_out);
+/* 0 when password matches hash, -EACCES otherwise. Thread-safe. */
+int store_password_verify(const char *hash, const char *password);
+
+/* All users by name: a new JSON array of {"id","name","role","commune"|null,"disabled",
+ * "created"}; the caller json_decref's it. */
+int store_user_list_json(store *s, json_t **out);
+/* Disables or enables a user (their sessions end); -ENOENT no such user. Audited. */
+int store_user_set_disabled(store *s, const char *who, int64_t id, bool disabled);
+/* Sets a new hash from store_password_hash; sessions end. -ENOENT no such user. Audited. */
+int store_user_set_password(store *s, const char *who, int64_t id, const char *pwhash);
 
 #endif
