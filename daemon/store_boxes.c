@@ -159,26 +159,63 @@ out:
     return ret;
 }
 
+#define BOX_COLUMNS                                                                                \
+    "b.id, b.name, c.name, b.revoked, b.created_ms, coalesce(b.revoked_ms, 0), b.commune_id"
+
+static void box_from_row(sqlite3_stmt *st, store_box *b)
+{
+    *b = (store_box){
+        .id = sqlite3_column_int64(st, 0),
+        .name = g_strdup((const char *)sqlite3_column_text(st, 1)),
+        .commune = g_strdup((const char *)sqlite3_column_text(st, 2)),
+        .revoked = sqlite3_column_int(st, 3) != 0,
+        .created_ms = sqlite3_column_int64(st, 4),
+        .revoked_ms = sqlite3_column_int64(st, 5),
+        .commune_id = sqlite3_column_int64(st, 6),
+    };
+}
+
+int store_box_get(store *s, int64_t id, store_box *out)
+{
+    sqlite3_stmt *st = NULL;
+    int ret =
+        store_prepare(s,
+                      "SELECT " BOX_COLUMNS " FROM boxes b JOIN communes c ON c.id = b.commune_id"
+                      " WHERE b.id = ?1",
+                      &st);
+    if (ret != 0)
+        return ret;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        box_from_row(st, out);
+    else
+        ret = rc == SQLITE_DONE ? store_failf(s, -ENOENT, "no box %" G_GINT64_FORMAT, id)
+                                : store_fail(s, rc, "get box");
+    sqlite3_reset(st);
+    return ret;
+}
+
+void store_box_clear(store_box *b)
+{
+    g_free(b->name);
+    g_free(b->commune);
+    b->name = b->commune = NULL;
+}
+
 int store_box_list(store *s, store_box **out, size_t *n_out)
 {
     sqlite3_stmt *st = NULL;
     GArray *v = g_array_new(FALSE, TRUE, sizeof(store_box));
-    int ret = store_prepare(s,
-                            "SELECT b.id, b.name, c.name, b.revoked, b.created_ms,"
-                            " coalesce(b.revoked_ms, 0)"
-                            " FROM boxes b JOIN communes c ON c.id = b.commune_id"
-                            " ORDER BY c.name, b.name",
-                            &st);
+    int ret =
+        store_prepare(s,
+                      "SELECT " BOX_COLUMNS " FROM boxes b JOIN communes c ON c.id = b.commune_id"
+                      " ORDER BY c.name, b.name",
+                      &st);
     int rc = SQLITE_DONE;
     while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_box b = {
-            .id = sqlite3_column_int64(st, 0),
-            .name = g_strdup((const char *)sqlite3_column_text(st, 1)),
-            .commune = g_strdup((const char *)sqlite3_column_text(st, 2)),
-            .revoked = sqlite3_column_int(st, 3) != 0,
-            .created_ms = sqlite3_column_int64(st, 4),
-            .revoked_ms = sqlite3_column_int64(st, 5),
-        };
+        store_box b;
+        box_from_row(st, &b);
         g_array_append_val(v, b);
     }
     if (ret == 0 && rc != SQLITE_DONE)

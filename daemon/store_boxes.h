@@ -18,6 +18,7 @@ typedef struct store_box {
     int64_t id;
     char *name;
     char *commune;
+    int64_t commune_id;
     bool revoked;
     int64_t created_ms;
     int64_t revoked_ms; /* 0 when not revoked */
@@ -34,5 +35,8 @@ int store_box_revoke(store *s, const char *who, const char *name);
 /* All boxes by commune, then name. */
 int store_box_list(store *s, store_box **out, size_t *n_out);
 void store_box_list_free(store_box *v, size_t n);
+/* One box by id; out's strings are released with store_box_clear. -ENOENT no such box. */
+int store_box_get(store *s, int64_t id, store_box *out);
+void store_box_clear(store_box *b);
 
 #endif

@@ -1,0 +1,218 @@
+/* api_auth: people's sessions (login, logout, me), the role and CSRF checks every person's
+ * endpoint starts with, and boxes' bearer tokens. Passwords are checked with argon2id in the
+ * thread pool, never on the loop. The session cookie is HttpOnly and SameSite=Strict; writes
+ * also need the session's CSRF token echoed in a header, which another site cannot read. */
+#include <errno.h>
+#include <glib.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "log.h"
+#include "store_users.h"
+
+typedef struct login {
+    api *a;
+    int64_t user_id;
+    store_role role;
+    char hash[STORE_PWHASH_MAX];
+    char *password;
+} login;
+
+static void login_free(login *l)
+{
+    if (l->password) {
+        sodium_memzero(l->password, strlen(l->password));
+        free(l->password);
+    }
+    free(l);
+}
+
+static bool is_write(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+bool api_user_sees_commune(const api_user *u, int64_t commune_id)
+{
+    return u->u.role != STORE_ROLE_OPERATOR || u->u.commune_id == commune_id;
+}
+
+int api_fail(http_req *r, api *a, int rc, const char *what)
+{
+    switch (rc) {
+    case -ENOENT:
+        return http_reply_error(r, 404, "not_found", "Không tìm thấy %s.", what);
+    case -EEXIST:
+        return http_reply_error(r, 409, "exists", "%s đã tồn tại.", what);
+    case -EINVAL:
+        return http_reply_error(r, 400, "invalid", "Dữ liệu %s không hợp lệ.", what);
+    case -EACCES:
+        return http_reply_error(r, 403, "forbidden", "Không có quyền với %s.", what);
+    case -EBUSY:
+        return http_reply_error(r, 503, "busy", "Hệ thống đang bận, vui lòng thử lại.");
+    default:
+        log_error("%s %s: %s (%d)", http_method(r), http_path(r), store_errmsg(a->db), rc);
+        return http_reply_error(r, 500, "internal", "Lỗi máy chủ khi xử lý %s.", what);
+    }
+}
+
+static json_t *user_json(const store_session_user *u)
+{
+    return json_pack("{sI ss ss so}", "id", (json_int_t)u->user_id, "name", u->name, "role",
+                     store_role_name(u->role), "commune",
+                     u->commune_id ? json_string(u->commune) : json_null());
+}
+
+int api_user_require(http_req *r, api *a, unsigned roles, api_user *out)
+{
+    const char *token = http_cookie(r, API_SESSION_COOKIE);
+    int rc = token ? store_session_lookup(a->db, token, store_now_ms(), &out->u) : -EACCES;
+    if (rc == -EACCES) {
+        http_reply_error(r, 401, "unauthenticated", "Bạn cần đăng nhập.");
+        return -EACCES;
+    }
+    if (rc != 0) {
+        api_fail(r, a, rc, "phiên đăng nhập");
+        return rc;
+    }
+    if (is_write(http_method(r))) {
+        const char *csrf = http_header(r, API_CSRF_HEADER);
+        size_t n = strlen(out->u.csrf);
+        if (!csrf || strlen(csrf) != n || sodium_memcmp(csrf, out->u.csrf, n) != 0) {
+            http_reply_error(r, 403, "csrf", "Thiếu hoặc sai mã chống giả mạo (CSRF).");
+            return -EACCES;
+        }
+    }
+    if (!(roles & API_ROLE(out->u.role))) {
+        http_reply_error(r, 403, "forbidden", "Vai trò của bạn không được phép làm việc này.");
+        return -EACCES;
+    }
+    g_snprintf(out->who, sizeof out->who, "user:%s", out->u.name);
+    return 0;
+}
+
+int api_box_require(http_req *r, api *a, int64_t *box_id)
+{
+    const char *h = http_header(r, "Authorization");
+    int rc = -EACCES;
+    if (h && g_ascii_strncasecmp(h, "Bearer ", 7) == 0)
+        rc = store_box_verify(a->db, h + 7, box_id);
+    if (rc == 0)
+        return 0;
+    if (rc != -EACCES) {
+        api_fail(r, a, rc, "mã truy cập");
+        return rc;
+    }
+    http_add_header(r, "WWW-Authenticate", "Bearer realm=\"loalang\"");
+    http_reply_error(r, 401, "unauthenticated",
+                     "Mã truy cập của cụm loa không hợp lệ hoặc đã bị thu hồi.");
+    return -EACCES;
+}
+
+static void set_cookie(http_req *r, api *a, const char *token, long max_age)
+{
+    char *c = g_strdup_printf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s",
+                              API_SESSION_COOKIE, token, max_age, a->opt.tls ? "; Secure" : "");
+    http_add_header(r, "Set-Cookie", c);
+    g_free(c);
+}
+
+static int check_password(void *arg)
+{
+    login *l = arg;
+    int rc = store_password_verify(l->hash, l->password);
+    return rc == 0 && l->user_id > 0 ? 0 : -EACCES;
+}
+
+static void login_done(http_req *r, void *arg, int status)
+{
+    login *l = arg;
+    api *a = l->a;
+    char token[STORE_SESSION_TOKEN_MAX], csrf[STORE_CSRF_MAX];
+    store_session_user u;
+    int64_t now = store_now_ms();
+    int rc = status;
+    if (rc == 0)
+        rc = store_session_create(a->db, l->user_id, now, token, csrf);
+    if (rc == 0)
+        rc = store_session_lookup(a->db, token, now, &u);
+    if (rc == -EACCES) {
+        http_reply_error(r, 401, "bad_credentials", "Sai tên đăng nhập hoặc mật khẩu.");
+    } else if (rc != 0) {
+        api_fail(r, a, rc, "phiên đăng nhập");
+    } else {
+        set_cookie(r, a, token, (long)(STORE_SESSION_TTL_MS / 1000));
+        http_reply_json(r, 200, json_pack("{so ss}", "user", user_json(&u), "csrf_token", u.csrf));
+    }
+    sodium_memzero(token, sizeof token);
+    login_free(l);
+}
+
+static int login_post(http_req *r, void *ud)
+{
+    api *a = ud;
+    json_t *body = NULL;
+    const char *name = NULL, *password = NULL;
+    login *l = NULL;
+    int rc = aj_object(r, &body);
+    if (rc != 0)
+        return 0;
+    if (aj_str(r, body, "user", AJ_REQUIRED, STORE_USER_NAME_MAX, &name) != 0 ||
+        aj_str(r, body, "password", AJ_REQUIRED, STORE_PASSWORD_MAX, &password) != 0)
+        goto out;
+    l = calloc(1, sizeof *l);
+    if (!l || !(l->password = strdup(password))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    l->a = a;
+    rc = store_user_credentials(a->db, name, &l->user_id, &l->role, l->hash);
+    if (rc != 0) {
+        api_fail(r, a, rc, "đăng nhập");
+        rc = 0;
+        goto out;
+    }
+    rc = http_defer(r, check_password, login_done, l);
+    if (rc == 0)
+        l = NULL;
+out:
+    if (l)
+        login_free(l);
+    json_decref(body);
+    return rc;
+}
+
+static int session_get(http_req *r, void *ud)
+{
+    api_user u;
+    if (api_user_require(r, ud, API_EVERYONE, &u) != 0)
+        return 0;
+    return http_reply_json(r, 200,
+                           json_pack("{so ss}", "user", user_json(&u.u), "csrf_token", u.u.csrf));
+}
+
+static int session_delete(http_req *r, void *ud)
+{
+    api *a = ud;
+    api_user u;
+    if (api_user_require(r, a, API_EVERYONE, &u) != 0)
+        return 0;
+    int rc = store_session_delete(a->db, http_cookie(r, API_SESSION_COOKIE));
+    if (rc != 0)
+        return api_fail(r, a, rc, "phiên đăng nhập");
+    set_cookie(r, a, "", 0);
+    return http_reply_empty(r, 204);
+}
+
+static const http_route ROUTES[] = {
+    {"POST", "/api/v1/session", login_post, 8192, NULL},
+    {"GET", "/api/v1/session", session_get, 0, NULL},
+    {"DELETE", "/api/v1/session", session_delete, 0, NULL},
+};
+
+int api_routes_auth(api *a)
+{
+    return http_server_add_routes(a->http, ROUTES, G_N_ELEMENTS(ROUTES), a);
+}
