@@ -1,0 +1,71 @@
+/* api: creates the api object and registers every route file's table (see api.h). */
+#include "api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+
+typedef int (*routes_fn)(api *a);
+
+/* One line per route file; the order only matters for overlapping patterns. */
+static const routes_fn ROUTE_FILES[] = {
+    api_routes_auth,
+    api_routes_admin,
+    api_routes_media,
+    api_routes_box,
+};
+
+int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *opts, api **out)
+{
+    api *a = calloc(1, sizeof *a);
+    if (!a)
+        return -ENOMEM;
+    a->loop = loop;
+    a->http = srv;
+    a->db = db;
+    a->opt = *opts;
+    a->data_dir = strdup(opts->data_dir ? opts->data_dir : ".");
+    a->opt.data_dir = a->data_dir;
+    int rc = a->data_dir ? api_events_create(a) : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < sizeof ROUTE_FILES / sizeof ROUTE_FILES[0]; i++)
+        rc = ROUTE_FILES[i](a);
+    if (rc != 0) {
+        if (a->events)
+            api_events_close(a, NULL, NULL); /* frees asynchronously; a is freed below */
+        free(a->data_dir);
+        free(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+typedef struct closing {
+    api *a;
+    void (*cb)(void *arg);
+    void *arg;
+} closing;
+
+static void events_closed(void *arg)
+{
+    closing *c = arg;
+    free(c->a->data_dir);
+    free(c->a);
+    if (c->cb)
+        c->cb(c->arg);
+    free(c);
+}
+
+void api_close(api *a, void (*cb)(void *arg), void *arg)
+{
+    closing *c = malloc(sizeof *c);
+    if (!c) { /* out of memory at exit: leak the api rather than crash */
+        if (cb)
+            cb(arg);
+        return;
+    }
+    *c = (closing){a, cb, arg};
+    api_events_close(a, events_closed, c);
+}
