@@ -15,6 +15,7 @@ static const routes_fn ROUTE_FILES[] = {
     api_routes_admin,
     api_routes_media,
     api_routes_box,
+    api_routes_airings,
 };
 
 int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *opts, api **out)

@@ -76,6 +76,7 @@ int api_routes_auth(api *a);
 int api_routes_admin(api *a);
 int api_routes_media(api *a);
 int api_routes_box(api *a);
+int api_routes_airings(api *a);
 
 /* api_events.c: long-polls of boxes. api_events_notify wakes waiters after this process
  * added events; events added by other processes (admin commands) are noticed by a timer. */
