@@ -13,14 +13,20 @@
 
 #define MAX_DAYS 92
 
-/* "YYYY-MM-DD" → local midnight as an instant. */
-static int local_day(const char *s, int64_t *ms)
+/* "YYYY-MM-DD" plus `add` days → that local midnight as an instant. */
+static int local_day(const char *s, int add, int64_t *ms)
 {
     int y, m, d;
     char tail;
-    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+        !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
         return -EINVAL;
-    return vtime_local_to_utc(vtime_zone(), y, m, d, 0, 0, 0, ms);
+    GDate *date = g_date_new_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y);
+    g_date_add_days(date, (guint)add);
+    int rc = vtime_local_to_utc(vtime_zone(), g_date_get_year(date), g_date_get_month(date),
+                                g_date_get_day(date), 0, 0, 0, ms);
+    g_date_free(date);
+    return rc;
 }
 
 static int airings_get(http_req *r, void *ud)
@@ -33,10 +39,10 @@ static int airings_get(http_req *r, void *ud)
     const char *commune = http_query(r, "commune"), *plays = http_query(r, "plays");
     if (api_user_require(r, a, API_EVERYONE, &u) != 0)
         return 0;
-    if (local_day(from, &q.from_ms) != 0 || local_day(to ? to : from, &q.until_ms) != 0)
+    /* `to` is inclusive. */
+    if (local_day(from, 0, &q.from_ms) != 0 || local_day(to ? to : from, 1, &q.until_ms) != 0)
         return http_reply_error(r, 400, "invalid_query",
                                 "Tham số from và to phải là ngày dạng YYYY-MM-DD.");
-    q.until_ms += 86400000; /* `to` is inclusive; DST-free zones make a day 24 h */
     if (q.until_ms <= q.from_ms || q.until_ms - q.from_ms > MAX_DAYS * 86400000LL)
         return http_reply_error(r, 400, "invalid_query",
                                 "Khoảng ngày không hợp lệ (tối đa %d ngày).", MAX_DAYS);
