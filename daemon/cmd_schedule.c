@@ -343,6 +343,12 @@ int cmd_schedule(const cmd_globals *g, int argc, char **argv)
         status = on_data_dir(g, argv[1], argv[2], &o);
         goto out;
     }
+    if (argc == 3 && !g->data_dir && is_month(argv[2]) &&
+        !g_file_test(argv[2], G_FILE_TEST_EXISTS)) {
+        cli_error(PROG, "xếp hoặc công bố lịch tháng %s cần thư mục dữ liệu: dùng -d THƯ_MỤC",
+                  argv[2]);
+        goto out;
+    }
     if (argc == 3 && strcmp(argv[1], "publish") == 0) {
         cli_error(PROG, "cách dùng: loalangd -d THƯ_MỤC schedule publish YYYY-MM");
         goto out;

@@ -170,7 +170,9 @@ static int teardown(void **state)
 
 static char *last_line(const char *text)
 {
-    char **lines = g_strsplit(g_strstrip(g_strdup(text)), "\n", -1);
+    char *copy = g_strdup(text);
+    char **lines = g_strsplit(g_strstrip(copy), "\n", -1);
+    g_free(copy);
     guint n = g_strv_length(lines);
     char *l = g_strdup(n ? lines[n - 1] : "");
     g_strfreev(lines);
@@ -387,6 +389,14 @@ static void test_usage(void **state)
     assert_int_equal(run(f, "schedule", "publish", "2027-01", NULL), 1);
     assert_err(f, "chưa có kế hoạch");
     assert_int_equal(run(f, "schedule", "publish", "tháng-12", NULL), 2);
+    g_free(f->out);
+    g_free(f->err);
+    const char *argv[] = {LOALANGD_PATH, "schedule", "publish", "2026-12", NULL};
+    int status = -1;
+    assert_true(g_spawn_sync(f->tmp, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &f->out,
+                             &f->err, &status, NULL));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+    assert_err(f, "cần thư mục dữ liệu");
     assert_int_equal(run(f, "schedule", "fill", "2026-12", "--now", "hôm qua", NULL), 2);
     assert_err(f, "--now không hợp lệ");
 }
