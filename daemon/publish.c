@@ -481,13 +481,11 @@ int publish_emergency(store *s, const char *who, const char *piece_id, const jso
     return ret;
 }
 
-int publish_emergency_stop(store *s, const char *who, const char *airing_id, int64_t now_ms,
-                           store_refusal *why)
+int publish_emergency_stop(store *s, const char *who, const char *airing_id, store_refusal *why)
 {
     sqlite3_stmt *st = NULL;
     char *month = NULL, entity[96];
     int64_t vid = 0, version = 0;
-    (void)now_ms;
     int ret = store_prepare(s,
                             "SELECT v.month FROM airings a JOIN schedule_versions v ON v.id ="
                             " a.version_id WHERE a.id = ?1 AND v.kind = 'emergency' AND"

@@ -64,7 +64,6 @@ int publish_emergency(store *s, const char *who, const char *piece_id, const jso
                       GTimeZone *tz, int64_t now_ms, json_t **airing_out, store_refusal *why);
 /* Withdraws an emergency airing (a new 'emergency' version withdraws it) and emits the event
  * stop {"airing":ID}. not_found: no such live emergency airing. */
-int publish_emergency_stop(store *s, const char *who, const char *airing_id, int64_t now_ms,
-                           store_refusal *why);
+int publish_emergency_stop(store *s, const char *who, const char *airing_id, store_refusal *why);
 
 #endif

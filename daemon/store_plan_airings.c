@@ -83,7 +83,7 @@ static int wa_month(store *s, const char *month, GArray **out)
 static int wa_get(store *s, const char *id, wa *out, char **month_out)
 {
     sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s, WA_SELECT ", plan_airings m WHERE a.id = ?1 AND m.id = a.id", &st);
+    int ret = store_prepare(s, WA_SELECT " WHERE a.id = ?1", &st);
     if (ret != 0)
         return ret;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -585,12 +585,10 @@ int store_plan_airing_add(store *s, const char *who, const char *month, const js
         ret = store_refuse(s, why, -EINVAL, "bad_priority",
                            "mức ưu tiên không hợp lệ (normal, priority, emergency)");
     if (ret == 0 && prog && !json_is_null(prog)) {
-        char *title = NULL;
         json_t *pj = NULL;
         if (!json_is_string(prog) || store_program_get(s, json_string_value(prog), &pj) != 0)
             ret = store_refuse(s, why, -EINVAL, "unknown_program", "không có chương trình này");
         json_decref(pj);
-        g_free(title);
     }
     if (ret == 0)
         ret = store_targets_from_json(s, json_object_get(in, "targets"), &kind, &ids, why);

@@ -65,8 +65,8 @@ int plan_input_district(store *s, plan_input *pi);
  * Needs the district. A jingle that is missing or not approved is left out (intro/outro -1). */
 int plan_input_programs(store *s, plan_input *pi);
 /* Loads a month plan's theme and items (-ENOENT when the month has no plan). Items whose piece
- * is not approved go to skipped. When past_before_ms > INT64_MIN, the plan_airings of each
- * piece starting before it are deducted from what the item still needs. Then sets pi->in. */
+ * is not approved go to skipped. When now_ms > INT64_MIN, the plan_airings of each piece
+ * starting before it are deducted from what the item still needs. Then sets pi->in. */
 int plan_input_month(store *s, plan_input *pi, const char *month, int64_t now_ms);
 /* All three above, for the month. */
 int plan_input_load(store *s, GTimeZone *tz, const char *month, int64_t now_ms, plan_input *pi);

@@ -362,7 +362,7 @@ static void test_emergency(void **state)
                      1);
     /* stop */
     assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(publish_emergency_stop(f->s, WHO, id, now + 30000, &why), 0);
+    assert_int_equal(publish_emergency_stop(f->s, WHO, id, &why), 0);
     assert_int_equal(store_commit(f->s), 0);
     e = last_event(f);
     assert_string_equal(json_string_value(json_object_get(e, "type")), "stop");
@@ -375,7 +375,7 @@ static void test_emergency(void **state)
                id);
     assert_int_equal(count(f, sql), 1);
     assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(publish_emergency_stop(f->s, WHO, id, now, &why), -ENOENT);
+    assert_int_equal(publish_emergency_stop(f->s, WHO, id, &why), -ENOENT);
     store_rollback(f->s);
     assert_string_equal(why.code, "not_found");
     json_decref(a);
