@@ -43,7 +43,7 @@ typedef struct plan_input {
     store_program_row *rows;
     sched_program *programs;
     size_t n_programs;
-    /* pieces: the month's approved items first, then jingles */
+    /* pieces: the programmes' approved jingles first, then the month's approved items */
     sched_piece *pieces;
     size_t n_pieces, cap_pieces;
     const char **piece_media; /* media sha256 of each piece */

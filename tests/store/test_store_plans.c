@@ -494,6 +494,64 @@ static void test_hand_edits(void **state)
     json_decref(r);
 }
 
+/* Every member of every body given the wrong type: always a refusal with a code, never a
+ * crash or a write. */
+static void test_wrong_types(void **state)
+{
+    fixture *f = *state;
+    const char *values[] = {"null",          "1",      "-1",  "1.5",    "true", "\"\"",
+                            "\"x\"",         "[]",     "[1]", "[null]", "{}",   "{\"kind\":1}",
+                            "[{\"day\":1}]", "[\"x\"]"};
+    const char *item_keys[] = {"piece",        "airings",  "window_from",
+                               "window_until", "communes", "pins"};
+    const char *airing_keys[] = {"piece", "start", "targets", "priority", "program"};
+    int64_t audit_before = -1, audit_after = -1;
+    assert_int_equal(store_audit_count(f->s, "plan.item_add", &audit_before), 0);
+    for (size_t v = 0; v < G_N_ELEMENTS(values); v++) {
+        for (size_t k = 0; k < G_N_ELEMENTS(item_keys); k++) {
+            store_refusal why = {0};
+            char *text =
+                g_strdup_printf("{\"piece\":\"%s\",\"%s\":%s}", f->news, item_keys[k], values[v]);
+            int ret = item(f, &why, "%s", text);
+            if (ret != 0)
+                assert_true(why.code[0] != '\0');
+            else { /* a few are fine (communes [], pins []): take the item out again */
+                assert_int_equal(store_begin(f->s), 0);
+                assert_int_equal(store_plan_item_remove(f->s, WHO, M, f->news, &why), 0);
+                assert_int_equal(store_commit(f->s), 0);
+            }
+            g_free(text);
+        }
+        for (size_t k = 0; k < G_N_ELEMENTS(airing_keys); k++) {
+            store_refusal why = {0};
+            json_t *in = json_pack("{s:s, s:s}", "piece", f->news, "start",
+                                   "2026-12-05T10:00:00+07:00"),
+                   *out = NULL;
+            json_object_set_new(in, airing_keys[k], json_loads(values[v], JSON_DECODE_ANY, NULL));
+            assert_int_equal(store_begin(f->s), 0);
+            int ret = store_plan_airing_add(f->s, WHO, M, in, f->tz, &out, &why);
+            store_rollback(f->s);
+            assert_true(ret == 0 || why.code[0] != '\0');
+            json_decref(out);
+            json_decref(in);
+        }
+        store_refusal why = {0};
+        json_t *p = json_loads(values[v], JSON_DECODE_ANY, NULL), *out = NULL;
+        assert_int_equal(store_begin(f->s), 0);
+        assert_true(store_program_create(f->s, WHO, p, f->tz, f->before, &out, &why) < 0);
+        store_rollback(f->s);
+        assert_true(why.code[0] != '\0');
+        json_decref(p);
+    }
+    int64_t removed = -1;
+    assert_int_equal(store_audit_count(f->s, "plan.item_add", &audit_after), 0);
+    assert_int_equal(store_audit_count(f->s, "plan.item_remove", &removed), 0);
+    assert_int_equal(audit_after - audit_before, removed);
+    assert_true(removed > 0);
+    assert_int_equal(store_audit_count(f->s, "plan.airing_add", &removed), 0);
+    assert_int_equal(removed, 0);
+}
+
 int main(void)
 {
     ids_init();
@@ -502,6 +560,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_refuses_conflicting_programmes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hand_edits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
