@@ -352,58 +352,120 @@ static void local_hm(GTimeZone *tz, int64_t ms, char *buf, size_t len)
     snprintf(buf, len, "%02d:%02d", l.hour, l.minute);
 }
 
-/* Checks the candidate against every other programme over the first days both run from
- * today on: their patterns repeat weekly, so nine days (a week, plus a slot that crosses
- * midnight, plus one) show any overlap. */
+/* The first overlap of two programmes from today on, over the first nine days both are valid:
+ * their patterns repeat weekly, so a week, plus a slot crossing midnight, plus one, shows any
+ * overlap. *found is false when there is none. */
+static int pair_conflict(const plan_input *pi, const sched_program *a, const sched_program *b,
+                         int32_t today, sched_conflict *out, bool *found)
+{
+    sched_program pair[2] = {*a, *b};
+    pair[0].intro = pair[0].outro = pair[1].intro = pair[1].outro = -1;
+    *found = false;
+    int32_t lo = MAX(MAX(a->valid_from, b->valid_from), today - 1);
+    int32_t hi = MIN(MIN(a->valid_until, b->valid_until), lo + 9);
+    if (lo > hi)
+        return 0;
+    sched_conflict *c = NULL;
+    size_t n = 0;
+    int ret = sched_conflicts(&pi->district, pair, 2, lo - 1, hi, pi->tz, &c, &n);
+    if (ret == 0 && n > 0) {
+        *out = c[0];
+        *found = true;
+    }
+    g_free(c);
+    return ret;
+}
+
+/* "ngày dd/mm/yyyy từ HH:MM đến HH:MM" */
+static void overlap_text(GTimeZone *tz, const sched_conflict *c, char *buf, size_t len)
+{
+    char date[16], t0[8], t1[8];
+    vtime_format_date_vn(c->day, date, sizeof date);
+    local_hm(tz, c->overlap_from, t0, sizeof t0);
+    local_hm(tz, c->overlap_from + c->overlap_ms, t1, sizeof t1);
+    snprintf(buf, len, "ngày %s từ %s đến %s", date, t0, t1);
+}
+
+static int load_programs(store *s, GTimeZone *tz, plan_input *pi)
+{
+    memset(pi, 0, sizeof *pi);
+    pi->tz = tz;
+    int ret = plan_input_district(s, pi);
+    return ret == 0 ? plan_input_programs(s, pi) : ret;
+}
+
+/* Checks the candidate against every other programme. */
 static int check_conflicts(store *s, const store_program_row *r, GTimeZone *tz, int64_t now_ms,
                            store_refusal *why)
 {
-    plan_input pi = {.tz = tz};
-    sched_program pair[2];
+    plan_input pi;
     int32_t today = 0;
-    int ret = plan_input_district(s, &pi);
-    if (ret == 0)
-        ret = plan_input_programs(s, &pi);
+    int ret = load_programs(s, tz, &pi);
     vtime_day_of(tz, now_ms, &today);
-    pair[0] = (sched_program){.id = r->id,
-                              .title = r->title,
-                              .weekdays = (uint8_t)r->weekdays,
-                              .start_s = r->start_s,
-                              .length_s = r->length_s,
-                              .valid_from = plan_input_day_or(r->valid_from, INT32_MIN),
-                              .valid_until = plan_input_day_or(r->valid_until, INT32_MAX),
-                              .intro = -1,
-                              .outro = -1};
-    if (ret == 0 &&
-        plan_input_targets_from_db(&pi, r->target_kind, r->targets, &pair[0].targets) != 0)
+    sched_program cand = {.id = r->id,
+                          .title = r->title,
+                          .weekdays = (uint8_t)r->weekdays,
+                          .start_s = r->start_s,
+                          .length_s = r->length_s,
+                          .valid_from = plan_input_day_or(r->valid_from, INT32_MIN),
+                          .valid_until = plan_input_day_or(r->valid_until, INT32_MAX),
+                          .intro = -1,
+                          .outro = -1};
+    if (ret == 0 && plan_input_targets_from_db(&pi, r->target_kind, r->targets, &cand.targets) != 0)
         ret = store_failf(s, -EINVAL, "bad targets");
     for (size_t i = 0; ret == 0 && i < pi.n_programs; i++) {
+        sched_conflict c;
+        bool found = false;
         if (strcmp(pi.programs[i].id, r->id) == 0)
             continue;
-        pair[1] = pi.programs[i];
-        pair[1].intro = pair[1].outro = -1;
-        int32_t lo = MAX(MAX(pair[0].valid_from, pair[1].valid_from), today - 1);
-        int32_t hi = MIN(MIN(pair[0].valid_until, pair[1].valid_until), lo + 9);
-        if (lo > hi)
-            continue;
-        sched_conflict *c = NULL;
-        size_t n = 0;
-        if (sched_conflicts(&pi.district, pair, 2, lo - 1, hi, tz, &c, &n) != 0)
+        if (pair_conflict(&pi, &cand, &pi.programs[i], today, &c, &found) != 0)
             ret = store_failf(s, -EINVAL, "conflict check failed");
-        if (ret == 0 && n > 0) {
-            char date[16], t0[8], t1[8];
-            vtime_format_date_vn(c[0].day, date, sizeof date);
-            local_hm(tz, c[0].overlap_from, t0, sizeof t0);
-            local_hm(tz, c[0].overlap_from + c[0].overlap_ms, t1, sizeof t1);
+        if (ret == 0 && found) {
+            char when[64];
+            overlap_text(tz, &c, when, sizeof when);
             ret = store_refuse(s, why, -EINVAL, "program_conflict",
                                "chương trình “%s” trùng giờ với chương trình “%s” trên cùng xã/"
-                               "cụm loa: ngày %s từ %s đến %s",
-                               r->title, pair[1].title, date, t0, t1);
+                               "cụm loa: %s",
+                               r->title, pi.programs[i].title, when);
         }
-        g_free(c);
     }
     plan_input_clear(&pi);
     return ret;
+}
+
+int store_program_conflicts(store *s, GTimeZone *tz, int64_t now_ms, json_t **out)
+{
+    plan_input pi;
+    int32_t today = 0;
+    json_t *list = json_array();
+    int ret = load_programs(s, tz, &pi);
+    vtime_day_of(tz, now_ms, &today);
+    for (size_t i = 0; ret == 0 && i < pi.n_programs; i++)
+        for (size_t k = i + 1; ret == 0 && k < pi.n_programs; k++) {
+            const sched_program *a = &pi.programs[i], *b = &pi.programs[k];
+            sched_conflict c;
+            bool found = false;
+            if ((ret = pair_conflict(&pi, a, b, today, &c, &found)) != 0 || !found)
+                continue;
+            char when[64], from[VTIME_RFC3339_MAX];
+            overlap_text(tz, &c, when, sizeof when);
+            vtime_format_rfc3339(c.overlap_from, tz, from);
+            char *msg = g_strdup_printf("chương trình “%s” trùng giờ với chương trình “%s” trên "
+                                        "cùng xã/cụm loa: %s",
+                                        a->title, b->title, when);
+            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "a", a->id,
+                                                  "a_title", a->title, "b", b->id, "b_title",
+                                                  b->title, "from", from, "overlap_ms",
+                                                  (json_int_t)c.overlap_ms, "message", msg));
+            g_free(msg);
+        }
+    plan_input_clear(&pi);
+    if (ret != 0) {
+        json_decref(list);
+        return store_failf(s, ret, "program conflicts");
+    }
+    *out = json_pack("{s:o}", "conflicts", list);
+    return 0;
 }
 
 /* ---- reads ---- */

@@ -308,6 +308,32 @@ static void test_conflicts(void **state)
     json_decref(g);
     json_decref(a);
     json_decref(b);
+    /* a programme that ended before today does not conflict */
+    c = NULL;
+    assert_int_equal(create(f,
+                            "{\"title\":\"Cũ\",\"weekdays\":[\"sat\"],\"start\":\"06:00\","
+                            "\"length\":30,\"valid_until\":\"2026-11-01\"}",
+                            &c, &why),
+                     0);
+    json_decref(c);
+    /* the conflicts report: none through the API; one written behind its back */
+    json_t *list = NULL;
+    assert_int_equal(store_program_conflicts(f->s, f->tz, f->now, &list), 0);
+    assert_int_equal(json_array_size(json_object_get(list, "conflicts")), 0);
+    json_decref(list);
+    assert_int_equal(store_exec(f->s, "INSERT INTO programs(id, title, weekdays, start_s,"
+                                      " length_s, created_ms, updated_ms) VALUES"
+                                      " ('00000000-0000-4000-8000-000000000001', 'Chen ngang',"
+                                      " 1, 22500, 600, 0, 0)"),
+                     0);
+    assert_int_equal(store_program_conflicts(f->s, f->tz, f->now, &list), 0);
+    json_t *cs = json_object_get(list, "conflicts");
+    assert_int_equal(json_array_size(cs), 1);
+    json_t *one = json_array_get(cs, 0);
+    assert_non_null(strstr(json_string_value(json_object_get(one, "message")), "“Chen ngang”"));
+    assert_non_null(strstr(json_string_value(json_object_get(one, "message")), "06:15"));
+    assert_int_equal(json_integer_value(json_object_get(one, "overlap_ms")), 10 * 60000);
+    json_decref(list);
 }
 
 static void test_delete(void **state)
