@@ -377,6 +377,36 @@ static void test_bad_imports(void **state)
     g_free(before);
 }
 
+/* A [piece] whose id is a store piece id is that piece, whatever its title in the file. */
+static void test_import_by_id(void **state)
+{
+    fixture *f = *state;
+    store *s = open_db(f);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(store_prepare(s, "SELECT id FROM pieces WHERE genre = 'report' LIMIT 1", &st),
+                     0);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char *piece = g_strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    store_close(s);
+    char *text = g_strdup_printf("[district]\nname = X\ncommunes = Bằng Lãng\n"
+                                 "[month]\nmonth = 2027-02\n"
+                                 "[program c]\ntitle = Trưa\nstart = 11:00\nlength = 15\n"
+                                 "[piece %s]\ntitle = Tên khác hẳn\ngenre = tin\nduration = 60\n"
+                                 "airings = 2\n",
+                                 piece);
+    char *path = write_plan(f, "byid.plan", text);
+    assert_int_equal(run(f, "plan", "import", path, NULL), 0);
+    char *sql = g_strdup_printf("SELECT count(*) FROM plan_items WHERE month = '2027-02' AND"
+                                " piece_id = '%s' AND airings = 2",
+                                piece);
+    assert_int_equal(query(f, sql), 1);
+    g_free(sql);
+    g_free(path);
+    g_free(text);
+    g_free(piece);
+}
+
 static void test_usage(void **state)
 {
     fixture *f = *state;
@@ -408,6 +438,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_fill_publish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_airing_add, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_imports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_by_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
