@@ -16,5 +16,12 @@ const cmd_entry cmd_table[] = {
     {"box", "box add TÊN --commune XÃ", "đăng ký cụm loa; in mã truy cập ở dòng cuối", cmd_box},
     {"box", "box revoke TÊN", "thu hồi mã truy cập của cụm loa", cmd_box},
     {"box", "box list", "liệt kê các cụm loa", cmd_box},
+    {"schedule", "schedule fill YYYY-MM [--json] [--now RFC3339]",
+     "xếp lịch tháng trong thư mục dữ liệu (cần -d) vào lịch đang soạn", cmd_schedule},
+    {"schedule", "schedule publish YYYY-MM", "công bố lịch tháng cho các cụm loa (cần -d)",
+     cmd_schedule},
+    {"plan", "plan import KẾ_HOẠCH", "nhập xã, chương trình và kế hoạch tháng từ tệp", cmd_plan},
+    {"airing", "airing add --piece MÃ --at RFC3339 [--commune XÃ]… [--priority MỨC]",
+     "công bố một lần phát; in mã lần phát ở dòng cuối", cmd_airing},
     {NULL, NULL, NULL, NULL},
 };

@@ -29,4 +29,16 @@ int cmd_user(const cmd_globals *g, int argc, char **argv);
 int cmd_commune(const cmd_globals *g, int argc, char **argv);
 int cmd_box(const cmd_globals *g, int argc, char **argv);
 
+/* Plans and publishing on the data dir (cmd_plan.c, cmd_schedule.c): `plan import FILE`;
+ * `airing add --piece ID --at RFC3339 [--commune NAME]… [--priority P]` (prints the airing
+ * id alone on the last line); `schedule fill YYYY-MM` and `schedule publish YYYY-MM` with -d. */
+int cmd_plan(const cmd_globals *g, int argc, char **argv);
+int cmd_airing(const cmd_globals *g, int argc, char **argv);
+
+/* Shared by the plan commands: opens -d DIR (reporting in Vietnamese), and who = "cli:USER"
+ * (g_free it). */
+struct store;
+int cmd_store_open(const cmd_globals *g, struct store **out);
+char *cmd_who(void);
+
 #endif
