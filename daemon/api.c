@@ -11,11 +11,8 @@ typedef int (*routes_fn)(api *a);
 
 /* One line per route file; the order only matters for overlapping patterns. */
 static const routes_fn ROUTE_FILES[] = {
-    api_routes_auth,
-    api_routes_admin,
-    api_routes_media,
-    api_routes_box,
-    api_routes_airings,
+    api_routes_auth,    api_routes_admin,    api_routes_media, api_routes_box,
+    api_routes_airings, api_routes_programs, api_routes_plans, api_routes_emergency,
 };
 
 int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *opts, api **out)

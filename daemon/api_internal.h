@@ -54,6 +54,17 @@ bool api_user_sees_commune(const api_user *u, int64_t commune_id);
  * Returns 0 so handlers can `return api_fail(…)`. */
 int api_fail(http_req *r, api *a, int rc, const char *what);
 
+/* Replies for a refusal from a store function that explains itself (store_programs.h's
+ * store_refusal): the refusal's code and Vietnamese message with a status from rc (-ENOENT
+ * 404, -EEXIST and -EBUSY 409, -EINVAL 400); without a code, as api_fail. Returns 0. */
+struct store_refusal;
+int api_refused(http_req *r, api *a, int rc, const struct store_refusal *why, const char *what);
+/* Runs fn(a, ctx) in one write transaction (the change and its audit row commit together,
+ * durably) and returns its code; rolled back on failure. */
+int api_tx(api *a, int (*fn)(api *a, void *ctx), void *ctx);
+/* A month "YYYY-MM" from the path: 0, or replies 400 and returns -EINVAL. */
+int api_month_param(http_req *r, const char *name, const char **out);
+
 /* JSON field readers for request bodies. Each replies 400 with a Vietnamese message naming
  * the field and returns -EINVAL when the field is missing (AJ_REQUIRED), of the wrong type
  * or out of bounds; an absent optional field leaves *out untouched. Strings are borrowed from
@@ -77,6 +88,9 @@ int api_routes_admin(api *a);
 int api_routes_media(api *a);
 int api_routes_box(api *a);
 int api_routes_airings(api *a);
+int api_routes_programs(api *a);
+int api_routes_plans(api *a);
+int api_routes_emergency(api *a);
 
 /* api_events.c: long-polls of boxes. api_events_notify wakes waiters after this process
  * added events; events added by other processes (admin commands) are noticed by a timer. */
