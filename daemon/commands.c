@@ -16,5 +16,7 @@ const cmd_entry cmd_table[] = {
     {"box", "box add TÊN --commune XÃ", "đăng ký cụm loa; in mã truy cập ở dòng cuối", cmd_box},
     {"box", "box revoke TÊN", "thu hồi mã truy cập của cụm loa", cmd_box},
     {"box", "box list", "liệt kê các cụm loa", cmd_box},
+    {"serve", "serve [--listen ĐỊA_CHỈ:CỔNG] [--config TỆP]",
+     "chạy máy chủ (HTTP API cho người dùng và cụm loa)", cmd_serve},
     {NULL, NULL, NULL, NULL},
 };

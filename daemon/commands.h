@@ -29,4 +29,7 @@ int cmd_user(const cmd_globals *g, int argc, char **argv);
 int cmd_commune(const cmd_globals *g, int argc, char **argv);
 int cmd_box(const cmd_globals *g, int argc, char **argv);
 
+/* `serve [--listen ADDR:PORT] [--config FILE]`: the daemon (cmd_serve.c, serve.h). */
+int cmd_serve(const cmd_globals *g, int argc, char **argv);
+
 #endif

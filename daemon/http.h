@@ -29,6 +29,7 @@ typedef struct http_config {
     unsigned connection_limit; /* 0 = 20000 */
     unsigned timeout_s;        /* idle connection timeout; 0 = 75 s (above the 55 s long-poll) */
     size_t max_body;           /* default limit for buffered bodies; 0 = HTTP_DEFAULT_MAX_BODY */
+    unsigned per_ip_limit;     /* connections from one IP address; 0 = no limit */
 } http_config;
 
 /* Called when the request's headers are in. Returns 0 once it has replied, suspended the
