@@ -19,7 +19,7 @@
 #define DEFAULT_CONNECTIONS 20000
 #define DEFAULT_TIMEOUT_S   75
 #define LISTEN_BACKLOG      1024
-#define CLOSE_GRACE_MS      10000 /* longest wait for requests in progress at close */
+#define CLOSE_GRACE_MS      5000 /* longest wait for requests in progress at close */
 
 static void rearm_timer(http_server *srv);
 

@@ -13,6 +13,9 @@
 #include "log.h"
 #include "proto.h"
 
+/* Bytes read and dropped after an early reply, beyond the limit, before giving up. */
+#define DISCARD_SLACK (1u << 20)
+
 void http_routes_free(http_server *srv)
 {
     for (size_t i = 0; i < srv->n_routes; i++)
@@ -184,8 +187,9 @@ static int buffer_chunk(http_req *r, const char *data, size_t len)
 static enum MHD_Result reply_mid_body(http_req *r)
 {
     r->phase = PH_DISCARD;
-    /* MHD 0.9.75 accepts a reply only once the body is in: the rest is read and dropped, and
-     * the connection closes after the reply, so a client cannot keep it busy for long. */
+    /* MHD 0.9.75 refuses a reply while the body is being read (MHD_queue_response says
+     * MHD_NO): the rest is read and dropped, then the reply goes out and the connection
+     * closes. A body running far past its limit gets the connection closed instead. */
     http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     return MHD_YES;
 }
@@ -242,7 +246,11 @@ enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c, const char *
     if (*size > 0) {
         size_t len = *size;
         *size = 0;
-        return r->phase == PH_BODY ? body_chunk(r, data, len) : MHD_YES;
+        if (r->phase == PH_BODY)
+            return body_chunk(r, data, len);
+        r->received += len;
+        /* a body past twice its limit is not worth reading to the end: drop the connection */
+        return r->received / 2 > r->limit + DISCARD_SLACK ? MHD_NO : MHD_YES;
     }
     if (r->phase != PH_HANDLED) {
         /* the body is complete */

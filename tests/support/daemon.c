@@ -122,8 +122,8 @@ static char *read_address(int fd)
 
 int td_launch(td *t, const char *const *extra_args, char **err_out)
 {
-    const char *argv[8 + MAX_EXTRA_ARGS] = {LOALANGD_PATH, "-d", t->dir, "serve", "--listen",
-                                            "127.0.0.1:0"};
+    const char *argv[8 + MAX_EXTRA_ARGS] = {LOALANGD_PATH, "-d",       t->dir,
+                                            "serve",       "--listen", "127.0.0.1:0"};
     size_t n = 6;
     int pipefd[2];
     if (extra_args != (const char *const *)t->extra) {
@@ -201,8 +201,7 @@ static size_t collect(char *data, size_t size, size_t n, void *ud)
 }
 
 int td_request(td *t, const char *method, const char *path, const char *const *headers,
-               const void *body, size_t body_len, long *status, char **body_out,
-               char **headers_out)
+               const void *body, size_t body_len, long *status, char **body_out, char **headers_out)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *hl = NULL;

@@ -1,0 +1,229 @@
+/* `loalangd serve`, the real binary: start-up line, health, stop on SIGTERM, command-line
+ * and start-up errors, TLS, kill -9 and restart on the same data dir. */
+#include <arpa/inet.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "vtime.h"
+
+static uint16_t url_port(const td *t)
+{
+    const char *colon = strrchr(td_url(t), ':');
+    assert_non_null(colon);
+    return (uint16_t)atoi(colon + 1);
+}
+
+static void check_health(td *t)
+{
+    long status;
+    char *body = NULL;
+    assert_int_equal(td_request(t, "GET", "/api/v1/health", NULL, NULL, 0, &status, &body, NULL),
+                     0);
+    assert_int_equal(status, 200);
+    json_t *j = json_loads(body, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "ok");
+    assert_string_equal(json_string_value(json_object_get(j, "version")), LOALANG_VERSION);
+    const char *now = json_string_value(json_object_get(j, "server_time"));
+    int64_t ms;
+    assert_int_equal(vtime_parse_rfc3339(now, &ms), 0);
+    assert_non_null(strstr(now, "+07:00")); /* local time, Asia/Ho_Chi_Minh */
+    json_decref(j);
+    g_free(body);
+}
+
+static void test_health_and_stop(void **state)
+{
+    (void)state;
+    td *t = td_start(NULL);
+    assert_true(g_str_has_prefix(td_url(t), "http://127.0.0.1:"));
+    assert_true(url_port(t) > 0);
+    check_health(t);
+    /* admin commands work on the dir while the daemon runs */
+    char *out = NULL;
+    assert_int_equal(td_admin(t, NULL, &out, NULL, "commune", "add", "Xã Đông Sơn", NULL), 0);
+    g_free(out);
+    assert_int_equal(td_stop(t), 0);
+    td_free(t);
+}
+
+static int connect_to(uint16_t port)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* A request whose body never finishes, and an idle keep-alive connection: SIGTERM still ends
+ * the daemon with status 0, and both connections are closed. */
+static void test_stop_with_request_in_progress(void **state)
+{
+    (void)state;
+    td *t = td_start(NULL);
+    int busy = connect_to(url_port(t));
+    int idle = connect_to(url_port(t));
+    const char *partial = "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                          "\r\n{\"half\":";
+    assert_true(write(busy, partial, strlen(partial)) == (ssize_t)strlen(partial));
+    const char *full = "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_true(write(idle, full, strlen(full)) == (ssize_t)strlen(full));
+    char buf[4096];
+    assert_true(read(idle, buf, sizeof buf) > 0); /* answered, connection kept open */
+    assert_int_equal(td_stop(t), 0);
+    ssize_t n;
+    while ((n = read(busy, buf, sizeof buf)) > 0) {
+    }
+    assert_true(n <= 0);
+    while ((n = read(idle, buf, sizeof buf)) > 0) {
+    }
+    close(busy);
+    close(idle);
+    td_free(t);
+}
+
+static void test_bad_listen(void **state)
+{
+    (void)state;
+    td *t = td_new();
+    const char *bad[] = {"nonsense", "127.0.0.1", "127.0.0.1:99999", "::1:80", ":80"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *err = NULL;
+        assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--listen", bad[i], NULL), 2);
+        assert_non_null(strstr(err, "địa chỉ lắng nghe không hợp lệ"));
+        g_free(err);
+    }
+    char *err = NULL;
+    assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--bogus", NULL), 2);
+    g_free(err);
+    /* well formed, but not an address of this machine */
+    assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--listen", "192.0.2.1:8080", NULL), 1);
+    assert_non_null(strstr(err, "không lắng nghe được"));
+    g_free(err);
+    td_free(t);
+}
+
+static void test_port_in_use(void **state)
+{
+    (void)state;
+    td *a = td_start(NULL);
+    td *b = td_new();
+    char *listen = g_strdup_printf("127.0.0.1:%u", url_port(a));
+    char *err = NULL;
+    assert_int_equal(td_admin(b, NULL, NULL, &err, "serve", "--listen", listen, NULL), 1);
+    assert_non_null(strstr(err, "đang được chương trình khác sử dụng"));
+    g_free(err);
+    g_free(listen);
+    check_health(a);
+    assert_int_equal(td_stop(a), 0);
+    td_free(a);
+    td_free(b);
+}
+
+static void test_bad_config(void **state)
+{
+    (void)state;
+    td *t = td_new();
+    char *path = g_build_filename(td_dir(t), "bad.conf", NULL);
+    assert_true(g_file_set_contents(path, "[server]\nmax_body = lots\n", -1, NULL));
+    char *err = NULL;
+    assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--config", path, NULL), 1);
+    assert_non_null(strstr(err, "max_body"));
+    g_free(err);
+    assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--config", "/nonexistent.conf", NULL),
+                     1);
+    assert_non_null(strstr(err, "không đọc được tệp cấu hình"));
+    g_free(err);
+    g_free(path);
+    td_free(t);
+}
+
+static void test_kill_and_restart(void **state)
+{
+    (void)state;
+    td *t = td_start(NULL);
+    check_health(t);
+    td_kill(t);
+    td_restart(t);
+    check_health(t);
+    assert_int_equal(td_stop(t), 0);
+    td_free(t);
+}
+
+static void test_tls(void **state)
+{
+    (void)state;
+    td *t = td_new();
+    char *cert = g_build_filename(td_dir(t), "cert.pem", NULL);
+    char *key = g_build_filename(td_dir(t), "key.pem", NULL);
+    char *conf = g_build_filename(td_dir(t), "tls.conf", NULL);
+    const char *argv[] = {"openssl",  "req",
+                          "-x509",    "-newkey",
+                          "rsa:2048", "-nodes",
+                          "-keyout",  key,
+                          "-out",     cert,
+                          "-days",    "2",
+                          "-subj",    "/CN=127.0.0.1",
+                          "-addext",  "subjectAltName=IP:127.0.0.1",
+                          NULL};
+    int wait = 0;
+    GError *e = NULL;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, NULL, NULL, &wait, &e))
+        fail_msg("openssl is needed (.ci/install-deps installs it): %s", e->message);
+    assert_true(g_spawn_check_wait_status(wait, NULL));
+    char *text = g_strdup_printf("[server]\ntls_cert = %s\ntls_key = %s\n", cert, key);
+    assert_true(g_file_set_contents(conf, text, -1, NULL));
+    const char *args[] = {"--config", conf, NULL};
+    char *err = NULL;
+    int rc = td_launch(t, args, &err);
+    if (rc != 0)
+        fail_msg("TLS serve did not start: %s", err);
+    assert_true(g_str_has_prefix(td_url(t), "https://127.0.0.1:"));
+    td_set_ca(t, cert);
+    check_health(t);
+    assert_int_equal(td_stop(t), 0);
+
+    /* a key that does not match its certificate's format: refused at start */
+    assert_true(g_file_set_contents(key, "not a key\n", -1, NULL));
+    assert_int_equal(td_launch(t, args, &err), 1);
+    g_free(err);
+    err = NULL;
+    assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--config", conf, NULL), 1);
+    assert_non_null(strstr(err, "chứng chỉ TLS"));
+    g_free(err);
+    g_free(text);
+    g_free(cert);
+    g_free(key);
+    g_free(conf);
+    td_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_health_and_stop),
+        cmocka_unit_test(test_stop_with_request_in_progress),
+        cmocka_unit_test(test_bad_listen),
+        cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_kill_and_restart),
+        cmocka_unit_test(test_tls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
