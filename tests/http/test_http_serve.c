@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -214,6 +216,50 @@ static void test_tls(void **state)
     td_free(t);
 }
 
+/* Waits for a datagram on fd containing want; false when none came in 30 s. */
+static bool notified(int fd, const char *want)
+{
+    char buf[512];
+    for (int i = 0; i < 300; i++) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+        if (n <= 0)
+            continue;
+        buf[n] = '\0';
+        if (strstr(buf, want))
+            return true;
+    }
+    return false;
+}
+
+/* systemd's notify protocol, with a socket of our own standing in for systemd's. */
+static void test_sd_notify(void **state)
+{
+    (void)state;
+    td *t = td_new();
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    g_snprintf(a.sun_path, sizeof a.sun_path, "%s/notify", td_dir(t));
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    g_setenv("NOTIFY_SOCKET", a.sun_path, TRUE);
+    g_setenv("WATCHDOG_USEC", "200000", TRUE);
+    char *err = NULL;
+    int rc = td_launch(t, NULL, &err);
+    g_unsetenv("NOTIFY_SOCKET");
+    g_unsetenv("WATCHDOG_USEC");
+    if (rc != 0)
+        fail_msg("serve did not start: %s", err);
+    assert_true(notified(fd, "READY=1"));
+    assert_true(notified(fd, "WATCHDOG=1"));
+    assert_true(notified(fd, "WATCHDOG=1"));
+    assert_int_equal(td_stop(t), 0);
+    assert_true(notified(fd, "STOPPING=1"));
+    close(fd);
+    td_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_kill_and_restart),
         cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_sd_notify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
