@@ -2,6 +2,8 @@
  * (serve.h). Exit 0 after a clean stop, 1 when it cannot start, 2 on a bad command line. */
 #include <errno.h>
 #include <glib.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -11,7 +13,8 @@
 
 int cmd_serve(const cmd_globals *g, int argc, char **argv)
 {
-    char *listen = NULL, *config_path = NULL, *err = NULL;
+    char *listen = NULL, *config_path = NULL, *err = NULL, *addr = NULL;
+    uint16_t port = 0;
     serve_config cfg;
     int status = 2;
     GOptionEntry entries[] = {
@@ -33,27 +36,29 @@ int cmd_serve(const cmd_globals *g, int argc, char **argv)
         cli_error(PROG, "thiếu thư mục dữ liệu: dùng -d THƯ_MỤC");
         goto out;
     }
+    if (listen && serve_parse_listen(listen, &addr, &port) != 0) {
+        cli_error(PROG,
+                  "địa chỉ lắng nghe không hợp lệ: \"%s\" (cần dạng ĐỊA_CHỈ:CỔNG, "
+                  "ví dụ 127.0.0.1:8080 hoặc [::1]:8080)",
+                  listen);
+        goto out;
+    }
     status = 1;
     if (serve_config_load(config_path, &cfg, &err) != 0) {
         cli_error(PROG, "%s", err);
         goto out;
     }
-    if (listen) {
-        g_clear_pointer(&cfg.address, g_free);
-        if (serve_parse_listen(listen, &cfg.address, &cfg.port) != 0) {
-            cli_error(PROG,
-                      "địa chỉ lắng nghe không hợp lệ: \"%s\" (cần dạng ĐỊA_CHỈ:CỔNG, "
-                      "ví dụ 127.0.0.1:8080 hoặc [::1]:8080)",
-                      listen);
-            status = 2;
-            goto out;
-        }
+    if (addr) {
+        g_free(cfg.address);
+        cfg.address = g_steal_pointer(&addr);
+        cfg.port = port;
     }
     status = serve_run(g->data_dir, &cfg) == 0 ? 0 : 1;
 out:
     serve_config_clear(&cfg);
     g_option_context_free(oc);
     g_free(listen);
+    g_free(addr);
     g_free(config_path);
     g_free(err);
     return status;

@@ -1,7 +1,9 @@
 /* serve: the running daemon's start-up, systemd integration and orderly stop. */
 #include "serve.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,11 @@ int serve_parse_listen(const char *s, char **addr, uint16_t *port)
             g_clear_pointer(addr, g_free);
             return -EINVAL;
         }
+    }
+    unsigned char raw[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, *addr, raw) != 1 && inet_pton(AF_INET6, *addr, raw) != 1) {
+        g_clear_pointer(addr, g_free); /* numeric only: no name lookups at start-up */
+        return -EINVAL;
     }
     *port = (uint16_t)p;
     return 0;

@@ -57,7 +57,8 @@ typedef int (*serve_module_init)(serve_ctx *ctx);
  * (g_free). cfg is cleared with serve_config_clear even on failure. */
 int serve_config_load(const char *path, serve_config *cfg, char **err);
 void serve_config_clear(serve_config *cfg);
-/* "ADDR:PORT" or "[IPv6]:PORT" → *addr (g_malloc'd) and *port; -EINVAL when malformed. */
+/* "ADDR:PORT" or "[IPv6]:PORT" with a numeric address → *addr (g_malloc'd) and *port;
+ * -EINVAL when malformed (host names included). */
 int serve_parse_listen(const char *s, char **addr, uint16_t *port);
 
 /* Runs fn(arg) when the daemon stops: after the HTTP server has closed (no request is in

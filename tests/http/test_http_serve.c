@@ -103,7 +103,8 @@ static void test_bad_listen(void **state)
 {
     (void)state;
     td *t = td_new();
-    const char *bad[] = {"nonsense", "127.0.0.1", "127.0.0.1:99999", "::1:80", ":80"};
+    const char *bad[] = {"nonsense", "127.0.0.1",      "127.0.0.1:99999", "::1:80",
+                         ":80",      "localhost:8080", "999.1.1.1:80",    "[::1:80"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         char *err = NULL;
         assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--listen", bad[i], NULL), 2);
