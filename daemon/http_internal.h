@@ -48,7 +48,6 @@ struct http_req {
     struct MHD_Connection *conn;
     const char *method; /* MHD's, valid for the request */
     const char *path;   /* MHD's decoded URL */
-    bool head;          /* HEAD served by a GET route */
     const route_ent *route;
     req_phase phase;
     /* path parameters: names borrowed from the pattern, values into pathbuf or path */

@@ -25,16 +25,11 @@ void http_routes_free(http_server *srv)
 
 /* ---- routing ---- */
 
-static bool method_matches(const route_ent *e, const char *method, bool *head)
+/* GET routes answer HEAD too: MHD sends the headers of the GET reply without its body. */
+static bool method_matches(const route_ent *e, const char *method)
 {
-    *head = false;
-    if (!strcmp(e->rt->method, method))
-        return true;
-    if (!strcmp(method, "HEAD") && !strcmp(e->rt->method, "GET")) {
-        *head = true;
-        return true;
-    }
-    return false;
+    return !strcmp(e->rt->method, method) ||
+           (!strcmp(method, "HEAD") && !strcmp(e->rt->method, "GET"));
 }
 
 /* Does path (split into segs) fit e's pattern? Fills r's params when r is given. */
@@ -93,11 +88,9 @@ static void route_request(http_req *r)
         const route_ent *e = &srv->routes[i];
         if (!path_matches(e, segs, n, NULL))
             continue;
-        bool head;
-        if (method_matches(e, r->method, &head)) {
+        if (method_matches(e, r->method)) {
             path_matches(e, segs, n, r);
             r->route = e;
-            r->head = head;
             goto out;
         }
         if (!allow)

@@ -150,6 +150,16 @@ static int h_hold(http_req *r, void *ud)
     return 0;
 }
 
+/* A long-poll that finds its answer at once: suspended and answered in the same call. */
+static int h_hold_ready(http_req *r, void *ud)
+{
+    (void)ud;
+    int rc = http_suspend(r, on_cancel, NULL);
+    if (rc != 0)
+        return rc;
+    return http_resume_json(r, 200, json_pack("{s:b}", "ready", 1));
+}
+
 static int work(void *arg)
 {
     (void)arg;
@@ -193,6 +203,7 @@ static const http_route routes[] = {
     {"PUT", "/stream", h_stream, 1 << 20, on_stream},
     {"GET", "/file", h_file, 0, NULL},
     {"GET", "/hold", h_hold, 0, NULL},
+    {"GET", "/hold/ready", h_hold_ready, 0, NULL},
     {"GET", "/defer", h_defer, 0, NULL},
     {"GET", "/fail", h_fail, 0, NULL},
     {"GET", "/noreply", h_noreply, 0, NULL},
@@ -584,6 +595,14 @@ static void test_suspend_resume(void **state)
         assert_int_equal(b[i].r.status, 200);
         assert_non_null(strstr(b[i].r.body->str, "released"));
         resp_free(&b[i].r);
+    }
+    assert_int_equal(atomic_load(&C.cancelled), 0);
+
+    for (int i = 0; i < 3; i++) { /* on the same and on new connections alike */
+        r = request("GET", "/hold/ready", NULL, NULL, 0, NULL, 0);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body->str, "ready"));
+        resp_free(&r);
     }
     assert_int_equal(atomic_load(&C.cancelled), 0);
 }
