@@ -19,7 +19,11 @@
 #define DEFAULT_CONNECTIONS 20000
 #define DEFAULT_TIMEOUT_S   75
 #define LISTEN_BACKLOG      1024
-#define CLOSE_GRACE_MS      5000 /* longest wait for requests in progress at close */
+/* Each connection's MHD memory pool (request line, headers, read buffer, reply headers). MHD
+ * zeroes it for every request and the pages stay touched, so it sets both the per-request cost
+ * and the memory of 10,000 held long-polls; 16 KiB is ample for this API's requests. */
+#define CONNECTION_MEMORY (16 * 1024)
+#define CLOSE_GRACE_MS    5000 /* longest wait for requests in progress at close */
 
 static void rearm_timer(http_server *srv);
 
@@ -138,7 +142,8 @@ static struct MHD_Daemon *start_mhd(http_server *srv, const http_config *cfg, in
     return MHD_start_daemon(
         flags, 0, NULL, NULL, http_on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, srv,
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
         MHD_OPTION_ARRAY, cert ? tls : tls + 2, MHD_OPTION_END);
 }
