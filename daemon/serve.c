@@ -75,8 +75,8 @@ int serve_parse_listen(const char *s, char **addr, uint16_t *port)
     return 0;
 }
 
-static int get_double(const config *c, const char *group, const char *key, double def, double min,
-                      double max, double *out, char **err)
+static int get_double(const config *c, const char *file, const char *group, const char *key,
+                      double def, double min, double max, double *out, char **err)
 {
     char *s = NULL, *end = NULL;
     int rc = config_get_string(c, group, key, NULL, &s, err);
@@ -85,8 +85,8 @@ static int get_double(const config *c, const char *group, const char *key, doubl
         return rc;
     double v = g_ascii_strtod(g_strstrip(s), &end);
     if (end == s || *end != '\0' || v < min || v > max) {
-        *err = g_strdup_printf("[%s] %s = \"%s\": cần một số trong khoảng %g..%g", group, key, s,
-                               min, max);
+        *err = g_strdup_printf("%s: [%s] %s = \"%s\": cần một số trong khoảng %g..%g", file, group,
+                               key, s, min, max);
         rc = -EINVAL;
     } else {
         *out = v;
@@ -95,13 +95,15 @@ static int get_double(const config *c, const char *group, const char *key, doubl
     return rc;
 }
 
-static int load_keys(const config *c, serve_config *cfg, char **err)
+/* Our own messages name the file like config.h's do. */
+static int load_keys(const config *c, const char *file, serve_config *cfg, char **err)
 {
     char *listen = NULL;
     int64_t v[6];
     int rc = config_get_string(c, "server", "listen", SERVE_DEFAULT_LISTEN, &listen, err);
     if (rc == 0 && serve_parse_listen(listen, &cfg->address, &cfg->port) != 0) {
-        *err = g_strdup_printf("[server] listen = \"%s\": cần dạng ĐỊA_CHỈ:CỔNG", listen);
+        *err = g_strdup_printf("%s: [server] listen = \"%s\": cần dạng ĐỊA_CHỈ:CỔNG (địa chỉ số)",
+                               file, listen);
         rc = -EINVAL;
     }
     g_free(listen);
@@ -124,19 +126,21 @@ static int load_keys(const config *c, serve_config *cfg, char **err)
     cfg->manifest_horizon_days = (int)v[4];
     cfg->poll_seconds = (int)v[5];
     int64_t bitrate;
-    if ((rc = get_double(c, "media", "target_lufs", -16, -40, -5, &cfg->target_lufs, err)) ||
-        (rc = get_double(c, "media", "true_peak_dbtp", -1, -10, 0, &cfg->true_peak_dbtp, err)) ||
+    if ((rc = get_double(c, file, "media", "target_lufs", -16, -40, -5, &cfg->target_lufs, err)) ||
+        (rc = get_double(c, file, "media", "true_peak_dbtp", -1, -10, 0, &cfg->true_peak_dbtp,
+                         err)) ||
         (rc = config_get_int(c, "media", "bitrate", 32000, 6000, 256000, &bitrate, err)))
         return rc;
     cfg->bitrate = (int)bitrate;
     if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
-        *err = g_strdup("[server] tls_cert và tls_key phải được khai báo cùng nhau");
+        *err =
+            g_strdup_printf("%s: [server] tls_cert và tls_key phải được khai báo cùng nhau", file);
         return -EINVAL;
     }
     GTimeZone *tz = NULL;
     if (vtime_zone_new(cfg->time_zone, &tz) != 0) {
-        *err =
-            g_strdup_printf("[server] time_zone = \"%s\": múi giờ không tồn tại", cfg->time_zone);
+        *err = g_strdup_printf("%s: [server] time_zone = \"%s\": múi giờ không tồn tại", file,
+                               cfg->time_zone);
         return -EINVAL;
     }
     g_time_zone_unref(tz);
@@ -153,12 +157,7 @@ int serve_config_load(const char *path, serve_config *cfg, char **err)
         return rc;
     if (!c)
         c = config_new_empty();
-    rc = load_keys(c, cfg, err);
-    if (rc != 0 && *err && path) {
-        char *m = g_strdup_printf("%s: %s", path, *err);
-        g_free(*err);
-        *err = m;
-    }
+    rc = load_keys(c, path ? path : "(cấu hình mặc định)", cfg, err);
     config_free(c);
     return rc;
 }
