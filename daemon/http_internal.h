@@ -66,12 +66,11 @@ struct http_req {
     struct MHD_Response *resp; /* the reply, waiting to be queued */
     unsigned status;
     bool replied;
-    bool in_handler; /* inside the access handler: the reply is queued on return */
-    bool suspended;  /* MHD connection suspended (held or deferred) */
-    bool held;       /* suspended by http_suspend, in srv's held list */
-    bool cancelled;  /* client gone or server closing: close the connection on resume */
-    bool deferred;   /* work in the thread pool */
-    bool ended;      /* MHD reported the request complete; freed when the work returns */
+    bool suspended; /* MHD connection suspended (held or deferred) */
+    bool held;      /* suspended by http_suspend, in srv's held list */
+    bool cancelled; /* client gone or server closing: close the connection on resume */
+    bool deferred;  /* work in the thread pool */
+    bool ended;     /* MHD reported the request complete; freed when the work returns */
     void (*on_cancel)(http_req *r, void *arg);
     void *cancel_arg;
     req_watch *watch;

@@ -141,9 +141,7 @@ static enum MHD_Result begin(http_server *srv, struct MHD_Connection *c, const c
     r->path = url;
     *con_cls = r;
     srv->n_active++;
-    r->in_handler = true;
     route_request(r);
-    r->in_handler = false;
     bool body = has_body(r, &declared, &known);
     if (r->route) {
         r->limit = r->route->rt->max_body ? r->route->rt->max_body : srv->max_body;
@@ -163,11 +161,13 @@ static enum MHD_Result begin(http_server *srv, struct MHD_Connection *c, const c
     return MHD_YES;
 }
 
+/* Grows the buffer by doubling, or to the declared Content-Length at once (body_cap preset). */
 static int buffer_chunk(http_req *r, const char *data, size_t len)
 {
-    if (!r->body || r->body_len + len + 1 > r->body_cap) {
-        size_t cap = MAX(r->body_cap * 2, r->body_len + len + 1);
-        r->body_cap = MIN(cap, r->limit + 1);
+    size_t need = r->body_len + len + 1;
+    if (!r->body || need > r->body_cap) {
+        size_t cap = r->body ? MAX(r->body_cap * 2, need) : MAX(r->body_cap, need);
+        r->body_cap = MIN(cap, r->limit + 1); /* need <= limit + 1: body_chunk checked */
         r->body = g_realloc(r->body, r->body_cap);
     }
     memcpy(r->body + r->body_len, data, len);
@@ -198,9 +198,7 @@ static enum MHD_Result body_chunk(http_req *r, const char *data, size_t len)
     }
     if (!r->route->rt->on_body)
         return buffer_chunk(r, data, len) == 0 ? MHD_YES : MHD_NO;
-    r->in_handler = true;
     int rc = r->route->rt->on_body(r, data, len, r->route->ud);
-    r->in_handler = false;
     if (rc < 0 || r->replied) {
         if (!r->replied)
             http_reply_error(r, 500, "internal", "Lỗi máy chủ nội bộ.");
@@ -213,12 +211,10 @@ static void run_handler(http_req *r)
 {
     const route_ent *e = r->route;
     int rc = 0;
-    r->in_handler = true;
     if (e->rt->on_body)
         rc = e->rt->on_body(r, NULL, 0, e->ud);
     if (rc == 0 && !r->replied)
         rc = e->rt->handler(r, e->ud);
-    r->in_handler = false;
     if (r->replied || r->suspended)
         return;
     if (rc < 0)
