@@ -73,7 +73,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char *msg = g_strdup_vprintf(fmt, ap);
-    log_warn("http: %s", g_strchomp(msg));
+    /* how we close a connection whose held client left (http_reply.c): routine, not a fault */
+    if (g_str_has_prefix(msg, "Application reported internal error"))
+        log_debug("http: %s", g_strchomp(msg));
+    else
+        log_warn("http: %s", g_strchomp(msg));
     g_free(msg);
 }
 

@@ -482,6 +482,26 @@ static void test_json_body(void **state)
     assert_error(&r, 400, "bad_json");
     resp_free(&r);
     g_string_free(deep, TRUE);
+
+    /* exactly at the route's limit (1024 bytes) is accepted, one byte more is not */
+    for (size_t size = 1024; size <= 1025; size++) {
+        GString *doc = g_string_new("{\"a\":\"");
+        while (doc->len < size - 2)
+            g_string_append_c(doc, 'x');
+        g_string_append(doc, "\"}");
+        assert_int_equal(doc->len, size);
+        r = request("POST", "/json", NULL, doc->str, doc->len, NULL, 0);
+        if (size == 1024) {
+            assert_int_equal(r.status, 201);
+            j = body_json(&r);
+            assert_int_equal(strlen(jstr(j, "a")), 1024 - 8);
+            json_decref(j);
+        } else {
+            assert_error(&r, 413, "too_large");
+        }
+        resp_free(&r);
+        g_string_free(doc, TRUE);
+    }
 }
 
 static void test_too_large(void **state)
