@@ -107,8 +107,10 @@ static int bind_listener(const char *address, uint16_t port, int *fd_out, uint16
     int one = 1;
     int rc = 0;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ss.ss_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (ss.ss_family == AF_INET6) { /* "[::]" serves IPv4 too, whatever the sysctl says */
+        int zero = 0;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    }
     if (bind(fd, (struct sockaddr *)&ss, slen) < 0 || listen(fd, LISTEN_BACKLOG) < 0 ||
         getsockname(fd, (struct sockaddr *)&ss, &slen) < 0) {
         rc = errno == EADDRNOTAVAIL ? -EINVAL : -errno;
