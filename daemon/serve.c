@@ -248,8 +248,13 @@ static int start_http(serve_ctx *ctx)
                   cfg->tls_key);
     else if (rc == -EINVAL || rc == -EADDRNOTAVAIL)
         cli_error(PROG, "không lắng nghe được tại địa chỉ %s", cfg->address);
+    else if (rc == -EACCES)
+        cli_error(PROG,
+                  "không có quyền lắng nghe tại cổng %u (cổng dưới 1024 cần quyền "
+                  "CAP_NET_BIND_SERVICE)",
+                  cfg->port);
     else if (rc != 0)
-        cli_error(PROG, "không khởi động được máy chủ HTTP: %s", g_strerror(-rc));
+        cli_error(PROG, "không khởi động được máy chủ HTTP (mã lỗi %d)", -rc);
     return rc;
 }
 
