@@ -156,6 +156,48 @@ static void test_bad_config(void **state)
     td_free(t);
 }
 
+/* Sends a GET for health on fd; true when an HTTP answer came back. */
+static bool answered(int fd)
+{
+    const char *req = "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+    char buf[1024];
+    if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    return n > 12 && !strncmp(buf, "HTTP/1.1 200", 12);
+}
+
+static void test_per_ip_limit(void **state)
+{
+    (void)state;
+    td *t = td_new();
+    char *conf = g_build_filename(td_dir(t), "limit.conf", NULL);
+    assert_true(g_file_set_contents(conf, "[server]\nper_ip_connections = 2\n", -1, NULL));
+    const char *args[] = {"--config", conf, NULL};
+    assert_int_equal(td_launch(t, args, NULL), 0);
+    int a = connect_to(url_port(t)), b = connect_to(url_port(t));
+    assert_true(answered(a));
+    assert_true(answered(b));
+    int c = connect_to(url_port(t)); /* the kernel accepts it; the server closes it at once */
+    assert_false(answered(c));
+    close(c);
+    close(a);
+    /* a slot is free again once the server has seen a close */
+    bool ok = false;
+    for (int i = 0; i < 100 && !ok; i++) {
+        int d = connect_to(url_port(t));
+        ok = answered(d);
+        close(d);
+        if (!ok)
+            g_usleep(20000);
+    }
+    assert_true(ok);
+    close(b);
+    assert_int_equal(td_stop(t), 0);
+    g_free(conf);
+    td_free(t);
+}
+
 static void test_kill_and_restart(void **state)
 {
     (void)state;
@@ -269,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_bad_listen),
         cmocka_unit_test(test_port_in_use),
         cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_per_ip_limit),
         cmocka_unit_test(test_kill_and_restart),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_sd_notify),
