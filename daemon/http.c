@@ -51,6 +51,16 @@ static void on_timer(uv_timer_t *t)
     http_srv_run(t->data);
 }
 
+void http_srv_kick(http_server *srv)
+{
+    if (srv->stopped)
+        return;
+    if (srv->in_run)
+        srv->need_run = true;
+    else
+        uv_timer_start(&srv->timer, on_timer, 0, 0);
+}
+
 static void rearm_timer(http_server *srv)
 {
     MHD_UNSIGNED_LONG_LONG ms;

@@ -101,6 +101,9 @@ struct http_server {
 
 /* http.c */
 void http_srv_run(http_server *srv); /* MHD_run now (or again after the current run) */
+/* MHD_run on the loop's next turn (or again after the current run). Used after a resume, so
+ * that the request is never completed and freed under the code that resumed it. */
+void http_srv_kick(http_server *srv);
 void http_srv_check_closed(http_server *srv);
 /* One of the server's uv handles (or a request's watch) finished closing. */
 void http_srv_handle_closed(http_server *srv);

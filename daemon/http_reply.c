@@ -78,7 +78,7 @@ static void resume(http_req *r)
     held_unlink(r);
     r->suspended = false;
     MHD_resume_connection(r->conn);
-    http_srv_run(r->srv);
+    http_srv_kick(r->srv);
 }
 
 enum MHD_Result http_req_flush(http_req *r)
@@ -269,13 +269,12 @@ static void work_done(uv_work_t *w, int status)
     r->deferred = false;
     d->done(r, d->arg, d->status);
     g_free(d);
-    if (r->ended) {
+    if (r->ended && !r->deferred) {
         http_req_free(r);
-    } else {
-        if (!r->replied)
-            http_reply_error(r, 500, "internal", "Lỗi máy chủ nội bộ.");
-        if (r->suspended && !r->deferred && r->replied)
-            resume(r);
+    } else if (!r->replied && !r->deferred && !r->held) {
+        /* done must reply, defer again or hold the request; anything else is a bug */
+        log_error("http: %s %s: deferred work done without a reply", r->method, r->path);
+        http_reply_error(r, 500, "internal", "Lỗi máy chủ nội bộ.");
     }
     http_srv_check_closed(srv);
 }
