@@ -113,7 +113,8 @@ int http_suspend(http_req *r, void (*on_cancel)(http_req *r, void *arg), void *a
 int http_resume_json(http_req *r, unsigned status, json_t *body);
 
 /* Runs work(arg) on the libuv thread pool, then done(r, arg, work's result) on the loop
- * thread, which must reply. The request is suspended meanwhile. */
+ * thread, which must reply (or defer again, or hold r with http_suspend); else 500. The
+ * request is suspended meanwhile; a client leaving is noticed only when the reply is sent. */
 int http_defer(http_req *r, int (*work)(void *arg),
                void (*done)(http_req *r, void *arg, int status), void *arg);
 
