@@ -88,6 +88,9 @@ static void test_stop_with_request_in_progress(void **state)
     char buf[4096];
     assert_true(read(idle, buf, sizeof buf) > 0); /* answered, connection kept open */
     assert_int_equal(td_stop(t), 0);
+    char *log = td_log(t);
+    assert_non_null(strstr(log, "stopping"));
+    g_free(log);
     ssize_t n;
     while ((n = read(busy, buf, sizeof buf)) > 0) {
     }

@@ -188,6 +188,11 @@ pid_t td_pid(const td *t)
     return t->pid;
 }
 
+char *td_log(const td *t)
+{
+    return slurp(t->log);
+}
+
 void td_set_ca(td *t, const char *pem_path)
 {
     g_free(t->ca);

@@ -30,6 +30,8 @@ void td_restart(td *t);
 const char *td_url(const td *t); /* "http://127.0.0.1:PORT" (https when served so) */
 const char *td_dir(const td *t);
 pid_t td_pid(const td *t);
+/* Everything the daemon wrote on stderr so far, across restarts (g_free). */
+char *td_log(const td *t);
 /* For HTTPS: verify the server against this PEM certificate (self-signed in tests). */
 void td_set_ca(td *t, const char *pem_path);
 
