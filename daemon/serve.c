@@ -185,7 +185,8 @@ int serve_at_close(serve_ctx *ctx, void (*fn)(void *arg), void *arg)
     return 0;
 }
 
-static void on_http_closed(void *arg)
+/* The server is closed: the modules' hooks run, newest first. */
+static void run_at_close(void *arg)
 {
     serve_ctx *ctx = arg;
     ctx->http = NULL;
@@ -193,6 +194,12 @@ static void on_http_closed(void *arg)
         at_close_hook *h = &g_array_index(ctx->at_close, at_close_hook, i - 1);
         h->fn(h->arg);
     }
+}
+
+static void on_http_closed(void *arg)
+{
+    serve_ctx *ctx = arg;
+    run_at_close(ctx);
     uv_close((uv_handle_t *)&ctx->sigterm, NULL);
     uv_close((uv_handle_t *)&ctx->sigint, NULL);
     uv_close((uv_handle_t *)&ctx->watchdog, NULL);
@@ -313,7 +320,7 @@ int serve_run(const char *data_dir, const serve_config *cfg)
     }
     if (rc == 0 && (rc = start_http(&ctx)) == 0 && (rc = start_modules(&ctx)) != 0) {
         cli_error(PROG, "không khởi động được dịch vụ");
-        http_server_close(ctx.http, NULL, NULL);
+        http_server_close(ctx.http, run_at_close, &ctx); /* modules started may have hooks */
         uv_run(&loop, UV_RUN_DEFAULT);
     }
     if (rc == 0)
