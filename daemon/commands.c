@@ -23,5 +23,7 @@ const cmd_entry cmd_table[] = {
     {"plan", "plan import KẾ_HOẠCH", "nhập xã, chương trình và kế hoạch tháng từ tệp", cmd_plan},
     {"airing", "airing add --piece MÃ --at RFC3339 [--commune XÃ]… [--priority MỨC]",
      "công bố một lần phát; in mã lần phát ở dòng cuối", cmd_airing},
+    {"serve", "serve [--listen ĐỊA_CHỈ:CỔNG] [--config TỆP]",
+     "chạy máy chủ (HTTP API cho người dùng và cụm loa)", cmd_serve},
     {NULL, NULL, NULL, NULL},
 };

@@ -40,5 +40,7 @@ int cmd_airing(const cmd_globals *g, int argc, char **argv);
 struct store;
 int cmd_store_open(const cmd_globals *g, struct store **out);
 char *cmd_who(void);
+/* `serve [--listen ADDR:PORT] [--config FILE]`: the daemon (cmd_serve.c, serve.h). */
+int cmd_serve(const cmd_globals *g, int argc, char **argv);
 
 #endif
