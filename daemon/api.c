@@ -6,13 +6,20 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "serve.h"
 
 typedef int (*routes_fn)(api *a);
 
 /* One line per route file; the order only matters for overlapping patterns. */
 static const routes_fn ROUTE_FILES[] = {
-    api_routes_auth,    api_routes_admin,    api_routes_media, api_routes_box,
-    api_routes_airings, api_routes_programs, api_routes_plans, api_routes_emergency,
+    /* clang-format off */
+    api_routes_auth,
+    api_routes_admin,
+    api_routes_airings,
+    api_routes_programs,
+    api_routes_plans,
+    api_routes_emergency,
+    /* clang-format on */
 };
 
 int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *opts, api **out)
@@ -66,4 +73,30 @@ void api_close(api *a, void (*cb)(void *arg), void *arg)
     }
     *c = (closing){a, cb, arg};
     api_events_close(a, events_closed, c);
+}
+
+static void close_hook(void *arg)
+{
+    api_close(arg, NULL, NULL);
+}
+
+int api_serve_init(serve_ctx *ctx)
+{
+    const serve_config *c = &ctx->cfg;
+    api_options o = {
+        .data_dir = ctx->data_dir,
+        .tls = c->tls_cert != NULL,
+        .max_upload_bytes = (uint64_t)c->max_upload_mb * 1024 * 1024,
+        .max_upload_ms = c->max_upload_minutes * 60 * 1000,
+        .horizon_days = c->manifest_horizon_days,
+        .poll_seconds = c->poll_seconds,
+        .target_lufs = c->target_lufs,
+        .true_peak_dbtp = c->true_peak_dbtp,
+        .bitrate = c->bitrate,
+    };
+    api *a = NULL;
+    int rc = api_create(ctx->loop, ctx->http, ctx->db, &o, &a);
+    if (rc == 0)
+        rc = serve_at_close(ctx, close_hook, a);
+    return rc;
 }

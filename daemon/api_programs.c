@@ -30,7 +30,10 @@ static int programs_get(http_req *r, void *ud)
         json_decref(list);
         return api_fail(r, a, rc, "chương trình");
     }
-    return http_reply_json(r, 200, json_pack("{so so}", "programs", list, "conflicts", conflicts));
+    /* Both come as {"programs":[…]} and {"conflicts":[…]}: one object for the page. */
+    json_object_update(list, conflicts);
+    json_decref(conflicts);
+    return http_reply_json(r, 200, list);
 }
 
 static int program_get(http_req *r, void *ud)

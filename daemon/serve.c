@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
+#include "api.h"
 #include "cli.h"
 #include "config.h"
 #include "log.h"
@@ -24,6 +25,7 @@ static int health_init(serve_ctx *ctx);
 /* Every API module's start-up, in order. One line per module. */
 static const serve_module_init modules[] = {
     health_init,
+    api_serve_init,
     NULL,
 };
 
@@ -311,6 +313,8 @@ int serve_run(const char *data_dir, const serve_config *cfg)
     raise_fd_limit();
     uv_loop_init(&loop);
     int rc = vtime_zone_new(cfg->time_zone, &ctx.tz);
+    if (rc == 0)
+        rc = vtime_set_zone(cfg->time_zone); /* before any thread formats a time */
     if (rc == 0 && (rc = store_open(data_dir, &ctx.db, err, sizeof err)) != 0) {
         if (rc == -ENOENT)
             cli_error(PROG, "thư mục dữ liệu %s chưa được khởi tạo (chạy \"%s -d %s init\")",
