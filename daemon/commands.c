@@ -16,5 +16,14 @@ const cmd_entry cmd_table[] = {
     {"box", "box add TÊN --commune XÃ", "đăng ký cụm loa; in mã truy cập ở dòng cuối", cmd_box},
     {"box", "box revoke TÊN", "thu hồi mã truy cập của cụm loa", cmd_box},
     {"box", "box list", "liệt kê các cụm loa", cmd_box},
+    {"report", "report YYYY-MM|YYYY-Qn|YYYY [--csv|--evidence-csv|--json] [--contract MÃ]",
+     "báo cáo thời lượng phát sóng theo hợp đồng (tháng, quý, năm)", cmd_report},
+    {"contract", "contract add TÊN --from YYYY-MM-DD --until YYYY-MM-DD [--reach PHẦN_TRĂM]",
+     "thêm hợp đồng phát sóng; in mã hợp đồng", cmd_contract},
+    {"contract",
+     "contract line MÃ --genre THỂ_LOẠI --pieces-per-month N --airings-per-piece N "
+     "[--min-minutes M] [--max-minutes M]",
+     "đặt số lượng theo hợp đồng cho một thể loại", cmd_contract},
+    {"contract", "contract list", "liệt kê các hợp đồng", cmd_contract},
     {NULL, NULL, NULL, NULL},
 };

@@ -29,4 +29,10 @@ int cmd_user(const cmd_globals *g, int argc, char **argv);
 int cmd_commune(const cmd_globals *g, int argc, char **argv);
 int cmd_box(const cmd_globals *g, int argc, char **argv);
 
+/* `report YYYY-MM|YYYY-Qn|YYYY [--csv|--evidence-csv|--json] [--contract ID]` (cmd_report.c). */
+int cmd_report(const cmd_globals *g, int argc, char **argv);
+/* `contract add TITLE --from D --until D`, `contract line ID --genre G …`, `contract list`
+ * (cmd_contract.c). */
+int cmd_contract(const cmd_globals *g, int argc, char **argv);
+
 #endif
