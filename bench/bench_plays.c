@@ -100,7 +100,7 @@ static void drop_world(world *w)
     g_free(w->dir);
 }
 
-/* Batch b of round r: BATCH plays, each for airing (b + i) mod AIRINGS by box i mod BOXES. */
+/* Batch b of round r: BATCH plays of airings (b + i) mod AIRINGS, all by box b mod BOXES. */
 static json_t *make_batch(const world *w, GTimeZone *tz, const char *tag, int r, int b)
 {
     json_t *a = json_array();
@@ -112,8 +112,8 @@ static json_t *make_batch(const world *w, GTimeZone *tz, const char *tag, int r,
         snprintf(airing, sizeof airing, "A%d", k);
         vtime_format_rfc3339(st, tz, t0);
         vtime_format_rfc3339(st + 180000, tz, t1);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:I}",
-                                           "id", id, "airing", airing, "media", w->media,
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "id",
+                                           id, "airing", airing, "media", w->media,
                                            "scheduled_start", t0, "started_at", t0, "ended_at", t1,
                                            "played_ms", 180000, "outcome", "completed", "detail",
                                            "", "box_index", (json_int_t)(i % BOXES)));
