@@ -3,9 +3,11 @@
  * batch), against a reference measured in the same run: plain prepared INSERTs of the same
  * rows, one transaction per 100, on a second database of the same schema. Both with
  * synchronous=FULL (the store's setting: every commit fsyncs), then both with NORMAL (WAL:
- * commits do not fsync). Rounds alternate between the two databases so a slow spell of the
- * shared disk hits both. Also: building a box manifest against answering from the cache.
- * Databases live in a temp dir on the real disk (not tmpfs). */
+ * commits do not fsync), then OFF (no sync at all: what is left is CPU). The two databases
+ * take batches in turn (the order alternating) so a slow spell of the shared disk hits both;
+ * per-batch medians are printed beside the totals, which spikes dominate. Also: building a box
+ * manifest against answering from the cache. Databases live in a temp dir on the real disk (not
+ * tmpfs). */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,55 +123,74 @@ static json_t *make_batch(const world *w, GTimeZone *tz, const char *tag, int r,
     return a;
 }
 
-/* Through store_plays_ingest: the batch's plays by one box each call. */
-static double run_ingest(world *w, json_t *const *batches, int n)
+/* Through store_plays_ingest: batch b's plays, by box b mod BOXES. */
+static double run_ingest(world *w, const json_t *batch, int b)
 {
+    json_t *res = NULL;
     double t0 = now_s();
-    for (int b = 0; b < n; b++) {
-        json_t *res = NULL;
-        must(w->s, store_plays_ingest(w->s, w->box[b % BOXES], batches[b], &res), "ingest");
-        if (json_array_size(json_object_get(res, "accepted")) != BATCH)
-            die(w->s, "not all accepted (the bench input is wrong)");
-        json_decref(res);
+    must(w->s, store_plays_ingest(w->s, w->box[b % BOXES], batch, &res), "ingest");
+    double t = now_s() - t0;
+    if (json_array_size(json_object_get(res, "accepted")) != BATCH)
+        die(w->s, "not all accepted (the bench input is wrong)");
+    json_decref(res);
+    return t;
+}
+
+/* A batch's rows as plain values, converted before the clock starts. */
+typedef struct row {
+    const char *id, *airing;
+    int64_t started, ended;
+} row;
+
+static void to_rows(const json_t *batch, row *rows)
+{
+    for (size_t i = 0; i < json_array_size(batch); i++) {
+        json_t *p = json_array_get(batch, i);
+        rows[i].id = json_string_value(json_object_get(p, "id"));
+        rows[i].airing = json_string_value(json_object_get(p, "airing"));
+        vtime_parse_rfc3339(json_string_value(json_object_get(p, "started_at")), &rows[i].started);
+        vtime_parse_rfc3339(json_string_value(json_object_get(p, "ended_at")), &rows[i].ended);
     }
+}
+
+/* The reference: the same rows by plain prepared INSERTs in one transaction. */
+static double run_reference(world *w, const json_t *batch, int b)
+{
+    row rows[BATCH];
+    to_rows(batch, rows);
+    double t0 = now_s();
+    must(w->s, store_begin(w->s), "begin");
+    for (int i = 0; i < BATCH; i++) {
+        sqlite3_stmt *st = NULL;
+        must(w->s,
+             store_prepare(w->s,
+                           "INSERT INTO plays(id, airing_id, box_id, media_sha256, scheduled_ms,"
+                           " started_ms, ended_ms, played_ms, outcome, detail, received_ms)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 180000, 'completed', '', 0)",
+                           &st),
+             "prepare");
+        sqlite3_bind_text(st, 1, rows[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, rows[i].airing, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, w->box[b % BOXES]);
+        sqlite3_bind_text(st, 4, w->media, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, rows[i].started);
+        sqlite3_bind_int64(st, 6, rows[i].ended);
+        must(w->s, store_exec_stmt(w->s, st), "insert");
+    }
+    must(w->s, store_commit(w->s), "commit");
     return now_s() - t0;
 }
 
-/* The reference: the same rows by plain prepared INSERTs, one transaction per batch. */
-static double run_reference(world *w, json_t *const *batches, int n, GTimeZone *tz)
+static int cmp_double(const void *a, const void *b)
 {
-    (void)tz;
-    double t0 = now_s();
-    for (int b = 0; b < n; b++) {
-        sqlite3_stmt *st = NULL;
-        must(w->s, store_begin(w->s), "begin");
-        for (size_t i = 0; i < json_array_size(batches[b]); i++) {
-            json_t *p = json_array_get(batches[b], i);
-            int64_t s0 = 0, s1 = 0;
-            vtime_parse_rfc3339(json_string_value(json_object_get(p, "started_at")), &s0);
-            vtime_parse_rfc3339(json_string_value(json_object_get(p, "ended_at")), &s1);
-            must(w->s,
-                 store_prepare(w->s,
-                               "INSERT INTO plays(id, airing_id, box_id, media_sha256,"
-                               " scheduled_ms, started_ms, ended_ms, played_ms, outcome, detail,"
-                               " received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, '', 0)",
-                               &st),
-                 "prepare");
-            sqlite3_bind_text(st, 1, json_string_value(json_object_get(p, "id")), -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, json_string_value(json_object_get(p, "airing")), -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, w->box[b % BOXES]);
-            sqlite3_bind_text(st, 4, w->media, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 5, s0);
-            sqlite3_bind_int64(st, 6, s1);
-            sqlite3_bind_int64(st, 7, 180000);
-            sqlite3_bind_text(st, 8, "completed", -1, SQLITE_STATIC);
-            must(w->s, store_exec_stmt(w->s, st), "insert");
-        }
-        must(w->s, store_commit(w->s), "commit");
-    }
-    return now_s() - t0;
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return v[n / 2];
 }
 
 static void plays_bench(const char *parent, GTimeZone *tz, const char *sync)
@@ -186,34 +207,36 @@ static void plays_bench(const char *parent, GTimeZone *tz, const char *sync)
     must(ing.s, store_exec(ing.s, pragma), "pragma");
     must(ref.s, store_exec(ref.s, pragma), "pragma");
     g_free(pragma);
-    double t_ing = 0, t_ref = 0;
+    enum { N = ROUNDS * BATCHES };
+    static double t_ing[N], t_ref[N];
+    double sum_ing = 0, sum_ref = 0;
     for (int r = 0; r < ROUNDS; r++) {
         json_t *batches[BATCHES];
         for (int b = 0; b < BATCHES; b++)
             batches[b] = make_batch(&ing, tz, "p", r, b);
-        if (r % 2 == 0) {
-            t_ing += run_ingest(&ing, batches, BATCHES);
-            t_ref += run_reference(&ref, batches, BATCHES, tz);
-        } else {
-            t_ref += run_reference(&ref, batches, BATCHES, tz);
-            t_ing += run_ingest(&ing, batches, BATCHES);
+        /* batch by batch, alternating which database goes first */
+        for (int b = 0; b < BATCHES; b++) {
+            int k = r * BATCHES + b;
+            if (b % 2 == 0) {
+                t_ing[k] = run_ingest(&ing, batches[b], b);
+                t_ref[k] = run_reference(&ref, batches[b], b);
+            } else {
+                t_ref[k] = run_reference(&ref, batches[b], b);
+                t_ing[k] = run_ingest(&ing, batches[b], b);
+            }
+            sum_ing += t_ing[k];
+            sum_ref += t_ref[k];
         }
         for (int b = 0; b < BATCHES; b++)
             json_decref(batches[b]);
     }
-    double n = (double)ROUNDS * BATCHES * BATCH;
-    printf("%-7s %8.0f plays/s ingest   %8.0f plays/s reference   ratio %.2f   (%.2f ms vs "
-           "%.2f ms per batch of %d)\n",
-           sync, n / t_ing, n / t_ref, t_ref / t_ing, t_ing * 1e3 / (ROUNDS * BATCHES),
-           t_ref * 1e3 / (ROUNDS * BATCHES), BATCH);
+    double m_ing = median(t_ing, N), m_ref = median(t_ref, N);
+    printf("%-7s ingest %6.0f plays/s (median batch %5.2f ms)   reference %6.0f plays/s (median "
+           "%5.2f ms)   ratio of medians %.2f, of totals %.2f\n",
+           sync, N * BATCH / sum_ing, m_ing * 1e3, N * BATCH / sum_ref, m_ref * 1e3, m_ref / m_ing,
+           sum_ref / sum_ing);
     drop_world(&ing);
     drop_world(&ref);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static void manifest_bench(const char *parent, GTimeZone *tz)
@@ -250,9 +273,7 @@ static void manifest_bench(const char *parent, GTimeZone *tz)
         hit[i] = now_s() - t0;
         g_free(body);
     }
-    qsort(build, MANIFEST_RUNS, sizeof(double), cmp_double);
-    qsort(hit, MANIFEST_RUNS, sizeof(double), cmp_double);
-    double mb = build[MANIFEST_RUNS / 2] * 1e6, mh = hit[MANIFEST_RUNS / 2] * 1e6;
+    double mb = median(build, MANIFEST_RUNS) * 1e6, mh = median(hit, MANIFEST_RUNS) * 1e6;
     printf("manifest of %zu airings (%zu bytes): build+encode median %.0f µs, cache hit median "
            "%.0f µs, ratio %.1f (builds by the cache: %llu of %d calls)\n",
            n_airings, len, mb, mh, mb / mh, (unsigned long long)manifest_cache_builds(c),
@@ -271,6 +292,7 @@ int main(void)
            BATCHES, BATCH, parent);
     plays_bench(parent, tz, "FULL");
     plays_bench(parent, tz, "NORMAL");
+    plays_bench(parent, tz, "OFF"); /* no syncing at all: the CPU cost of each path */
     manifest_bench(parent, tz);
     char *argv[] = {"rm", "-rf", parent, NULL};
     g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);

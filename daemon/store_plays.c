@@ -1,6 +1,6 @@
-/* store_plays: see store_plays.h. Per element: decode alone, look up an earlier report with
- * the same id, look up the airing (with "targets this box" computed in SQL), insert. All on
- * cached statements inside one BEGIN IMMEDIATE … COMMIT. */
+/* store_plays: see store_plays.h. Per element: decode alone, look up its airing (with "targets
+ * this box" computed in SQL), check, insert unless the id is taken, and only then classify the
+ * earlier report. All on cached statements inside one BEGIN IMMEDIATE … COMMIT. */
 #include "store_plays.h"
 
 #include <errno.h>
@@ -100,13 +100,16 @@ static int find_airing(store *s, int64_t box_id, int64_t commune_id, const char 
     return ret;
 }
 
-static int insert_play(store *s, int64_t box_id, const proto_play *p, int64_t now_ms)
+/* *inserted false when the id is already taken (nothing written). */
+static int insert_play(store *s, int64_t box_id, const proto_play *p, int64_t now_ms,
+                       bool *inserted)
 {
     sqlite3_stmt *st = NULL;
     int ret = store_prepare(s,
                             "INSERT INTO plays(id, airing_id, box_id, media_sha256, scheduled_ms,"
                             " started_ms, ended_ms, played_ms, outcome, detail, received_ms)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                            " ON CONFLICT(id) DO NOTHING",
                             &st);
     if (ret != 0)
         return ret;
@@ -121,7 +124,9 @@ static int insert_play(store *s, int64_t box_id, const proto_play *p, int64_t no
     sqlite3_bind_text(st, 9, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, p->detail, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 11, now_ms);
-    return store_exec_stmt(s, st);
+    ret = store_exec_stmt(s, st);
+    *inserted = ret == 0 && sqlite3_changes(store_db(s)) == 1;
+    return ret;
 }
 
 /* Checks a decoded play against its airing; NULL when it may be stored, else the code. */
@@ -142,35 +147,48 @@ static const char *check_play(const proto_play *p, const airing_info *a, const c
     return NULL;
 }
 
+/* Sorts an id already in the table into duplicate, conflict or foreign_id. */
+static int classify_prior(store *s, int64_t box_id, const proto_play *p, batch *b)
+{
+    prior pr = PRIOR_NONE;
+    int ret = find_prior(s, box_id, p, &pr);
+    if (ret == 0 && pr == PRIOR_SAME)
+        g_ptr_array_add(b->duplicates, g_strdup(p->id));
+    else if (ret == 0 && pr == PRIOR_DIFFERENT)
+        reject(b, p->id, "conflict", "mã báo cáo đã dùng cho một báo cáo khác");
+    else if (ret == 0 && pr == PRIOR_FOREIGN)
+        reject(b, p->id, "foreign_id", "mã báo cáo đã được cụm loa khác dùng");
+    else if (ret == 0)
+        ret = store_failf(s, -EIO, "play %s neither inserted nor found", p->id);
+    return ret;
+}
+
+/* Validates, then inserts unless the id exists; only then is the earlier report looked up, so
+ * a new report (the common case) costs one look-up (its airing) and one insert. A report that
+ * fails validation is rejected for that reason even if its id was used before. */
 static int ingest_one(store *s, int64_t box_id, int64_t commune_id, const json_t *el,
                       int64_t now_ms, batch *b)
 {
     proto_play p = {0};
     char err[PROTO_ERR_MAX];
-    prior pr = PRIOR_NONE;
     airing_info a;
     const char *msg = NULL, *code = NULL;
+    bool inserted = false;
     if (proto_play_from_json(el, &p, err) != 0) {
         char *m = g_strdup_printf("báo cáo không hợp lệ (%s)", err);
         reject(b, raw_id(el), "invalid", m);
         g_free(m);
         return 0;
     }
-    int ret = find_prior(s, box_id, &p, &pr);
-    if (ret == 0 && pr == PRIOR_SAME)
-        g_ptr_array_add(b->duplicates, g_strdup(p.id));
-    else if (ret == 0 && pr == PRIOR_DIFFERENT)
-        reject(b, p.id, "conflict", "mã báo cáo đã dùng cho một báo cáo khác");
-    else if (ret == 0 && pr == PRIOR_FOREIGN)
-        reject(b, p.id, "foreign_id", "mã báo cáo đã được cụm loa khác dùng");
-    if (ret != 0 || pr != PRIOR_NONE)
-        goto out;
-    ret = find_airing(s, box_id, commune_id, p.airing, &a);
+    int ret = find_airing(s, box_id, commune_id, p.airing, &a);
     if (ret == 0 && (code = check_play(&p, &a, &msg)) != NULL)
         reject(b, p.id, code, msg);
-    else if (ret == 0 && (ret = insert_play(s, box_id, &p, now_ms)) == 0)
+    else if (ret == 0)
+        ret = insert_play(s, box_id, &p, now_ms, &inserted);
+    if (ret == 0 && inserted)
         g_ptr_array_add(b->accepted, g_strdup(p.id));
-out:
+    else if (ret == 0 && !code)
+        ret = classify_prior(s, box_id, &p, b);
     proto_play_clear(&p);
     return ret;
 }
