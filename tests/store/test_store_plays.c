@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "hash.h"
@@ -361,6 +364,36 @@ static void test_durable(void **state)
     json_decref(r);
 }
 
+/* A child process ingests a batch on its own connection and is killed (SIGKILL) the moment
+ * store_plays_ingest returns: what it answered as accepted is committed. (A kill keeps what
+ * reached the OS; surviving a power cut is the fsync of synchronous=FULL, set by store.c.) */
+static void test_killed_after_answer(void **state)
+{
+    fixture *f = *state;
+    world w;
+    make_world(f, &w);
+    json_t *plays = json_pack("[o, o]", ok_play(f, &w, "k1"), ok_play(f, &w, "k2"));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[STORE_ERR_MAX];
+        store *s = NULL;
+        json_t *r = NULL;
+        if (store_open(f->dir, &s, err, sizeof err) != 0 ||
+            store_plays_ingest(s, w.a1, plays, &r) != 0 ||
+            json_array_size(json_object_get(r, "accepted")) != 2)
+            _exit(3);
+        raise(SIGKILL);
+        _exit(4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    json_decref(plays);
+    reopen(f);
+    assert_int_equal(count(f, "SELECT count(*) FROM plays WHERE id IN ('k1', 'k2')"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_after_answer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
