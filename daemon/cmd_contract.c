@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "model.h"
 #include "store.h"
 #include "store_contracts.h"
 #include "vtime.h"
@@ -127,6 +128,19 @@ static int contract_line(const cmd_globals *g, const char *id_text, const opts *
 {
     char *end = NULL;
     int64_t id = g_ascii_strtoll(id_text, &end, 10);
+    sched_genre genre = SCHED_GENRE_JINGLE;
+    if (o->genre && (sched_genre_parse(o->genre, &genre) != 0 || genre == SCHED_GENRE_JINGLE)) {
+        cli_error(PROG, "thể loại phải là news, article, report hoặc interview");
+        return 2;
+    }
+    if (o->per_month && o->per_period) {
+        cli_error(PROG, "chỉ dùng một trong --pieces-per-month và --pieces-per-period");
+        return 2;
+    }
+    if (o->max_minutes > 0 && o->max_minutes < o->min_minutes) {
+        cli_error(PROG, "--max-minutes phải lớn hơn hoặc bằng --min-minutes");
+        return 2;
+    }
     if (!o->genre || *end || id <= 0 || o->per_month < 0 || o->per_period < 0 || o->airings < 0 ||
         o->min_minutes < 0 || o->max_minutes < 0 || o->min_minutes > 1440 ||
         o->max_minutes > 1440) {
@@ -141,7 +155,7 @@ static int contract_line(const cmd_globals *g, const char *id_text, const opts *
     json_decref(in);
     if (rc != 0)
         return 1;
-    printf("Đã đặt dòng %s của hợp đồng số %" PRId64 "\n", o->genre, id);
+    printf("Đã đặt dòng \"%s\" của hợp đồng số %" PRId64 "\n", sched_genre_label_vn(genre), id);
     return 0;
 }
 

@@ -157,6 +157,11 @@ static void test_refusals(void **state)
     assert_int_equal(run(f, "contract", "line", "5", "--genre", "news", NULL), 1);
     assert_err(f, "không có hợp đồng số 5");
     assert_int_equal(run(f, "contract", "line", "abc", "--genre", "news", NULL), 2);
+    assert_int_equal(run(f, "contract", "line", "1", "--genre", "jingle", NULL), 2);
+    assert_err(f, "thể loại phải là");
+    assert_int_equal(run(f, "contract", "line", "1", "--genre", "news", "--pieces-per-month", "1",
+                         "--pieces-per-period", "2", NULL),
+                     2);
     /* a report on an empty year works, without a contract */
     assert_int_equal(run(f, "report", "2025", NULL), 0);
     assert_out(f, "Chưa có hợp đồng cho kỳ này");
