@@ -655,7 +655,14 @@ int report_build(store *s, const report_period *p, const report_opts *o, json_t 
         return ret;
     ret = compute(s, o, c.json ? c.id : 0, c.from, c.until, c.reach, p->first_day, p->last_day,
                   &main_run);
-    if (ret == 0)
+    int32_t jan1 = 0;
+    vtime_day_from_civil(p->year, 1, 1, &jan1);
+    /* Coverage does not depend on the contract's days, so a period starting on 1 January
+     * (a year, Q1, January) already is the year to date. */
+    if (ret == 0 && p->first_day == jan1)
+        year = json_pack("{s:i, s:o}", "year", p->year, "missing",
+                         missing_json(&main_run.g, main_run.r));
+    else if (ret == 0)
         ret = exemplar_year(s, p, o, &c, &year);
     if (ret == 0) {
         json_t *j = report_json(&main_run.g, main_run.r, o);

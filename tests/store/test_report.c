@@ -398,8 +398,33 @@ static void test_quarter_and_year(void **state)
 {
     fixture *f = *state;
     world w;
+    char m4[HASH_SHA256_HEX_LEN + 1];
     make_world(f, &w);
-    json_t *r = build(f, "2026-Q4", false);
+    /* an interview with an exemplar about B, reaching b1 in November: B has its exemplar for
+     * 2026, though not in December */
+    add_media(f, "m4", 240000, m4);
+    add_piece(f, 4, "Gương sáng Nà Pài", "interview", m4, 240000, local(f, 2026, 11, 1, 0, 0),
+              "Bà B", w.b);
+    int64_t v = add_version(f, "2026-11", local(f, 2026, 11, 2, 0, 0));
+    char *tb = g_strdup_printf("[%lld]", (long long)w.box[5]);
+    int64_t x5 = local(f, 2026, 11, 10, 6, 0);
+    add_airing(f, "X5", v, 4, m4, x5, 240000, "boxes", tb);
+    g_free(tb);
+    add_play(f, "X5", w.box[5], m4, x5, 240000, "completed");
+    json_t *r = build(f, "2026-12", false);
+    json_t *missing = json_object_get(r, "missing_exemplar");
+    assert_int_equal(json_array_size(missing), 1);
+    assert_string_equal(json_string_value(json_array_get(missing, 0)), "Nà Pài");
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(r, "exemplar_year"), "missing")), 0);
+    json_decref(r);
+    r = build(f, "2026-11", false);
+    missing = json_object_get(r, "missing_exemplar");
+    assert_int_equal(json_array_size(missing), 1);
+    assert_string_equal(json_string_value(json_array_get(missing, 0)), "Bằng Lãng");
+    json_decref(r);
+
+    r = build(f, "2026-Q4", false);
     json_t *news = by_name(json_object_get(r, "lines"), "genre", "news");
     assert_int_equal(num(news, "pieces_contracted"), 6);
     assert_int_equal(num(news, "airings_scheduled"), 4); /* N in November too */
@@ -410,6 +435,9 @@ static void test_quarter_and_year(void **state)
     r = build(f, "2026", false);
     news = by_name(json_object_get(r, "lines"), "genre", "news");
     assert_int_equal(num(news, "pieces_contracted"), 24);
+    assert_int_equal(json_array_size(json_object_get(r, "missing_exemplar")), 0);
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(r, "exemplar_year"), "missing")), 0);
     json_decref(r);
     /* no contract for 2025: figures without lines */
     r = build(f, "2025-03", false);
