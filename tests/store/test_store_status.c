@@ -154,6 +154,20 @@ static json_t *status_json(const char *sha, int64_t offset, const char *playing)
                      "playing", playing, "volume", 70, "last_error");
 }
 
+static int64_t count_rows(fixture *f, int64_t box)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(store_db(f->s),
+                                        "SELECT count(*) FROM box_status WHERE box_id = ?1", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, box);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
 static json_t *find_box(const json_t *list, const char *name)
 {
     json_t *boxes = json_object_get(list, "boxes");
@@ -172,6 +186,7 @@ static void test_report_and_list(void **state)
     add_commune(f, "Nà Pài");
     int64_t a1 = add_box(f, "a1", "Bằng Lãng");
     int64_t b1 = add_box(f, "b1", "Nà Pài");
+    add_box(f, "c1", "Nà Pài"); /* never heard from */
     add_media(f, "m1", 180000, m1);
     add_piece(f, 1, "Tin nông nghiệp", "news", m1, 180000, 1, NULL, 0);
     int64_t v = add_version(f, "2026-12", 0);
@@ -179,12 +194,22 @@ static void test_report_and_list(void **state)
     add_airing(f, "X", v, 1, m1, now - 3600000, 180000, "all", "[]");
 
     json_t *st = status_json(m1, -2500, "X"), *ans = NULL;
+    /* a report older than STORE_STATUS_KEEP_DAYS goes when the next one comes */
+    int64_t old = now - (STORE_STATUS_KEEP_DAYS + 1) * 86400000LL;
+    assert_int_equal(store_status_report(f->s, a1, st, old, f->tz, &ans), 0);
+    json_decref(ans);
+    json_t *calm = status_json(m1, 1500, NULL); /* within the 2 s clock tolerance */
+    assert_int_equal(store_status_report(f->s, b1, calm, old, f->tz, &ans), 0);
+    json_decref(ans);
+    json_decref(calm);
     assert_int_equal(store_status_report(f->s, a1, st, now, f->tz, &ans), 0);
     int64_t t = 0;
     char err[PROTO_ERR_MAX];
     assert_int_equal(proto_server_time_from_json(ans, &t, err), 0);
     assert_int_equal(t, now);
     json_decref(ans);
+    assert_int_equal(count_rows(f, a1), 1);
+    assert_int_equal(count_rows(f, b1), 1); /* pruned per box: b1 sent nothing new */
     assert_int_equal(store_status_report(f->s, 999, st, now, f->tz, &ans), -ENOENT);
     json_decref(st);
     st = json_pack("{s:s}", "agent_version", "x");
@@ -210,7 +235,14 @@ static void test_report_and_list(void **state)
     store_contacts_touch(c, b1, now - 400000);
     json_t *list = NULL;
     assert_int_equal(store_status_list(f->s, c, 0, POLL, now, f->tz, &list), 0);
-    assert_int_equal(json_array_size(json_object_get(list, "boxes")), 2);
+    assert_int_equal(json_array_size(json_object_get(list, "boxes")), 3);
+    json_t *z = find_box(list, "c1");
+    assert_true(json_is_false(json_object_get(z, "online")));
+    const char *nulls[] = {"since",           "last_contact", "last_play", "missing_media",
+                           "clock_offset_ms", "version",      "playing",   "status_at"};
+    for (size_t i = 0; i < G_N_ELEMENTS(nulls); i++)
+        if (!json_is_null(json_object_get(z, nulls[i])))
+            fail_msg("c1.%s is not null", nulls[i]);
     json_t *x = find_box(list, "a1");
     char buf[VTIME_RFC3339_MAX];
     assert_true(json_is_true(json_object_get(x, "online")));
@@ -235,8 +267,11 @@ static void test_report_and_list(void **state)
     vtime_format_rfc3339(now - 400000, f->tz, buf);
     assert_string_equal(json_string_value(json_object_get(y, "since")), buf);
     assert_true(json_is_null(json_object_get(y, "last_play")));
-    assert_true(json_is_null(json_object_get(y, "version")));
-    assert_false(json_is_true(json_object_get(y, "clock_warning")));
+    vtime_format_rfc3339(old, f->tz, buf); /* its only report, a month old */
+    assert_string_equal(json_string_value(json_object_get(y, "status_at")), buf);
+    assert_true(json_is_false(json_object_get(y, "clock_warning")));
+    assert_int_equal(json_integer_value(json_object_get(y, "clock_offset_ms")), 1500);
+    assert_true(json_is_null(json_object_get(y, "playing")));
     json_decref(list);
 
     /* b1 comes back after a long gap: a new run begins */
