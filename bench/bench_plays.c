@@ -6,8 +6,8 @@
  * commits do not fsync), then OFF (no sync at all: what is left is CPU). The two databases
  * take batches in turn (the order alternating) so a slow spell of the shared disk hits both;
  * per-batch medians are printed beside the totals, which spikes dominate. Also: building a box
- * manifest against answering from the cache. Databases live in a temp dir on the real disk (not
- * tmpfs). */
+ * manifest against answering from the cache; the report of a year against one pass reading
+ * its plays. Databases live in a temp dir on the real disk (not tmpfs). */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "hash.h"
 #include "manifest.h"
 #include "proto.h"
+#include "report.h"
 #include "store.h"
 #include "store_boxes.h"
 #include "store_communes.h"
@@ -282,6 +283,115 @@ static void manifest_bench(const char *parent, GTimeZone *tz)
     drop_world(&w);
 }
 
+/* A year: R_COMMUNES communes × R_PER boxes, R_DAILY airings a day for all, each played by
+ * every box (one in ten partial at 85 %, one in twenty missed). */
+#define R_COMMUNES 10
+#define R_PER      10
+#define R_DAILY    4
+
+static void make_year(store *s, GTimeZone *tz, const char *media)
+{
+    char token[STORE_BOX_TOKEN_MAX];
+    int64_t jan1 = 0;
+    vtime_local_to_utc(tz, 2026, 1, 1, 0, 0, 0, &jan1);
+    must(s, store_begin(s), "begin");
+    for (int c = 0; c < R_COMMUNES; c++) {
+        char cn[32];
+        snprintf(cn, sizeof cn, "Xã %d", c);
+        must(s, store_commune_add(s, "cli:bench", cn, NULL), "commune");
+        for (int b = 0; b < R_PER; b++) {
+            char bn[32];
+            snprintf(bn, sizeof bn, "Loa %d-%d", c, b);
+            must(s, store_box_add(s, "cli:bench", bn, cn, NULL, token), "box");
+        }
+    }
+    char *q = sqlite3_mprintf(
+        "UPDATE boxes SET created_ms = 0;"
+        "INSERT INTO media VALUES (%Q, 1000000, 180000, NULL, NULL, NULL, 0);"
+        "INSERT INTO pieces(id, title, genre, status, media_sha256, duration_ms, approved_ms,"
+        " created_ms, updated_ms) VALUES ('00000001-0000-4000-8000-000000000001', 'Tin',"
+        " 'news', 'approved', %Q, 180000, 0, 0, 0);"
+        "INSERT INTO schedule_versions(month, version, published_ms, published_by)"
+        " VALUES ('2026-01', 1, 0, 'bench');"
+        "INSERT INTO contracts(title, from_date, until_date, created_ms, updated_ms)"
+        " VALUES ('HĐ', '2026-01-01', '2026-12-31', 0, 0);"
+        "INSERT INTO contract_lines(contract_id, genre, pieces_per_month, airings_per_piece)"
+        " VALUES (1, 'news', 30, 4);"
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 365 * %d - 1)"
+        " INSERT INTO airings(id, version_id, piece_id, media_sha256, start_ms, duration_ms)"
+        " SELECT 'Y' || i, 1, '00000001-0000-4000-8000-000000000001', %Q,"
+        " %lld + (i / %d) * 86400000 + (6 + i %% %d * 3) * 3600000, 180000 FROM n;"
+        "INSERT INTO plays(id, airing_id, box_id, media_sha256, scheduled_ms, started_ms,"
+        " ended_ms, played_ms, outcome, received_ms)"
+        " SELECT a.id || '/' || b.id, a.id, b.id, a.media_sha256, a.start_ms, a.start_ms,"
+        " a.start_ms + 180000,"
+        " CASE WHEN (a.rowid + b.id) %% 20 = 0 THEN 0 WHEN (a.rowid + b.id) %% 10 = 1"
+        " THEN 153000 ELSE 180000 END,"
+        " CASE WHEN (a.rowid + b.id) %% 20 = 0 THEN 'missed' WHEN (a.rowid + b.id) %% 10 = 1"
+        " THEN 'partial' ELSE 'completed' END, 0 FROM airings a, boxes b;",
+        media, media, R_DAILY, media, (long long)jan1, R_DAILY, R_DAILY);
+    must(s, store_exec(s, q), "year fixture");
+    sqlite3_free(q);
+    must(s, store_commit(s), "commit");
+}
+
+/* The reference: one pass over the year's plays joined to their airings (what any report must
+ * at least read). */
+static double read_year(store *s)
+{
+    sqlite3_stmt *st = NULL;
+    double t0 = now_s();
+    must(s,
+         store_prepare(s,
+                       "SELECT count(*), sum(p.played_ms) FROM plays p JOIN airings a"
+                       " ON a.id = p.airing_id WHERE a.start_ms >= 0",
+                       &st),
+         "prepare");
+    if (sqlite3_step(st) != SQLITE_ROW)
+        die(s, "read");
+    sqlite3_reset(st);
+    return now_s() - t0;
+}
+
+static void report_bench(const char *parent, GTimeZone *tz)
+{
+    char err[STORE_ERR_MAX], media[HASH_SHA256_HEX_LEN + 1];
+    store *s = NULL;
+    char *dir = g_build_filename(parent, "year", NULL);
+    if (store_init(dir, err, sizeof err) != 0 || store_open(dir, &s, err, sizeof err) != 0)
+        die(NULL, err);
+    hash_sha256_buf("year", 4, media);
+    make_year(s, tz, media);
+    report_period p;
+    report_period_parse("2026", &p);
+    double t_read[3], t_plain[3], t_ev[3];
+    size_t ev_bytes = 0;
+    for (int i = 0; i < 3; i++) {
+        json_t *r = NULL;
+        report_opts o = {.tz = tz};
+        t_read[i] = read_year(s);
+        double t0 = now_s();
+        must(s, report_build(s, &p, &o, &r), "report");
+        t_plain[i] = now_s() - t0;
+        json_decref(r);
+        o.evidence = true;
+        t0 = now_s();
+        must(s, report_build(s, &p, &o, &r), "report");
+        char *csv = NULL;
+        report_evidence_csv(r, tz, &csv, &ev_bytes);
+        t_ev[i] = now_s() - t0;
+        g_free(csv);
+        json_decref(r);
+    }
+    double mr = median(t_read, 3), mp = median(t_plain, 3), me = median(t_ev, 3);
+    printf("year report, %d boxes, %d airings, %d plays: report %.0f ms, with evidence + its CSV "
+           "(%zu bytes) %.0f ms; reading the plays alone %.0f ms (report / read %.1f)\n",
+           R_COMMUNES * R_PER, 365 * R_DAILY, 365 * R_DAILY * R_COMMUNES * R_PER, mp * 1e3,
+           ev_bytes, me * 1e3, mr * 1e3, mp / mr);
+    store_close(s);
+    g_free(dir);
+}
+
 int main(void)
 {
     GTimeZone *tz = NULL;
@@ -294,6 +404,7 @@ int main(void)
     plays_bench(parent, tz, "NORMAL");
     plays_bench(parent, tz, "OFF"); /* no syncing at all: the CPU cost of each path */
     manifest_bench(parent, tz);
+    report_bench(parent, tz);
     char *argv[] = {"rm", "-rf", parent, NULL};
     g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
     g_free(parent);
