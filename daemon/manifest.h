@@ -52,7 +52,8 @@ int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool 
 
 typedef struct manifest_cache manifest_cache;
 
-/* opts (and its tz) are copied / referenced; free with manifest_cache_free. */
+/* opts are copied and its tz referenced: a cache serves one set of options for its life (new
+ * horizon, poll or volume settings: make a new cache). Free with manifest_cache_free. */
 manifest_cache *manifest_cache_new(const manifest_opts *o);
 void manifest_cache_free(manifest_cache *c);
 
@@ -60,9 +61,9 @@ void manifest_cache_free(manifest_cache *c);
  * the manifest without server_time: it changes only with the content). When body_out is not
  * NULL it gets the JSON text (g_free) with server_time = now_ms spliced in, *len_out its
  * length; pass NULL to answer a matching If-None-Match with 304 without copying. An entry is
- * rebuilt when the latest schedule version, the box row (name, commune, revoked), the local
- * day or the options change. Thread-safe for one store per caller thread. Errors as
- * manifest_build. */
+ * rebuilt when the latest schedule version, the box row (name, commune, revoked) or the local
+ * day changes. The cache is locked internally, so threads may share it, each with its own
+ * store. Errors as manifest_build. */
 int manifest_cache_get(manifest_cache *c, store *s, int64_t box_id, int64_t now_ms,
                        char etag[MANIFEST_ETAG_MAX], char **body_out, size_t *len_out);
 
