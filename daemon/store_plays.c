@@ -129,21 +129,34 @@ static int insert_play(store *s, int64_t box_id, const proto_play *p, int64_t no
     return ret;
 }
 
-/* Checks a decoded play against its airing; NULL when it may be stored, else the code. */
-static const char *check_play(const proto_play *p, const airing_info *a, const char **msg)
+typedef struct refusal {
+    const char *code, *msg;
+} refusal;
+
+static const refusal UNKNOWN_AIRING = {"unknown_airing", "không có lượt phát (airing) này"};
+static const refusal NOT_TARGETED = {"not_targeted", "lượt phát này không giao cho cụm loa"};
+static const refusal WRONG_MEDIA = {"wrong_media", "tệp âm thanh khác với tệp của lượt phát"};
+static const refusal MISSED_PLAYED = {"bad_times", "lượt bị lỡ nhưng thời lượng đã phát khác 0"};
+static const refusal BAD_TIMES = {"bad_times",
+                                  "thời gian bắt đầu, kết thúc và thời lượng mâu thuẫn"};
+static const refusal TOO_LONG = {"too_long", "thời lượng đã phát dài hơn tệp âm thanh"};
+
+/* Checks a decoded play against its airing: NULL when it may be stored. The decoder already
+ * holds the times to each other; those checks stay here too so the rule does not depend on it. */
+static const refusal *check_play(const proto_play *p, const airing_info *a)
 {
     if (!a->found)
-        return *msg = "không có lượt phát (airing) này", "unknown_airing";
+        return &UNKNOWN_AIRING;
     if (!a->targeted)
-        return *msg = "lượt phát này không giao cho cụm loa", "not_targeted";
+        return &NOT_TARGETED;
     if (strcmp(p->media, a->media))
-        return *msg = "tệp âm thanh khác với tệp của lượt phát", "wrong_media";
+        return &WRONG_MEDIA;
     if (p->outcome == PROTO_OUTCOME_MISSED && p->played_ms != 0)
-        return *msg = "lượt bị lỡ nhưng thời lượng đã phát khác 0", "bad_times";
+        return &MISSED_PLAYED;
     if (p->played_ms > p->ended_at_ms - p->started_at_ms + STORE_PLAYS_TOLERANCE_MS)
-        return *msg = "thời gian bắt đầu, kết thúc và thời lượng mâu thuẫn", "bad_times";
+        return &BAD_TIMES;
     if (p->played_ms > a->media_ms + STORE_PLAYS_TOLERANCE_MS)
-        return *msg = "thời lượng đã phát dài hơn tệp âm thanh", "too_long";
+        return &TOO_LONG;
     return NULL;
 }
 
@@ -172,7 +185,7 @@ static int ingest_one(store *s, int64_t box_id, int64_t commune_id, const json_t
     proto_play p = {0};
     char err[PROTO_ERR_MAX];
     airing_info a;
-    const char *msg = NULL, *code = NULL;
+    const refusal *no = NULL;
     bool inserted = false;
     if (proto_play_from_json(el, &p, err) != 0) {
         char *m = g_strdup_printf("báo cáo không hợp lệ (%s)", err);
@@ -181,13 +194,13 @@ static int ingest_one(store *s, int64_t box_id, int64_t commune_id, const json_t
         return 0;
     }
     int ret = find_airing(s, box_id, commune_id, p.airing, &a);
-    if (ret == 0 && (code = check_play(&p, &a, &msg)) != NULL)
-        reject(b, p.id, code, msg);
+    if (ret == 0 && (no = check_play(&p, &a)) != NULL)
+        reject(b, p.id, no->code, no->msg);
     else if (ret == 0)
         ret = insert_play(s, box_id, &p, now_ms, &inserted);
     if (ret == 0 && inserted)
         g_ptr_array_add(b->accepted, g_strdup(p.id));
-    else if (ret == 0 && !code)
+    else if (ret == 0 && !no)
         ret = classify_prior(s, box_id, &p, b);
     proto_play_clear(&p);
     return ret;
