@@ -25,5 +25,14 @@ const cmd_entry cmd_table[] = {
      "công bố một lần phát; in mã lần phát ở dòng cuối", cmd_airing},
     {"serve", "serve [--listen ĐỊA_CHỈ:CỔNG] [--config TỆP]",
      "chạy máy chủ (HTTP API cho người dùng và cụm loa)", cmd_serve},
+    {"report", "report YYYY-MM|YYYY-Qn|YYYY [--csv|--evidence-csv|--json] [--contract MÃ]",
+     "báo cáo thời lượng phát sóng theo hợp đồng (tháng, quý, năm)", cmd_report},
+    {"contract", "contract add TÊN --from YYYY-MM-DD --until YYYY-MM-DD [--reach PHẦN_TRĂM]",
+     "thêm hợp đồng phát sóng; in mã hợp đồng", cmd_contract},
+    {"contract",
+     "contract line MÃ --genre THỂ_LOẠI --pieces-per-month N --airings-per-piece N "
+     "[--min-minutes M] [--max-minutes M]",
+     "đặt số lượng theo hợp đồng cho một thể loại", cmd_contract},
+    {"contract", "contract list", "liệt kê các hợp đồng", cmd_contract},
     {NULL, NULL, NULL, NULL},
 };

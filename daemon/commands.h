@@ -42,5 +42,10 @@ int cmd_store_open(const cmd_globals *g, struct store **out);
 char *cmd_who(void);
 /* `serve [--listen ADDR:PORT] [--config FILE]`: the daemon (cmd_serve.c, serve.h). */
 int cmd_serve(const cmd_globals *g, int argc, char **argv);
+/* `report YYYY-MM|YYYY-Qn|YYYY [--csv|--evidence-csv|--json] [--contract ID]` (cmd_report.c). */
+int cmd_report(const cmd_globals *g, int argc, char **argv);
+/* `contract add TITLE --from D --until D`, `contract line ID --genre G …`, `contract list`
+ * (cmd_contract.c). */
+int cmd_contract(const cmd_globals *g, int argc, char **argv);
 
 #endif
