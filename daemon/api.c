@@ -34,45 +34,49 @@ int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *
     a->data_dir = strdup(opts->data_dir ? opts->data_dir : ".");
     a->opt.data_dir = a->data_dir;
     int rc = a->data_dir ? api_events_create(a) : -ENOMEM;
+    if (rc == 0)
+        rc = api_routes_box(a);
     for (size_t i = 0; rc == 0 && i < sizeof ROUTE_FILES / sizeof ROUTE_FILES[0]; i++)
         rc = ROUTE_FILES[i](a);
     if (rc != 0) {
-        if (a->events)
-            api_events_close(a, NULL, NULL); /* frees asynchronously; a is freed below */
-        free(a->data_dir);
-        free(a);
+        api_close(a, NULL, NULL); /* finishes while the caller runs the loop to stop */
         return rc;
     }
     *out = a;
     return 0;
 }
 
-typedef struct closing {
-    api *a;
-    void (*cb)(void *arg);
-    void *arg;
-} closing;
+void api_closed_one(api *a)
+{
+    if (--a->closing > 0)
+        return;
+    void (*cb)(void *) = a->close_cb;
+    void *arg = a->close_arg;
+    free(a->data_dir);
+    free(a);
+    if (cb)
+        cb(arg);
+}
 
 static void events_closed(void *arg)
 {
-    closing *c = arg;
-    free(c->a->data_dir);
-    free(c->a);
-    if (c->cb)
-        c->cb(c->arg);
-    free(c);
+    api_closed_one(arg);
 }
 
 void api_close(api *a, void (*cb)(void *arg), void *arg)
 {
-    closing *c = malloc(sizeof *c);
-    if (!c) { /* out of memory at exit: leak the api rather than crash */
-        if (cb)
-            cb(arg);
-        return;
+    a->close_cb = cb;
+    a->close_arg = arg;
+    a->closing = 1; /* held until every part has started closing */
+    if (a->events) {
+        a->closing++;
+        api_events_close(a, events_closed, a);
     }
-    *c = (closing){a, cb, arg};
-    api_events_close(a, events_closed, c);
+    if (a->box) {
+        a->closing++;
+        api_box_close(a);
+    }
+    api_closed_one(a);
 }
 
 static void close_hook(void *arg)

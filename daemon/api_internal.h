@@ -18,6 +18,7 @@
 #define API_WHO_MAX        (STORE_USER_NAME_MAX + 8)
 
 typedef struct api_events api_events; /* api_events.c: held long-polls */
+struct api_box;                       /* api_box.c: manifest cache, box contacts */
 
 struct api {
     uv_loop_t *loop;
@@ -26,7 +27,17 @@ struct api {
     api_options opt;
     char *data_dir;
     api_events *events;
+    struct api_box *box;
+    /* closing: parts whose loop handles are still closing, then cb */
+    int closing;
+    void (*close_cb)(void *arg);
+    void *close_arg;
 };
+
+/* A part of the api finished closing its handles (api.c frees the api after the last). */
+void api_closed_one(api *a);
+/* api_box.c: flushes box contacts and closes its timer. */
+void api_box_close(api *a);
 
 /* Role sets for api_user. */
 #define API_ROLE(r)  (1u << (r))
@@ -46,6 +57,8 @@ typedef struct api_user {
 int api_user_require(http_req *r, api *a, unsigned roles, api_user *out);
 /* The box whose bearer token came with the request; 401 and -EACCES otherwise. */
 int api_box_require(http_req *r, api *a, int64_t *box_id);
+/* The same, and marks the box as heard from (every box-protocol request uses this). */
+int api_box_seen(http_req *r, api *a, int64_t *box_id);
 /* True when u may see commune_id's data (operators only their own). */
 bool api_user_sees_commune(const api_user *u, int64_t commune_id);
 
