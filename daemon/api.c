@@ -19,6 +19,8 @@ static const routes_fn ROUTE_FILES[] = {
     api_routes_programs,
     api_routes_plans,
     api_routes_emergency,
+    api_routes_contracts,
+    api_routes_reports,
     /* clang-format on */
 };
 
