@@ -16,5 +16,13 @@ const cmd_entry cmd_table[] = {
     {"box", "box add TÊN --commune XÃ", "đăng ký cụm loa; in mã truy cập ở dòng cuối", cmd_box},
     {"box", "box revoke TÊN", "thu hồi mã truy cập của cụm loa", cmd_box},
     {"box", "box list", "liệt kê các cụm loa", cmd_box},
+    {"piece",
+     "piece import TỆP --title TIÊU_ĐỀ --genre news|article|report|interview [--approve]"
+     " [--theme CHỦ_ĐỀ] [--exemplar ĐIỂN_HÌNH] [--commune XÃ] [--priority MỨC]",
+     "nhập tệp âm thanh thành tin bài; in mã tin bài ở dòng cuối", cmd_piece},
+    {"piece", "piece list [--status S] [--genre G] [--month YYYY-MM] [--commune XÃ] [--text CHỮ]",
+     "liệt kê tin bài", cmd_piece},
+    {"piece", "piece approve MÃ", "duyệt tin bài", cmd_piece},
+    {"piece", "piece reject MÃ --note LÝ_DO", "từ chối tin bài, kèm lý do", cmd_piece},
     {NULL, NULL, NULL, NULL},
 };

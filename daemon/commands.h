@@ -29,4 +29,9 @@ int cmd_user(const cmd_globals *g, int argc, char **argv);
 int cmd_commune(const cmd_globals *g, int argc, char **argv);
 int cmd_box(const cmd_globals *g, int argc, char **argv);
 
+/* Pieces (cmd_piece.c): `piece import FILE --title T --genre G [--approve] [--theme T]
+ * [--exemplar E] [--commune C] [--priority P]` (prints the piece id alone on the last line);
+ * `piece list [filters]`; `piece approve ID`; `piece reject ID --note N`. */
+int cmd_piece(const cmd_globals *g, int argc, char **argv);
+
 #endif
