@@ -78,6 +78,8 @@ static int group_setup(void **state)
     encode("speech.ogg", "vorbisenc ! oggmux");
     encode("speech.opus", "opusenc ! oggmux");
     encode("speech.m4a", "avenc_aac ! mp4mux");
+    encode("speech.wma", "avenc_wmav2 ! avmux_asf");
+    encode("speech.amr", "audio/x-raw,rate=8000,channels=1 ! amrnbenc ! avmux_amr");
     sh("sox -n -r 48000 -c 1 silence.wav trim 0 5");
     sh("sox -n -r 48000 -c 1 whisper.wav synth 5 pinknoise gain -75");
     sh("printf 'Đây không phải là âm thanh.\\n%%.0s' $(seq 200) > text.txt");
@@ -252,6 +254,18 @@ static void test_m4a(void **s)
     check_format("speech.m4a");
 }
 
+static void test_wma(void **s)
+{
+    (void)s;
+    check_format("speech.wma");
+}
+
+static void test_amr(void **s)
+{
+    (void)s;
+    check_format("speech.amr");
+}
+
 /* Raw synthetic speech peaks 18.5 dB over its loudness: the -1 dBTP ceiling wins, and the
  * piece ends up quieter than -16 LUFS rather than clipped (no limiter in the chain). */
 static void test_peaky_input_is_held_under_the_ceiling(void **state)
@@ -380,6 +394,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vorbis, setup, teardown),
         cmocka_unit_test_setup_teardown(test_opus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_m4a, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wma, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_amr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peaky_input_is_held_under_the_ceiling, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_same_audio_twice_is_one_file, setup, teardown),
