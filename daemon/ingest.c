@@ -2,9 +2,9 @@
  * 1. check the source's size (cheap refusals first);
  * 2. decode once into an unlinked temp PCM file while measuring loudness (ingest_decode);
  * 3. encode from that PCM with the gain in the header — the gain must be known before the
- *    header is written, and the PCM is on hand, so this never decodes twice (ingest_opus);
- * 4. read the Opus file back to measure it; if lossy coding pushed the true peak over the
- *    ceiling, encode once more from the same PCM with the gain lowered by the excess;
+ *    header is written, and the PCM is on hand, so this never decodes twice — while a second
+ *    thread decodes the pages as they come out and measures them (ingest_opus);
+ * 4. if lossy coding pushed the true peak over the ceiling, lower the header gain in place;
  * 5. fsync, hash, rename into media/<aa>/<sha256>.opus, fsync the directory. */
 #include "ingest.h"
 
@@ -22,8 +22,6 @@
 #include "ingest_opus.h"
 
 #define TEMP_PREFIX ".ingest-"
-/* Lossy coding moves peaks by a few tenths of a dB; the second encode aims this far under. */
-#define PEAK_MARGIN 0.1
 
 void ingest_opts_default(ingest_opts *o)
 {
@@ -81,26 +79,29 @@ static int fsync_path(const char *path, int flags)
     return ret;
 }
 
-/* Encodes, checks, and re-encodes once if the peak came out over the ceiling. */
+/* Encodes once, measuring the output as it is written. Lossy coding moves peaks by a few
+ * tenths of a dB; when that takes the true peak over the ceiling, the header gain is lowered
+ * by the excess (rounded up to the next Q7.8 step): output gain scales the decoded audio, so
+ * loudness and peak move by exactly that, without encoding again. */
 static int encode_checked(const ingest_pcm *p, const char *tmp, const ingest_opts *o,
                           ingest_result *out)
 {
     ingest_opus_check chk;
     double gain = fmin(o->target_lufs - p->loudness_lufs, o->max_true_peak - p->true_peak_dbtp);
-    int ret = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        int q = ingest_opus_gain_q78(gain);
-        ret = ingest_opus_encode(p->samples, p->n_samples, tmp, o->bitrate, q, out->detail,
+    int q = ingest_opus_gain_q78(gain);
+    int ret = ingest_opus_encode(p->samples, p->n_samples, tmp, o->bitrate, q, &chk, out->detail,
                                  sizeof out->detail);
-        if (ret == 0)
-            ret = ingest_opus_check_file(tmp, &chk, out->detail, sizeof out->detail);
-        if (ret != 0)
+    if (ret != 0)
+        return ret;
+    if (chk.true_peak_dbtp > o->max_true_peak) {
+        int lower = (int)ceil((chk.true_peak_dbtp - o->max_true_peak) * 256.0);
+        if ((ret = ingest_opus_set_gain(tmp, q - lower, out->detail, sizeof out->detail)) != 0)
             return ret;
-        out->gain_db = q / 256.0;
-        if (chk.true_peak_dbtp <= o->max_true_peak)
-            break;
-        gain -= chk.true_peak_dbtp - o->max_true_peak + PEAK_MARGIN;
+        q -= lower;
+        chk.loudness_lufs -= lower / 256.0;
+        chk.true_peak_dbtp -= lower / 256.0;
     }
+    out->gain_db = q / 256.0;
     out->loudness_out_lufs = chk.loudness_lufs;
     out->true_peak_dbtp = chk.true_peak_dbtp;
     out->duration_ms = chk.duration_ms;
