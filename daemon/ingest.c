@@ -4,7 +4,7 @@
  * 3. encode from that PCM with the gain in the header — the gain must be known before the
  *    header is written, and the PCM is on hand, so this never decodes twice — while a second
  *    thread decodes the pages as they come out and measures them (ingest_opus);
- * 4. if lossy coding pushed the true peak over the ceiling, lower the header gain in place;
+ * 4. set the final header gain from that measurement of the output (encode_checked);
  * 5. fsync, hash, rename into media/<aa>/<sha256>.opus, fsync the directory. */
 #include "ingest.h"
 
@@ -79,31 +79,29 @@ static int fsync_path(const char *path, int flags)
     return ret;
 }
 
-/* Encodes once, measuring the output as it is written. Lossy coding moves peaks by a few
- * tenths of a dB; when that takes the true peak over the ceiling, the header gain is lowered
- * by the excess (rounded up to the next Q7.8 step): output gain scales the decoded audio, so
- * loudness and peak move by exactly that, without encoding again. */
+/* Encodes once with the gain the input's loudness asks for (OPE_SET_HEADER_GAIN), measuring
+ * the output as it is written. The output gain only scales the decoded audio — the encoder
+ * never sees it — so the final gain is then set from the output's own loudness and true peak:
+ * min(target - loudness, ceiling - peak), rounded down to a Q7.8 step, rewritten in place when
+ * it differs. Loudness and peak move by exactly that step; no second encode, no second decode,
+ * and the peak ceiling holds for what the boxes will play rather than for the input. */
 static int encode_checked(const ingest_pcm *p, const char *tmp, const ingest_opts *o,
                           ingest_result *out)
 {
     ingest_opus_check chk;
-    double gain = fmin(o->target_lufs - p->loudness_lufs, o->max_true_peak - p->true_peak_dbtp);
-    int q = ingest_opus_gain_q78(gain);
+    int q = ingest_opus_gain_q78(o->target_lufs - p->loudness_lufs);
     int ret = ingest_opus_encode(p->samples, p->n_samples, tmp, o->bitrate, q, &chk, out->detail,
                                  sizeof out->detail);
     if (ret != 0)
         return ret;
-    if (chk.true_peak_dbtp > o->max_true_peak) {
-        int lower = (int)ceil((chk.true_peak_dbtp - o->max_true_peak) * 256.0);
-        if ((ret = ingest_opus_set_gain(tmp, q - lower, out->detail, sizeof out->detail)) != 0)
-            return ret;
-        q -= lower;
-        chk.loudness_lufs -= lower / 256.0;
-        chk.true_peak_dbtp -= lower / 256.0;
-    }
-    out->gain_db = q / 256.0;
-    out->loudness_out_lufs = chk.loudness_lufs;
-    out->true_peak_dbtp = chk.true_peak_dbtp;
+    double room = fmin(o->target_lufs - chk.loudness_lufs, o->max_true_peak - chk.true_peak_dbtp);
+    int step = ingest_opus_gain_q78(q / 256.0 + floor(room * 256.0) / 256.0) - q;
+    if (step != 0 &&
+        (ret = ingest_opus_set_gain(tmp, q + step, out->detail, sizeof out->detail)) != 0)
+        return ret;
+    out->gain_db = (q + step) / 256.0;
+    out->loudness_out_lufs = chk.loudness_lufs + step / 256.0;
+    out->true_peak_dbtp = chk.true_peak_dbtp + step / 256.0;
     out->duration_ms = chk.duration_ms;
     return 0;
 }
@@ -192,7 +190,6 @@ int ingest_file(const char *src_path, const char *media_dir, const ingest_opts *
     if (ret != 0)
         goto out;
     out->loudness_in_lufs = pcm.loudness_lufs;
-    out->true_peak_in_dbtp = pcm.true_peak_dbtp;
     if (!(tmp = temp_opus(media_dir, out))) {
         ret = -INGEST_ERR_IO;
         goto out;

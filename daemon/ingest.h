@@ -45,10 +45,9 @@ typedef struct ingest_result {
     int64_t duration_ms; /* of the Opus file (pre-skip excluded) */
     double loudness_in_lufs;
     double loudness_out_lufs; /* measured on the Opus file decoded with its header gain */
-    double true_peak_in_dbtp;
-    double true_peak_dbtp; /* after, as above */
-    double gain_db;        /* written into the OpusHead output gain */
-    bool deduplicated;     /* the same file was already in the store; nothing was written */
+    double true_peak_dbtp;    /* after, as above */
+    double gain_db;           /* written into the OpusHead output gain */
+    bool deduplicated;        /* the same file was already in the store; nothing was written */
     char detail[INGEST_DETAIL_MAX]; /* English detail of a failure, for logs */
 } ingest_result;
 

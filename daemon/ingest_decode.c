@@ -173,12 +173,9 @@ static int temp_fd(const char *dir, char *detail, size_t detail_len)
 
 static int finish_measure(ebur128_state *st, ingest_pcm *out)
 {
-    double peak = 0;
-    if (ebur128_loudness_global(st, &out->loudness_lufs) != EBUR128_SUCCESS ||
-        ebur128_true_peak(st, 0, &peak) != EBUR128_SUCCESS)
-        return -INGEST_ERR_INTERNAL;
-    out->true_peak_dbtp = peak > 0 ? 20 * log10(peak) : -HUGE_VAL;
-    return 0;
+    return ebur128_loudness_global(st, &out->loudness_lufs) == EBUR128_SUCCESS
+               ? 0
+               : -INGEST_ERR_INTERNAL;
 }
 
 static int map_pcm(ingest_pcm *out, size_t n, char *detail, size_t detail_len)
@@ -211,7 +208,8 @@ int ingest_decode(const char *src, const char *tmp_dir, size_t max_samples, inge
     }
     if ((out->fd = c.fd = temp_fd(tmp_dir, detail, detail_len)) < 0)
         return -INGEST_ERR_IO;
-    c.r128 = ebur128_init(1, INGEST_RATE, EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK);
+    /* Loudness only: the peak that matters is the output's (ingest.c, encode_checked). */
+    c.r128 = ebur128_init(1, INGEST_RATE, EBUR128_MODE_I);
     if (!c.r128) {
         ret = -INGEST_ERR_INTERNAL;
         goto out;

@@ -1,5 +1,5 @@
 /* ingest_decode: the single decode pass of an ingest. GStreamer decodes the source to mono
- * 48 kHz float PCM, which goes both into libebur128 (loudness and true peak of the input) and
+ * 48 kHz float PCM, which goes both into libebur128 (integrated loudness of the input) and
  * into an unlinked, memory-mapped temp file that the encoder then reads (ingest_opus.h).
  * The PCM belongs to the caller until ingest_pcm_release; no name of it is ever on disk. */
 #ifndef LOALANG_INGEST_DECODE_H
@@ -13,8 +13,7 @@
 typedef struct ingest_pcm {
     const float *samples; /* n_samples mono samples at INGEST_RATE, mapped read-only */
     size_t n_samples;
-    double loudness_lufs;  /* -HUGE_VAL when no gating block passed */
-    double true_peak_dbtp; /* -HUGE_VAL for digital silence */
+    double loudness_lufs; /* -HUGE_VAL when no gating block passed */
     /* private */
     int fd;
     size_t map_len;
