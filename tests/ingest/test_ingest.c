@@ -84,6 +84,8 @@ static int group_setup(void **state)
     sh("sox -n -r 48000 -c 1 whisper.wav synth 5 pinknoise gain -75");
     sh("printf 'Đây không phải là âm thanh.\\n%%.0s' $(seq 200) > text.txt");
     sh("head -c 30 speech.wav > truncated.wav");
+    /* A real FLAC header followed by (deterministic) garbage frames. */
+    sh("(head -c 4000 speech.flac; seq 1 200000 | gzip -n -c) > corrupt.flac");
     sh(": > empty.wav");
     char *out = NULL;
     const char *argv[] = {"soxi", "-D", "speech.wav", NULL};
@@ -313,6 +315,7 @@ static void test_refusals(void **state)
     ingest_opts o;
     refused("text.txt", NULL, INGEST_ERR_NOT_AUDIO);
     refused("truncated.wav", NULL, INGEST_ERR_NOT_AUDIO);
+    refused("corrupt.flac", NULL, INGEST_ERR_UNDECODABLE);
     refused("empty.wav", NULL, INGEST_ERR_EMPTY);
     refused("silence.wav", NULL, INGEST_ERR_SILENT);
     refused("whisper.wav", NULL, INGEST_ERR_SILENT);
