@@ -2,7 +2,8 @@
  * store's form — mono 48 kHz Ogg Opus, loudness-normalised through the OpusHead output gain —
  * named by its sha256 under MEDIA_DIR/<aa>/<sha256>.opus (docs/media.md).
  *
- * Thread-safe and store-free: it runs in the libuv thread pool; the caller writes the media
+ * Thread-safe and store-free: it runs in the libuv thread pool (and starts one thread of its
+ * own while it encodes, to measure the output on the other core); the caller writes the media
  * row (store_media.h) only after ingest_file returned, i.e. once the file is durable. On any
  * error nothing is left on disk. Owns nothing after it returns. */
 #ifndef LOALANG_INGEST_H

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
-#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
