@@ -34,5 +34,13 @@ const cmd_entry cmd_table[] = {
      "[--min-minutes M] [--max-minutes M]",
      "đặt số lượng theo hợp đồng cho một thể loại", cmd_contract},
     {"contract", "contract list", "liệt kê các hợp đồng", cmd_contract},
+    {"piece",
+     "piece import TỆP --title TIÊU_ĐỀ --genre news|article|report|interview [--approve]"
+     " [--theme CHỦ_ĐỀ] [--exemplar ĐIỂN_HÌNH] [--commune XÃ] [--priority MỨC]",
+     "nhập tệp âm thanh thành tin bài; in mã tin bài ở dòng cuối", cmd_piece},
+    {"piece", "piece list [--status S] [--genre G] [--month YYYY-MM] [--commune XÃ] [--text CHỮ]",
+     "liệt kê tin bài", cmd_piece},
+    {"piece", "piece approve MÃ", "duyệt tin bài", cmd_piece},
+    {"piece", "piece reject MÃ --note LÝ_DO", "từ chối tin bài, kèm lý do", cmd_piece},
     {NULL, NULL, NULL, NULL},
 };

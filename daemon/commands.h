@@ -47,5 +47,9 @@ int cmd_report(const cmd_globals *g, int argc, char **argv);
 /* `contract add TITLE --from D --until D`, `contract line ID --genre G …`, `contract list`
  * (cmd_contract.c). */
 int cmd_contract(const cmd_globals *g, int argc, char **argv);
+/* Pieces (cmd_piece.c): `piece import FILE --title T --genre G [--approve] [--theme T]
+ * [--exemplar E] [--commune C] [--priority P]` (prints the piece id alone on the last line);
+ * `piece list [filters]`; `piece approve ID`; `piece reject ID --note N`. */
+int cmd_piece(const cmd_globals *g, int argc, char **argv);
 
 #endif
