@@ -158,18 +158,6 @@ static int record(store *s, const char *who, const import_args *a, const ingest_
     return rc;
 }
 
-/* Removes a media file this import created when its row could not be written. */
-static void undo_media(store *s, const char *dir, const ingest_result *r)
-{
-    store_media m;
-    char *path = NULL;
-    if (r->deduplicated || store_media_get(s, r->sha256, &m) != -ENOENT ||
-        store_media_path(dir, r->sha256, &path) != 0)
-        return;
-    unlink(path);
-    g_free(path);
-}
-
 static void format_duration(int64_t ms, char *buf, size_t len)
 {
     int64_t s = (ms + 500) / 1000;
@@ -216,7 +204,7 @@ static int piece_import(const cmd_globals *g, int argc, char **argv)
         goto out;
     }
     if (record(s, who, &a, &r, id) != 0) {
-        undo_media(s, g->data_dir, &r);
+        store_media_discard_new(s, g->data_dir, &r);
         goto out;
     }
     print_summary(&a, &r, id);

@@ -84,6 +84,20 @@ const char *http_body(const http_req *r, size_t *len);
  * 0. *out is the caller's (json_decref). */
 int http_body_json(http_req *r, json_t **out);
 
+/* Form bodies (multipart/form-data or application/x-www-form-urlencoded), parsed as they
+ * stream through a route's on_body with libmicrohttpd's post processor. fn gets each field's
+ * data in pieces (off = where this piece starts in the field's value; filename and
+ * content_type NULL when the part has none) and returns 0 or a negative code to stop. */
+typedef int (*http_form_fn)(void *arg, const char *field, const char *filename,
+                            const char *content_type, uint64_t off, const char *data, size_t len);
+typedef struct http_form http_form;
+/* -EINVAL when the request's Content-Type is not a form. *out is freed with http_form_free. */
+int http_form_new(http_req *r, http_form_fn fn, void *arg, http_form **out);
+/* 0, fn's error, or -EINVAL for a malformed form. */
+int http_form_feed(http_form *f, const char *data, size_t len);
+/* 0 when the form ended properly, -EINVAL when it was cut short. */
+int http_form_free(http_form *f);
+
 /* Per-request state for handlers and body callbacks; free_fn runs when the request ends. */
 void http_set_state(http_req *r, void *state, void (*free_fn)(void *));
 void *http_state(const http_req *r);

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MEDIA_COLS                                                                                 \
     "m.sha256, m.bytes, m.duration_ms, m.loudness_in_lufs, m.loudness_out_lufs,"                   \
@@ -112,4 +113,68 @@ json_t *store_media_json(const store_media *m)
                      real_or_null(m->loudness_in_lufs), "loudness_out_lufs",
                      real_or_null(m->loudness_out_lufs), "true_peak_dbtp",
                      real_or_null(m->true_peak_dbtp), "url", url);
+}
+
+void store_media_discard_new(store *s, const char *dir, const ingest_result *r)
+{
+    store_media m;
+    char *path = NULL;
+    if (r->deduplicated || store_media_get(s, r->sha256, &m) != -ENOENT ||
+        store_media_path(dir, r->sha256, &path) != 0)
+        return;
+    unlink(path);
+    g_free(path);
+}
+
+/* Removes DIR/media/aa/<sha>.opus files of one subdirectory that have no row. */
+static int sweep_dir(store *s, const char *sub, int *removed)
+{
+    GDir *d = g_dir_open(sub, 0, NULL);
+    const char *name;
+    store_media m;
+    if (!d)
+        return 0;
+    while ((name = g_dir_read_name(d))) {
+        char sha[HASH_SHA256_HEX_LEN + 1];
+        if (strlen(name) != HASH_SHA256_HEX_LEN + 5 || !g_str_has_suffix(name, ".opus"))
+            continue;
+        memcpy(sha, name, HASH_SHA256_HEX_LEN);
+        sha[HASH_SHA256_HEX_LEN] = '\0';
+        int rc = hash_is_sha256_hex(sha) ? store_media_get(s, sha, &m) : 0;
+        if (rc == -ENOENT) {
+            char *path = g_build_filename(sub, name, NULL);
+            if (unlink(path) == 0)
+                (*removed)++;
+            g_free(path);
+        } else if (rc != 0) {
+            g_dir_close(d);
+            return rc;
+        }
+    }
+    g_dir_close(d);
+    return 0;
+}
+
+int store_media_sweep_orphans(store *s, const char *dir, int *removed_out)
+{
+    char *media = g_build_filename(dir, STORE_MEDIA_DIR, NULL);
+    GDir *d = g_dir_open(media, 0, NULL);
+    const char *name;
+    int removed = 0, rc = 0;
+    if (!d) {
+        g_free(media);
+        return store_failf(s, -EIO, "cannot read %s/%s", dir, STORE_MEDIA_DIR);
+    }
+    while (rc == 0 && (name = g_dir_read_name(d))) {
+        if (strlen(name) != 2 || !g_ascii_isxdigit(name[0]) || !g_ascii_isxdigit(name[1]))
+            continue;
+        char *sub = g_build_filename(media, name, NULL);
+        rc = sweep_dir(s, sub, &removed);
+        g_free(sub);
+    }
+    g_dir_close(d);
+    g_free(media);
+    if (removed_out)
+        *removed_out = removed;
+    return rc;
 }

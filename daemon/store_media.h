@@ -37,6 +37,16 @@ int store_media_get(store *s, const char *sha256, store_media *out);
  * no path: nothing else from a request ever reaches the filesystem (DESIGN.md §7). */
 int store_media_path(const char *dir, const char *sha256, char **out);
 
+/* Removes the file an ingest just wrote when its row could not be committed: only a file
+ * the ingest created (not deduplicated) and that no media row names. A crash between the
+ * rename and the commit is covered by store_media_sweep_orphans at start-up. */
+void store_media_discard_new(store *s, const char *dir, const ingest_result *r);
+
+/* Removes media files that no media row names (DIR/media/<aa>/<sha256>.opus left by a crash
+ * after ingest and before its row was committed). Call at start-up, before uploads run.
+ * *removed_out (may be NULL) counts them. */
+int store_media_sweep_orphans(store *s, const char *dir, int *removed_out);
+
 /* The API's "media" object: sha256, bytes, duration_ms, loudness_in_lufs, loudness_out_lufs,
  * true_peak_dbtp, url. New reference; NULL only when out of memory. */
 json_t *store_media_json(const store_media *m);
