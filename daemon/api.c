@@ -2,11 +2,15 @@
 #include "api.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_internal.h"
+#include "ingest.h"
+#include "log.h"
 #include "serve.h"
+#include "store_media.h"
 
 typedef int (*routes_fn)(api *a);
 
@@ -21,6 +25,8 @@ static const routes_fn ROUTE_FILES[] = {
     api_routes_emergency,
     api_routes_contracts,
     api_routes_reports,
+    api_routes_pieces,
+    api_routes_media,
     /* clang-format on */
 };
 
@@ -101,6 +107,14 @@ int api_serve_init(serve_ctx *ctx)
         .bitrate = c->bitrate,
     };
     api *a = NULL;
+    char *media = g_build_filename(ctx->data_dir, STORE_MEDIA_DIR, NULL);
+    int swept = ingest_sweep_temps(media), orphans = 0;
+    g_free(media);
+    /* What a crash left between writing a media file and committing its row. */
+    if (store_media_sweep_orphans(ctx->db, ctx->data_dir, &orphans) != 0)
+        log_warn("media sweep: %s", store_errmsg(ctx->db));
+    if (swept > 0 || orphans > 0)
+        log_info("removed %d temp and %d orphan media files left by a crash", swept, orphans);
     int rc = api_create(ctx->loop, ctx->http, ctx->db, &o, &a);
     if (rc == 0)
         rc = serve_at_close(ctx, close_hook, a);
