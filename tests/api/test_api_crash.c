@@ -556,12 +556,64 @@ static void test_upload_killed_mid_ingest(void **state)
     assert_nothing_left(f, "mid-ingest");
 }
 
+/* A stored Opus file (DIR/media/<aa>/<sha256>.opus) has appeared: the ingest is done and the
+ * media row and piece are being committed. */
+static bool stored_opus(fx *f)
+{
+    GPtrArray *files = media_files(f);
+    bool found = false;
+    for (size_t i = 0; i < files->len; i++)
+        found = found || (g_str_has_suffix(files->pdata[i], ".opus") &&
+                          !strstr(files->pdata[i], ".ingest-"));
+    g_ptr_array_unref(files);
+    return found;
+}
+
+/* Killed as the Opus file lands: either the upload happened entirely (one piece, its media
+ * row, its file and nothing else) or not at all (nothing left). */
+static void test_upload_killed_at_commit(void **state)
+{
+    fx *f = *state;
+    upload u;
+    start_upload(f, &u, 0);
+    GThread *th = g_thread_new("upload", upload_thread, &u);
+    wait_for(f, stored_opus, "the stored Opus file");
+    td_kill(f->t);
+    g_mutex_lock(&u.lock);
+    u.killed = true;
+    g_mutex_unlock(&u.lock);
+    g_thread_join(th);
+    g_mutex_clear(&u.lock);
+    g_cond_clear(&u.cond);
+    g_strfreev(u.headers);
+    g_free(u.url);
+    g_free(u.data);
+    td_restart(f->t);
+    ac_free(f->tech);
+    f->tech = ac_login(f->t, "ktv", AC_PASSWORD);
+    if (count_rows(f, "SELECT count(*) FROM pieces") == 0) {
+        print_message("killed before the commit: nothing kept\n");
+        assert_nothing_left(f, "at commit");
+        return;
+    }
+    print_message("killed after the commit: the piece kept\n");
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM media"), 1);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM pieces p JOIN media m "
+                                   "ON m.sha256 = p.media_sha256"),
+                     1);
+    GPtrArray *files = media_files(f);
+    assert_int_equal(files->len, 1);
+    assert_true(g_str_has_suffix(files->pdata[0], ".opus"));
+    g_ptr_array_unref(files);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plays_survive_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upload_killed_mid_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upload_killed_mid_ingest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upload_killed_at_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
