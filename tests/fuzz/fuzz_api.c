@@ -70,6 +70,7 @@ static struct {
     int64_t now_ms, box_id, user_id, contract_id;
     char piece[IDS_UUID_LEN + 1], piece2[IDS_UUID_LEN + 1], draft[IDS_UUID_LEN + 1],
         submitted[IDS_UUID_LEN + 1];
+    char media[HASH_SHA256_HEX_LEN + 1]; /* of F.piece */
     char *program, *airing, *working;
     char pwhash[STORE_PWHASH_MAX];
 } F;
@@ -97,6 +98,8 @@ static void put_piece(const char *seed, const char *title, char id[IDS_UUID_LEN 
     must(store_media_put(F.s, &r, NULL, NULL), "media");
     store_piece_meta m = {.title = title, .genre = "news", .commune = "Bằng Khánh"};
     must(store_piece_create(F.s, WHO, r.sha256, &m, id), "piece");
+    if (!F.media[0])
+        memcpy(F.media, r.sha256, sizeof r.sha256);
 }
 
 static json_t *load(const char *text)
@@ -210,8 +213,8 @@ static const char *placeholder(const char *s)
                             {"$draft", F.draft},     {"$submitted", F.submitted},
                             {"$program", F.program}, {"$airing", F.airing},
                             {"$working", F.working}, {"$month", MONTH},
-                            {"$box", box},           {"$user", user},
-                            {"$contract", contract}};
+                            {"$media", F.media},     {"$box", box},
+                            {"$user", user},         {"$contract", contract}};
     for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
         if (strcmp(s, map[i][0]) == 0)
             return map[i][1];
@@ -246,20 +249,21 @@ static void substitute(json_t *j, int depth)
     }
 }
 
-/* ---- the handlers' reading of each body, then the store call ---- */
+/* ---- the handlers' reading of each body, then the store call: 0 or why it stopped ---- */
 
-static void login(const json_t *b)
+static int login(const json_t *b)
 {
     const char *name = NULL, *password = NULL;
     int64_t id = 0;
     store_role role;
     char hash[STORE_PWHASH_MAX];
-    if (aj_str(NULL, b, "user", AJ_REQUIRED, STORE_USER_NAME_MAX, &name) == 0 &&
-        aj_str(NULL, b, "password", AJ_REQUIRED, STORE_PASSWORD_MAX, &password) == 0)
-        store_user_credentials(F.s, name, &id, &role, hash);
+    int rc = aj_str(NULL, b, "user", AJ_REQUIRED, STORE_USER_NAME_MAX, &name);
+    if (rc == 0)
+        rc = aj_str(NULL, b, "password", AJ_REQUIRED, STORE_PASSWORD_MAX, &password);
+    return rc ? rc : store_user_credentials(F.s, name, &id, &role, hash);
 }
 
-static void user_add(const json_t *b)
+static int user_add(const json_t *b)
 {
     const char *name = NULL, *role = NULL, *commune = NULL, *password = NULL;
     store_role r;
@@ -269,74 +273,74 @@ static void user_add(const json_t *b)
         aj_str(NULL, b, "commune", AJ_OPTIONAL | AJ_NULLABLE, STORE_NAME_MAX, &commune) != 0 ||
         aj_str(NULL, b, "password", AJ_REQUIRED, STORE_PASSWORD_MAX, &password) != 0 ||
         store_role_parse(role, &r) != 0)
-        return;
-    store_user_add(F.s, WHO, name, r, commune, F.pwhash, &id);
+        return -EINVAL;
+    return store_user_add(F.s, WHO, name, r, commune, F.pwhash, &id);
 }
 
-static void user_patch(const json_t *b)
+static int user_patch(const json_t *b)
 {
     bool disabled = false;
-    if (aj_bool(NULL, b, "disabled", AJ_REQUIRED, &disabled) == 0)
-        store_user_set_disabled(F.s, WHO, F.user_id, disabled);
+    int rc = aj_bool(NULL, b, "disabled", AJ_REQUIRED, &disabled);
+    return rc ? rc : store_user_set_disabled(F.s, WHO, F.user_id, disabled);
 }
 
-static void commune_add(const json_t *b)
+static int commune_add(const json_t *b)
 {
     const char *name = NULL;
     int64_t id = 0;
-    if (aj_str(NULL, b, "name", AJ_REQUIRED, STORE_NAME_MAX, &name) == 0)
-        store_commune_add(F.s, WHO, name, &id);
+    int rc = aj_str(NULL, b, "name", AJ_REQUIRED, STORE_NAME_MAX, &name);
+    return rc ? rc : store_commune_add(F.s, WHO, name, &id);
 }
 
-static void box_add(const json_t *b)
+static int box_add(const json_t *b)
 {
     const char *name = NULL, *commune = NULL;
     int64_t id = 0;
     char token[STORE_BOX_TOKEN_MAX];
-    if (aj_str(NULL, b, "name", AJ_REQUIRED, STORE_NAME_MAX, &name) == 0 &&
-        aj_str(NULL, b, "commune", AJ_REQUIRED, STORE_NAME_MAX, &commune) == 0)
-        store_box_add(F.s, WHO, name, commune, &id, token);
+    int rc = aj_str(NULL, b, "name", AJ_REQUIRED, STORE_NAME_MAX, &name);
+    if (rc == 0)
+        rc = aj_str(NULL, b, "commune", AJ_REQUIRED, STORE_NAME_MAX, &commune);
+    return rc ? rc : store_box_add(F.s, WHO, name, commune, &id, token);
 }
 
-static void plan_theme(const json_t *b)
+static int plan_theme(const json_t *b)
 {
     const json_t *t = json_object_get(b, "theme");
-    if (!t || json_is_string(t) || json_is_null(t))
-        store_plan_set_theme(F.s, WHO, MONTH, json_string_value(t), NULL);
+    if (t && !json_is_string(t) && !json_is_null(t))
+        return -EINVAL;
+    return store_plan_set_theme(F.s, WHO, MONTH, json_string_value(t), NULL);
 }
 
-static void airing_move(const json_t *b)
+static int airing_move(const json_t *b, json_t **out)
 {
     const char *start = NULL;
     int64_t ms = 0;
-    json_t *out = NULL;
-    if (aj_str(NULL, b, "start", AJ_REQUIRED, 64, &start) == 0 &&
-        vtime_parse_rfc3339(start, &ms) == 0)
-        store_plan_airing_move(F.s, WHO, F.working, ms, F.tz, &out, NULL);
-    json_decref(out);
+    int rc = aj_str(NULL, b, "start", AJ_REQUIRED, 64, &start);
+    if (rc == 0)
+        rc = vtime_parse_rfc3339(start, &ms);
+    return rc ? rc : store_plan_airing_move(F.s, WHO, F.working, ms, F.tz, out, NULL);
 }
 
-static void emergency(const json_t *b)
+static int emergency(const json_t *b, json_t **out)
 {
     const char *piece = NULL;
-    json_t *out = NULL;
-    if (aj_str(NULL, b, "piece", AJ_REQUIRED, 64, &piece) == 0)
-        publish_emergency(F.s, WHO, piece, json_object_get(b, "targets"), F.tz, F.now_ms, &out,
-                          NULL);
-    json_decref(out);
+    int rc = aj_str(NULL, b, "piece", AJ_REQUIRED, 64, &piece);
+    return rc ? rc
+              : publish_emergency(F.s, WHO, piece, json_object_get(b, "targets"), F.tz, F.now_ms,
+                                  out, NULL);
 }
 
-static void contract_line(json_t *b)
+static int contract_line(json_t *b)
 {
     /* The genre comes from the path; the handler writes it into the body. */
     const json_t *g = json_object_get(b, "genre");
     char *genre = g_strdup(json_is_string(g) ? json_string_value(g) : "news");
     json_object_set_new(b, "genre", json_string(genre));
     g_free(genre);
-    store_contract_line_set(F.s, WHO, F.contract_id, b);
+    return store_contract_line_set(F.s, WHO, F.contract_id, b);
 }
 
-static void piece_patch(const json_t *b)
+static int piece_patch(const json_t *b)
 {
     store_piece_meta m = {0};
     const unsigned opt = AJ_OPTIONAL;
@@ -346,117 +350,132 @@ static void piece_patch(const json_t *b)
         aj_str(NULL, b, "theme", opt | AJ_NULLABLE, STORE_PIECE_TITLE_MAX, &m.theme) != 0 ||
         aj_str(NULL, b, "exemplar", opt | AJ_NULLABLE, STORE_PIECE_TITLE_MAX, &m.exemplar) != 0 ||
         aj_str(NULL, b, "commune", opt | AJ_NULLABLE, STORE_NAME_MAX, &m.commune) != 0)
-        return;
+        return -EINVAL;
     if (json_is_null(json_object_get(b, "theme")))
         m.theme = "";
     if (json_is_null(json_object_get(b, "exemplar")))
         m.exemplar = "";
     if (json_is_null(json_object_get(b, "commune")))
         m.commune = "";
-    store_piece_update(F.s, WHO, F.draft, &m);
+    return store_piece_update(F.s, WHO, F.draft, &m);
 }
 
-static void piece_review(const json_t *b, uint8_t sel)
+static int piece_review(const json_t *b, uint8_t sel)
 {
     static const char *const to[] = {"approved", "rejected", "retired", "submitted"};
     const char *note = NULL;
-    if (aj_str(NULL, b, "note", AJ_OPTIONAL, STORE_PIECE_NOTE_MAX, &note) == 0)
-        store_piece_transition(F.s, WHO, F.submitted, to[sel % 4], note);
+    int rc = aj_str(NULL, b, "note", AJ_OPTIONAL, STORE_PIECE_NOTE_MAX, &note);
+    return rc ? rc : store_piece_transition(F.s, WHO, F.submitted, to[sel % 4], note);
 }
 
 /* The writers that take the caller's transaction. */
-static void in_tx(enum kind k, json_t *b, uint8_t sel)
+static int in_tx(enum kind k, json_t *b, uint8_t sel)
 {
     json_t *out = NULL;
     int64_t id = 0;
+    int rc = -EINVAL;
     switch (k) {
     case K_LOGIN:
-        login(b);
+        rc = login(b);
         break;
     case K_USER_ADD:
-        user_add(b);
+        rc = user_add(b);
         break;
     case K_USER_PATCH:
-        user_patch(b);
+        rc = user_patch(b);
         break;
     case K_COMMUNE_ADD:
-        commune_add(b);
+        rc = commune_add(b);
         break;
     case K_BOX_ADD:
-        box_add(b);
+        rc = box_add(b);
         break;
     case K_PROGRAM_CREATE:
-        store_program_create(F.s, WHO, b, F.tz, F.now_ms, &out, NULL);
+        rc = store_program_create(F.s, WHO, b, F.tz, F.now_ms, &out, NULL);
         break;
     case K_PROGRAM_EDIT:
-        store_program_edit(F.s, WHO, F.program, b, F.tz, F.now_ms, &out, NULL);
+        rc = store_program_edit(F.s, WHO, F.program, b, F.tz, F.now_ms, &out, NULL);
         break;
     case K_PLAN_THEME:
-        plan_theme(b);
+        rc = plan_theme(b);
         break;
     case K_ITEM_ADD:
-        store_plan_item_add(F.s, WHO, MONTH, b, NULL);
+        rc = store_plan_item_add(F.s, WHO, MONTH, b, NULL);
         break;
     case K_ITEM_UPDATE:
-        store_plan_item_update(F.s, WHO, MONTH, F.piece, b, NULL);
+        rc = store_plan_item_update(F.s, WHO, MONTH, F.piece, b, NULL);
         break;
     case K_AIRING_ADD:
-        store_plan_airing_add(F.s, WHO, MONTH, b, F.tz, &out, NULL);
+        rc = store_plan_airing_add(F.s, WHO, MONTH, b, F.tz, &out, NULL);
         break;
     case K_AIRING_MOVE:
-        airing_move(b);
+        rc = airing_move(b, &out);
         break;
     case K_EMERGENCY:
-        emergency(b);
+        rc = emergency(b, &out);
         break;
     case K_CONTRACT_CREATE:
-        store_contract_create(F.s, WHO, b, &id);
+        rc = store_contract_create(F.s, WHO, b, &id);
         break;
     case K_CONTRACT_UPDATE:
-        store_contract_update(F.s, WHO, F.contract_id, b);
+        rc = store_contract_update(F.s, WHO, F.contract_id, b);
         break;
     case K_CONTRACT_LINE:
-        contract_line(b);
+        rc = contract_line(b);
         break;
     case K_PIECE_PATCH:
-        piece_patch(b);
+        rc = piece_patch(b);
         break;
     case K_PIECE_REVIEW:
-        piece_review(b, sel);
+        rc = piece_review(b, sel);
         break;
     default:
         break;
     }
     json_decref(out);
+    return rc;
+}
+
+/* Plays and status commit their own transaction, as in the handlers. */
+static int own_tx(enum kind k, json_t *b)
+{
+    json_t *out = NULL;
+    int rc = -EINVAL;
+    if (k == K_PLAYS) {
+        const json_t *plays = json_object_get(b, "plays");
+        if (json_is_array(plays) && (rc = store_plays_ingest(F.s, F.box_id, plays, &out)) == 0)
+            must(store_exec(F.s, "DELETE FROM plays"), "clean plays");
+    } else if ((rc = store_status_report(F.s, F.box_id, b, F.now_ms, F.tz, &out)) == 0) {
+        must(store_exec(F.s, "DELETE FROM box_status"), "clean status");
+    }
+    json_decref(out);
+    return rc;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[PROTO_ERR_MAX];
-    json_t *body = NULL, *out = NULL;
+    json_t *body = NULL;
+    int rc;
     if (size < 1)
         return 0;
     enum kind k = (enum kind)(data[0] % K_COUNT);
-    if (proto_json_load((const char *)data + 1, size - 1, BODY_MAX, &body, err) != 0)
-        return 0;
-    if (!json_is_object(body)) { /* aj_object refuses these */
-        json_decref(body);
-        return 0;
-    }
-    substitute(body, 0);
-    if (k == K_PLAYS) {
-        const json_t *plays = json_object_get(body, "plays");
-        if (json_is_array(plays) && store_plays_ingest(F.s, F.box_id, plays, &out) == 0)
-            must(store_exec(F.s, "DELETE FROM plays"), "clean plays");
-    } else if (k == K_STATUS) {
-        if (store_status_report(F.s, F.box_id, body, F.now_ms, F.tz, &out) == 0)
-            must(store_exec(F.s, "DELETE FROM box_status"), "clean status");
+    if (proto_json_load((const char *)data + 1, size - 1, BODY_MAX, &body, err) != 0 ||
+        !json_is_object(body)) { /* aj_object refuses these */
+        rc = -EBADMSG;
+    } else if (k == K_PLAYS || k == K_STATUS) {
+        substitute(body, 0);
+        rc = own_tx(k, body);
     } else {
+        substitute(body, 0);
         must(store_begin(F.s), "begin");
-        in_tx(k, body, data[0] / K_COUNT);
+        rc = in_tx(k, body, (uint8_t)(data[0] / K_COUNT));
         store_rollback(F.s);
     }
-    json_decref(out);
+    /* FUZZ_API_TRACE=1: how each input ends, to see that the seeds reach the store. */
+    if (getenv("FUZZ_API_TRACE"))
+        fprintf(stderr, "fuzz_api: kind %d: %d %s\n", (int)k, rc,
+                rc && rc != -EBADMSG ? store_errmsg(F.s) : "");
     json_decref(body);
     return 0;
 }
