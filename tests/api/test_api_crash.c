@@ -17,15 +17,20 @@
 #include "api_client.h"
 #include "daemon.h"
 
-#define ROUNDS     4
-#define BATCHES    50
-#define PER_BATCH  100
-#define STRESS_MAX (60 * G_USEC_PER_SEC) /* give-up bound for waits, never a timing assertion */
+#define ROUNDS    4
+#define BATCHES   50
+#define PER_BATCH 100
+#define GIVE_UP                                                                                    \
+    (300 *                                                                                         \
+     G_USEC_PER_SEC) /* bound on waits (sanitizer builds are slow), never a timing assertion */
+
+typedef struct upload upload;
 
 typedef struct fx {
     td *t;
     ac *tech, *approver;
     char *token, *tmp;
+    upload *up; /* the upload in progress */
 } fx;
 
 static void run(const char *cmd)
@@ -150,7 +155,7 @@ typedef struct stream {
     GPtrArray *accepted; /* play ids answered 200 in "accepted" or "duplicates" */
     char *in_flight;     /* the body of the batch whose answer never came (or NULL) */
     long odd_status;     /* a status other than 200 that did come back (0: none) */
-    int batches_done;
+    gint batches_done;   /* atomic: the test thread times the kill on it */
 } stream;
 
 static size_t collect(char *p, size_t size, size_t n, void *ud)
@@ -229,7 +234,7 @@ static gpointer stream_thread(gpointer p)
         long st = 0;
         int rc = post(s->url, s->auth, body, &st, &out);
         if (rc != CURLE_OK || st == 0) { /* the daemon died under this batch */
-            s->in_flight = body;
+            g_atomic_pointer_set(&s->in_flight, body);
             g_free(out);
             return NULL;
         }
@@ -239,7 +244,7 @@ static gpointer stream_thread(gpointer p)
             g_free(body);
             return NULL;
         }
-        s->batches_done++;
+        g_atomic_int_inc(&s->batches_done);
         g_free(out);
         g_free(body);
     }
@@ -308,8 +313,15 @@ static void test_plays_survive_kill(void **state)
                     .round = round,
                     .accepted = g_ptr_array_new_with_free_func(g_free)};
         GThread *th = g_thread_new("plays", stream_thread, &s);
-        /* A random moment in the stream: early, in the middle, or (rarely) after its end. */
-        g_usleep((gulong)g_random_int_range(20, 1000) * 1000);
+        /* A random moment in the stream (or, rarely, after its end): once the first batch is
+         * answered, anywhere within the time the whole stream would take at that pace. */
+        gint64 t0 = g_get_monotonic_time(), give_up = t0 + GIVE_UP;
+        while (g_atomic_int_get(&s.batches_done) == 0 && !g_atomic_pointer_get(&s.in_flight) &&
+               g_get_monotonic_time() < give_up)
+            g_usleep(1000);
+        gint64 batch_us = MAX(g_get_monotonic_time() - t0, 1000);
+        g_usleep(
+            (gulong)g_random_int_range(0, (gint32)MIN(batch_us * BATCHES * 3 / 4, G_MAXINT32)));
         td_kill(f->t);
         g_thread_join(th);
         if (s.odd_status != 0)
@@ -322,7 +334,7 @@ static void test_plays_survive_kill(void **state)
                          (char *)s.accepted->pdata[i]);
         g_hash_table_destroy(stored);
         print_message("round %d: %d batches acknowledged before the kill%s\n", round,
-                      s.batches_done, s.in_flight ? ", one in flight" : "");
+                      g_atomic_int_get(&s.batches_done), s.in_flight ? ", one in flight" : "");
         if (s.in_flight) {
             killed_mid_stream++;
             resend(f, &s);
@@ -345,7 +357,7 @@ static void test_plays_survive_kill(void **state)
 
 /* ---- uploads ---- */
 
-typedef struct upload {
+struct upload {
     char *url;
     char **headers;
     gchar *data;
@@ -355,7 +367,8 @@ typedef struct upload {
     bool stalled, killed;
     int curl_rc;
     long status;
-} upload;
+    gint finished; /* atomic: the request ended (answered or failed) */
+};
 
 static size_t feed(char *buf, size_t size, size_t n, void *ud)
 {
@@ -399,6 +412,7 @@ static gpointer upload_thread(gpointer p)
     g_string_free(b, TRUE);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
+    g_atomic_int_set(&u->finished, 1);
     return NULL;
 }
 
@@ -456,14 +470,17 @@ static bool receiving(fx *f)
     return found;
 }
 
-static void wait_for(fx *f, bool (*cond)(fx *), const char *what)
+/* Waits for cond; false when it never came (the caller stops the upload before failing: the
+ * upload thread uses the caller's stack). */
+static bool wait_for(fx *f, bool (*cond)(fx *), upload *u)
 {
-    gint64 give_up = g_get_monotonic_time() + STRESS_MAX;
+    gint64 give_up = g_get_monotonic_time() + GIVE_UP;
     while (!cond(f)) {
-        if (g_get_monotonic_time() > give_up)
-            fail_msg("never saw %s", what);
+        if (g_get_monotonic_time() > give_up || g_atomic_int_get(&u->finished))
+            return false;
         g_usleep(2000);
     }
+    return true;
 }
 
 static void assert_nothing_left(fx *f, const char *when)
@@ -490,70 +507,40 @@ static void assert_leftovers(fx *f)
     g_ptr_array_unref(files);
 }
 
-static void start_upload(fx *f, upload *u, gsize stall_at)
+static void start_upload(fx *f, upload *u, int seconds)
 {
-    char *path = wav(f, 600);
+    char *path = wav(f, seconds);
     memset(u, 0, sizeof *u);
     assert_true(g_file_get_contents(path, &u->data, &u->len, NULL));
     g_free(path);
     u->url = g_strconcat(td_url(f->t), UPLOAD_PATH, NULL);
     u->headers = upload_headers(f);
-    u->stall_at = stall_at;
     g_mutex_init(&u->lock);
     g_cond_init(&u->cond);
 }
 
-static void end_upload(upload *u, GThread *th)
+/* Stops the upload (the daemon is dead by now) and frees it; false when it was answered. */
+static bool end_upload(upload *u, GThread *th)
 {
     g_mutex_lock(&u->lock);
     u->killed = true;
     g_cond_broadcast(&u->cond);
     g_mutex_unlock(&u->lock);
     g_thread_join(th);
-    assert_int_not_equal(u->status, 201); /* no answer came: the daemon died first */
     g_mutex_clear(&u->lock);
     g_cond_clear(&u->cond);
     g_strfreev(u->headers);
     g_free(u->url);
     g_free(u->data);
+    return u->status < 200; /* curl reports the interim 100 Continue, if any */
 }
 
-static void test_upload_killed_mid_body(void **state)
+static bool stalled_mid_body(fx *f)
 {
-    fx *f = *state;
-    upload u;
-    start_upload(f, &u, 0);
-    u.stall_at = u.len / 2;
-    GThread *th = g_thread_new("upload", upload_thread, &u);
-    g_mutex_lock(&u.lock);
-    while (!u.stalled)
-        g_cond_wait(&u.cond, &u.lock);
-    g_mutex_unlock(&u.lock);
-    wait_for(f, receiving, "the upload's temp file");
-    td_kill(f->t);
-    end_upload(&u, th);
-    assert_leftovers(f);
-    td_restart(f->t);
-    ac_free(f->tech); /* a fresh session, whatever the restart kept */
-    f->tech = ac_login(f->t, "ktv", AC_PASSWORD);
-    assert_nothing_left(f, "mid-body");
-}
-
-static void test_upload_killed_mid_ingest(void **state)
-{
-    fx *f = *state;
-    upload u;
-    start_upload(f, &u, 0);
-    GThread *th = g_thread_new("upload", upload_thread, &u);
-    wait_for(f, ingesting, "the ingest's temp file");
-    td_kill(f->t);
-    end_upload(&u, th);
-    assert_int_equal(u.sent, u.len); /* the body was all there: this was the ingest */
-    assert_leftovers(f);
-    td_restart(f->t);
-    ac_free(f->tech);
-    f->tech = ac_login(f->t, "ktv", AC_PASSWORD);
-    assert_nothing_left(f, "mid-ingest");
+    g_mutex_lock(&f->up->lock);
+    bool stalled = f->up->stalled;
+    g_mutex_unlock(&f->up->lock);
+    return stalled && receiving(f);
 }
 
 /* A stored Opus file (DIR/media/<aa>/<sha256>.opus) has appeared: the ingest is done and the
@@ -569,28 +556,51 @@ static bool stored_opus(fx *f)
     return found;
 }
 
+/* Uploads a WAV of `seconds` (stalling at half the body when asked), kills the daemon once
+ * `moment` holds, checks the crash left something to sweep, restarts. */
+static void kill_upload(fx *f, int seconds, bool stall, bool (*moment)(fx *), const char *what)
+{
+    upload u;
+    start_upload(f, &u, seconds);
+    u.stall_at = stall ? u.len / 2 : 0;
+    f->up = &u;
+    GThread *th = g_thread_new("upload", upload_thread, &u);
+    bool seen = wait_for(f, moment, &u);
+    td_kill(f->t);
+    bool unanswered = end_upload(&u, th);
+    f->up = NULL;
+    if (!seen)
+        fail_msg("%s: never got there (upload answered %ld, curl %d)", what, u.status, u.curl_rc);
+    assert_true(unanswered); /* the daemon died before it could answer */
+    if (moment != stored_opus)
+        assert_leftovers(f);
+    if (!stall && moment == ingesting)
+        assert_int_equal(u.sent, u.len); /* the body was all there: this was the ingest */
+    td_restart(f->t);
+    ac_free(f->tech); /* a fresh session, whatever the restart kept */
+    f->tech = ac_login(f->t, "ktv", AC_PASSWORD);
+}
+
+static void test_upload_killed_mid_body(void **state)
+{
+    fx *f = *state;
+    kill_upload(f, 600, true, stalled_mid_body, "mid-body");
+    assert_nothing_left(f, "mid-body");
+}
+
+static void test_upload_killed_mid_ingest(void **state)
+{
+    fx *f = *state;
+    kill_upload(f, 600, false, ingesting, "mid-ingest");
+    assert_nothing_left(f, "mid-ingest");
+}
+
 /* Killed as the Opus file lands: either the upload happened entirely (one piece, its media
  * row, its file and nothing else) or not at all (nothing left). */
 static void test_upload_killed_at_commit(void **state)
 {
     fx *f = *state;
-    upload u;
-    start_upload(f, &u, 0);
-    GThread *th = g_thread_new("upload", upload_thread, &u);
-    wait_for(f, stored_opus, "the stored Opus file");
-    td_kill(f->t);
-    g_mutex_lock(&u.lock);
-    u.killed = true;
-    g_mutex_unlock(&u.lock);
-    g_thread_join(th);
-    g_mutex_clear(&u.lock);
-    g_cond_clear(&u.cond);
-    g_strfreev(u.headers);
-    g_free(u.url);
-    g_free(u.data);
-    td_restart(f->t);
-    ac_free(f->tech);
-    f->tech = ac_login(f->t, "ktv", AC_PASSWORD);
+    kill_upload(f, 60, false, stored_opus, "at commit");
     if (count_rows(f, "SELECT count(*) FROM pieces") == 0) {
         print_message("killed before the commit: nothing kept\n");
         assert_nothing_left(f, "at commit");
