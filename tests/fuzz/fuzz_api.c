@@ -2,11 +2,11 @@
  * first byte picks the route's body kind, the rest is the body text: it is loaded with the
  * limits every request gets (proto_json_load), read with the handler's field readers (aj_*,
  * without a reply) and handed to the store function the handler calls, on a store set up once
- * with fixtures (communes, a box, users, approved, draft and submitted pieces over media rows,
- * a programme, a filled and published month, a contract). Each call runs in a transaction that
- * is rolled back (plays and status commit their own: their rows are deleted after), so the store
- * stays the same from one input to the next. String values "$piece", "$program" … are replaced
- * by the fixtures' generated ids before the call (tests/fuzz/api.dict lists them). */
+ * with fixtures (communes, a box, users, approved, draft, submitted and jingle pieces over media
+ * rows, a programme, a filled and published month, a contract). Each call runs in a transaction
+ * that is rolled back (plays and status commit their own: their rows are deleted after), so the
+ * store stays the same from one input to the next. String values "$piece", "$program" … are
+ * replaced by the fixtures' generated ids before the call (tests/fuzz/api.dict lists them). */
 #include <errno.h>
 #include <glib.h>
 #include <stdint.h>
@@ -69,7 +69,7 @@ static struct {
     GTimeZone *tz;
     int64_t now_ms, box_id, user_id, contract_id;
     char piece[IDS_UUID_LEN + 1], piece2[IDS_UUID_LEN + 1], draft[IDS_UUID_LEN + 1],
-        submitted[IDS_UUID_LEN + 1];
+        submitted[IDS_UUID_LEN + 1], jingle[IDS_UUID_LEN + 1];
     char media[HASH_SHA256_HEX_LEN + 1]; /* of F.piece */
     char *program, *airing, *working;
     char pwhash[STORE_PWHASH_MAX];
@@ -87,7 +87,8 @@ static void must(int rc, const char *what)
         die(what, rc);
 }
 
-static void put_piece(const char *seed, const char *title, char id[IDS_UUID_LEN + 1])
+static void put_piece(const char *seed, const char *title, const char *genre,
+                      char id[IDS_UUID_LEN + 1])
 {
     ingest_result r = {.bytes = 12345,
                        .duration_ms = 60000,
@@ -96,7 +97,7 @@ static void put_piece(const char *seed, const char *title, char id[IDS_UUID_LEN 
                        .true_peak_dbtp = -1.5};
     hash_sha256_buf(seed, strlen(seed), r.sha256);
     must(store_media_put(F.s, &r, NULL, NULL), "media");
-    store_piece_meta m = {.title = title, .genre = "news", .commune = "Bằng Khánh"};
+    store_piece_meta m = {.title = title, .genre = genre, .commune = "Bằng Khánh"};
     must(store_piece_create(F.s, WHO, r.sha256, &m, id), "piece");
     if (!F.media[0])
         memcpy(F.media, r.sha256, sizeof r.sha256);
@@ -128,12 +129,13 @@ static void fixtures_people(void)
 
 static void fixtures_pieces(void)
 {
-    put_piece("a", "Bản tin nông thôn mới", F.piece);
-    put_piece("b", "Phóng sự điển hình", F.piece2);
-    put_piece("c", "Bản nháp", F.draft);
-    put_piece("d", "Chờ duyệt", F.submitted);
-    const char *approved[] = {F.piece, F.piece2};
-    for (size_t i = 0; i < 2; i++) {
+    put_piece("a", "Bản tin nông thôn mới", "news", F.piece);
+    put_piece("b", "Phóng sự điển hình", "news", F.piece2);
+    put_piece("c", "Bản nháp", "news", F.draft);
+    put_piece("d", "Chờ duyệt", "news", F.submitted);
+    put_piece("e", "Nhạc hiệu", "jingle", F.jingle);
+    const char *approved[] = {F.piece, F.piece2, F.jingle};
+    for (size_t i = 0; i < G_N_ELEMENTS(approved); i++) {
         must(store_piece_transition(F.s, WHO, approved[i], "submitted", NULL), "submit");
         must(store_piece_transition(F.s, WHO, approved[i], "approved", "Đạt"), "approve");
     }
@@ -209,12 +211,12 @@ static const char *placeholder(const char *s)
     g_snprintf(box, sizeof box, "%" G_GINT64_FORMAT, F.box_id);
     g_snprintf(user, sizeof user, "%" G_GINT64_FORMAT, F.user_id);
     g_snprintf(contract, sizeof contract, "%" G_GINT64_FORMAT, F.contract_id);
-    const char *map[][2] = {{"$piece", F.piece},     {"$piece2", F.piece2},
-                            {"$draft", F.draft},     {"$submitted", F.submitted},
-                            {"$program", F.program}, {"$airing", F.airing},
-                            {"$working", F.working}, {"$month", MONTH},
-                            {"$media", F.media},     {"$box", box},
-                            {"$user", user},         {"$contract", contract}};
+    const char *map[][2] = {
+        {"$piece", F.piece},         {"$piece2", F.piece2},   {"$draft", F.draft},
+        {"$submitted", F.submitted}, {"$program", F.program}, {"$airing", F.airing},
+        {"$working", F.working},     {"$jingle", F.jingle},   {"$month", MONTH},
+        {"$media", F.media},         {"$box", box},           {"$user", user},
+        {"$contract", contract}};
     for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
         if (strcmp(s, map[i][0]) == 0)
             return map[i][1];
