@@ -83,7 +83,8 @@ int api_month_param(http_req *r, const char *name, const char **out);
 /* JSON field readers for request bodies. Each replies 400 with a Vietnamese message naming
  * the field and returns -EINVAL when the field is missing (AJ_REQUIRED), of the wrong type
  * or out of bounds; an absent optional field leaves *out untouched. Strings are borrowed from
- * o, valid UTF-8 without control characters, 1..max bytes. */
+ * o, valid UTF-8 without control characters, 1..max bytes. r may be NULL for aj_str, aj_int
+ * and aj_bool: the same checks without a reply (tests/fuzz/fuzz_api.c). */
 #define AJ_REQUIRED 0u
 #define AJ_OPTIONAL 1u
 #define AJ_NULLABLE 2u                    /* JSON null → *out = NULL (strings only) */

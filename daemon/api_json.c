@@ -6,9 +6,11 @@
 #include "api_internal.h"
 #include "vtime.h"
 
+/* r NULL: validation only, no reply (the fuzz target runs the readers without HTTP). */
 static int bad(http_req *r, const char *key, const char *what)
 {
-    http_reply_error(r, 400, "invalid_field", "Trường \"%s\" %s.", key, what);
+    if (r)
+        http_reply_error(r, 400, "invalid_field", "Trường \"%s\" %s.", key, what);
     return -EINVAL;
 }
 

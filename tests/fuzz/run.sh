@@ -16,7 +16,7 @@ cmake --build "$out"
 
 mkdir -p "$out/artifacts"
 status=0
-for target in planfile proto; do
+for target in planfile proto api; do
     corpus="$out/corpus/$target"
     rm -rf "$corpus"
     mkdir -p "$corpus"
