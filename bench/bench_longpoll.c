@@ -7,7 +7,6 @@
  * Driven by bench_http.sh; run alone it says so and exits 0.
  *
  * Usage: bench_longpoll HOST PORT TOKEN N DAEMON_PID TRIGGER_COMMAND */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +14,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +53,23 @@ static long rss_kb(const char *pid)
     if (f)
         fclose(f);
     return kb;
+}
+
+/* user + system CPU of the process so far, in ms */
+static double cpu_ms(const char *pid)
+{
+    char path[64], buf[1024];
+    unsigned long ut = 0, st = 0;
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f && fgets(buf, sizeof buf, f)) {
+        const char *p = strrchr(buf, ')'); /* the name may hold spaces */
+        if (p)
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+    }
+    if (f)
+        fclose(f);
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int open_socket(const struct sockaddr_in *sa, bool nonblock)
@@ -105,6 +122,8 @@ static long long cursor_now(const struct sockaddr_in *sa, const char *req0)
 }
 
 /* Reads what fd has; DONE once the answer is whole, FAILED on EOF or error before that. */
+static double t_first;
+
 static void on_readable(poll_conn *c, size_t *answered, double *t_last)
 {
     char buf[8192];
@@ -125,6 +144,8 @@ static void on_readable(poll_conn *c, size_t *answered, double *t_last)
         c->st = DONE;
         (*answered)++;
         *t_last = now_s();
+        if (*answered == 1)
+            t_first = *t_last;
     }
 }
 
@@ -164,7 +185,7 @@ int main(int argc, char **argv)
 
     int ep = epoll_create1(0);
     poll_conn *cs = g_new0(poll_conn, n);
-    size_t opened = 0, sent = 0, failed = 0, answered = 0, early = 0, in_flight = 0;
+    size_t opened = 0, sent = 0, failed = 0, early = 0, in_flight = 0;
     struct epoll_event evs[512];
     double t_open = now_s(), t_last = 0;
     while (sent + failed < n && now_s() - t_open < 40) {
@@ -217,7 +238,7 @@ int main(int argc, char **argv)
     long held_kb = rss_kb(pid);
     size_t waiting = sent - early;
 
-    double t0 = now_s();
+    double c0 = cpu_ms(pid), t0 = now_s();
     int trc = system(argv[6]);
     double t_trig = now_s() - t0;
     t_last = t0;
@@ -230,6 +251,7 @@ int main(int argc, char **argv)
                 on_readable(c, &got, &t_last);
         }
     }
+    double cpu = cpu_ms(pid) - c0;
     size_t lost = 0;
     for (size_t i = 0; i < n; i++)
         lost += cs[i].st == FAILED;
@@ -239,9 +261,11 @@ int main(int argc, char **argv)
     printf("loalangd RSS idle %.1f MB, with %zu polls held %.1f MB (%.2f KB per poll)\n",
            idle_kb / 1024.0, waiting, held_kb / 1024.0,
            waiting ? (double)(held_kb - idle_kb) / (double)waiting : 0.0);
-    printf("emergency: trigger command %.0f ms (exit %d); all %zu of %zu polls answered %.0f ms "
-           "after it started (%zu connections lost)\n",
-           t_trig * 1e3, trc, got, waiting, (t_last - t0) * 1e3, lost);
+    printf("emergency: trigger command %.0f ms (exit %d); first poll answered after %.0f ms, "
+           "all %zu of %zu after %.0f ms (%zu connections lost); loalangd used %.0f ms of CPU "
+           "meanwhile\n",
+           t_trig * 1e3, trc, got ? (t_first - t0) * 1e3 : 0.0, got, waiting, (t_last - t0) * 1e3,
+           lost, cpu);
     for (size_t i = 0; i < n; i++) {
         if (cs[i].st != FAILED && cs[i].fd >= 0)
             close(cs[i].fd);
