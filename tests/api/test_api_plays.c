@@ -189,7 +189,8 @@ typedef struct poster {
     bool until_failed; /* keep going until a request fails (the daemon was killed) */
     gint *go;
     /* results */
-    unsigned ok, failed;
+    gint ok, finished; /* read by the main thread while posting */
+    unsigned failed;
     size_t accepted, duplicates, rejected;
     GPtrArray *acked; /* char *: every id answered as accepted or duplicate */
 } poster;
@@ -235,7 +236,7 @@ static gpointer poster_main(gpointer arg)
                 break;
             continue;
         }
-        p->ok++;
+        g_atomic_int_inc(&p->ok);
         p->accepted += n_of(r, "accepted");
         p->duplicates += n_of(r, "duplicates");
         p->rejected += n_of(r, "rejected");
@@ -245,6 +246,7 @@ static gpointer poster_main(gpointer arg)
         if (p->until_failed && i > 100000)
             break;
     }
+    g_atomic_int_set(&p->finished, 1);
     return NULL;
 }
 
@@ -353,11 +355,15 @@ static void test_acknowledged_survive_kill(void **state)
         th[i] = g_thread_new("poster", poster_main, &ps[i]);
     }
     g_atomic_int_set(&go, 1);
-    g_usleep(1000 * 1000);
+    /* kill while every box is posting and each has had some batches acknowledged */
+    for (int i = 0; i < N_BOXES; i++)
+        while (g_atomic_int_get(&ps[i].ok) < 3 && !g_atomic_int_get(&ps[i].finished))
+            g_usleep(10 * 1000);
     td_kill(f->t);
     for (int i = 0; i < N_BOXES; i++)
         g_thread_join(th[i]);
-    assert_true(ps[0].ok > 0);
+    for (int i = 0; i < N_BOXES; i++)
+        assert_true(ps[i].ok >= 3); /* none stopped early: it failed before the kill */
     /* every acknowledged id is in the database the daemon left */
     char err[STORE_ERR_MAX];
     store *s = NULL;
