@@ -10,6 +10,7 @@
 #include "api_internal.h"
 #include "log.h"
 #include "manifest.h"
+#include "plays_writer.h"
 #include "store_plays.h"
 #include "store_status.h"
 #include "vtime.h"
@@ -22,6 +23,7 @@ struct api_box {
     manifest_cache *manifests;
     store_contacts *contacts;
     uv_timer_t flush;
+    plays_writer *plays;
 };
 
 /* The box making the request, marked as heard from; 0, or replied 401 and -EACCES. */
@@ -39,18 +41,41 @@ static bool etag_matches(const char *inm, const char *etag)
                    (!strncmp(inm, "W/", 2) && !strcmp(inm + 2, etag)));
 }
 
+/* One deferred read transaction around a request's reads: each statement run alone is its
+ * own read transaction, and in WAL mode each costs some six fcntl() lock calls — most of a
+ * cached manifest's time. Failing to open one only costs speed. */
+static bool read_begin(api *a)
+{
+    sqlite3_stmt *st = NULL;
+    return store_prepare(a->db, "BEGIN", &st) == 0 && store_exec_stmt(a->db, st) == 0;
+}
+
+static void read_end(api *a, bool open)
+{
+    sqlite3_stmt *st = NULL;
+    if (open && (store_prepare(a->db, "COMMIT", &st) != 0 || store_exec_stmt(a->db, st) != 0))
+        store_rollback(a->db);
+}
+
 static int manifest_get(http_req *r, void *ud)
 {
     api *a = ud;
     int64_t box_id = 0, now = store_now_ms();
     char etag[MANIFEST_ETAG_MAX], *body = NULL;
     size_t len = 0;
-    if (api_box_seen(r, a, &box_id) != 0)
+    bool tx = read_begin(a);
+    int rc = api_box_seen(r, a, &box_id);
+    if (rc != 0) {
+        read_end(a, tx);
         return 0;
+    }
+    /* Without a tag to compare, the body is wanted: one cache look-up, not two. */
     const char *inm = http_header(r, "If-None-Match");
-    int rc = manifest_cache_get(a->box->manifests, a->db, box_id, now, etag, NULL, NULL);
-    if (rc == 0 && !etag_matches(inm, etag))
+    rc = manifest_cache_get(a->box->manifests, a->db, box_id, now, etag, inm ? NULL : &body,
+                            inm ? NULL : &len);
+    if (rc == 0 && inm && !etag_matches(inm, etag))
         rc = manifest_cache_get(a->box->manifests, a->db, box_id, now, etag, &body, &len);
+    read_end(a, tx);
     if (rc != 0)
         return api_fail(r, a, rc, "lịch phát của cụm loa");
     http_add_header(r, "ETag", etag);
@@ -62,24 +87,74 @@ static int manifest_get(http_req *r, void *ud)
     return rc;
 }
 
+/* A plays request waiting for its group's commit; r is NULL once the client left. */
+typedef struct plays_wait {
+    api *a;
+    http_req *r;
+} plays_wait;
+
+static void plays_cancel(http_req *r, void *arg)
+{
+    (void)r;
+    ((plays_wait *)arg)->r = NULL;
+}
+
+static void plays_done(void *arg, int rc, json_t *result, const char *errmsg)
+{
+    plays_wait *pw = arg;
+    http_req *r = pw->r;
+    g_free(pw);
+    if (!r) {
+        json_decref(result);
+        return;
+    }
+    if (rc == 0) {
+        http_resume_json(r, 200, result);
+    } else if (rc == -ENOENT) {
+        http_reply_error(r, 404, "not_found", "Không tìm thấy cụm loa.");
+    } else if (rc == -EBUSY) {
+        http_reply_error(r, 503, "busy", "Hệ thống đang bận, vui lòng thử lại.");
+    } else {
+        log_error("POST /api/v1/box/plays: %s (%d)", errmsg ? errmsg : "?", rc);
+        http_reply_error(r, 500, "internal", "Lỗi máy chủ khi xử lý bản ghi phát.");
+    }
+}
+
+/* Checked here, written by the plays writer; the answer waits for the durable commit. */
 static int plays_post(http_req *r, void *ud)
 {
     api *a = ud;
     int64_t box_id = 0;
-    json_t *body = NULL, *result = NULL;
+    json_t *body = NULL;
     if (api_box_seen(r, a, &box_id) != 0 || aj_object(r, &body) != 0)
         return 0;
-    const json_t *plays = json_object_get(body, "plays");
-    int rc = json_is_array(plays) ? store_plays_ingest(a->db, box_id, plays, &result) : -EINVAL;
+    json_t *plays = json_incref(json_object_get(body, "plays"));
     json_decref(body);
-    if (rc == -EINVAL)
+    if (!json_is_array(plays)) {
+        json_decref(plays);
         return http_reply_error(r, 400, "invalid_field", "Trường \"plays\" phải là một mảng.");
-    if (rc == -E2BIG)
+    }
+    if (json_array_size(plays) > STORE_PLAYS_BATCH_MAX) {
+        json_decref(plays);
         return http_reply_error(r, 413, "too_many", "Mỗi lần gửi tối đa %d bản ghi phát.",
                                 STORE_PLAYS_BATCH_MAX);
-    if (rc != 0)
-        return api_fail(r, a, rc, "bản ghi phát");
-    return http_reply_json(r, 200, result);
+    }
+    plays_wait *pw = g_new0(plays_wait, 1);
+    pw->a = a;
+    pw->r = r;
+    int rc = http_suspend(r, plays_cancel, pw);
+    if (rc != 0) { /* already answered (503 while stopping) */
+        json_decref(plays);
+        g_free(pw);
+        return 0;
+    }
+    rc = plays_writer_submit(a->box->plays, box_id, plays, plays_done, pw);
+    if (rc != 0) {
+        g_free(pw);
+        return http_reply_error(r, 503, "shutting_down",
+                                "Máy chủ đang dừng, vui lòng thử lại sau.");
+    }
+    return 0;
 }
 
 static int status_post(http_req *r, void *ud)
@@ -142,7 +217,9 @@ int api_routes_box(api *a)
     a->box = b;
     int rc = b->manifests && b->contacts ? store_contacts_load(b->contacts, a->db) : -ENOMEM;
     if (rc == 0)
-        rc = uv_timer_init(a->loop, &b->flush);
+        rc = plays_writer_start(a->loop, a->data_dir, &b->plays);
+    if (rc == 0 && (rc = uv_timer_init(a->loop, &b->flush)) != 0)
+        plays_writer_stop(b->plays, NULL, NULL);
     if (rc != 0) {
         manifest_cache_free(b->manifests);
         store_contacts_free(b->contacts);
@@ -166,8 +243,15 @@ static void on_box_closed(uv_handle_t *h)
     api_closed_one(a);
 }
 
+static void on_writer_stopped(void *arg)
+{
+    api_closed_one(arg);
+}
+
 void api_box_close(api *a)
 {
+    a->closing++; /* the plays writer's handle */
+    plays_writer_stop(a->box->plays, on_writer_stopped, a);
     if (store_contacts_flush(a->box->contacts, a->db) != 0)
         log_warn("box contacts flush at stop: %s", store_errmsg(a->db));
     uv_timer_stop(&a->box->flush);

@@ -38,7 +38,8 @@ struct api {
 
 /* A part of the api finished closing its handles (api.c frees the api after the last). */
 void api_closed_one(api *a);
-/* api_box.c: flushes box contacts and closes its timer. */
+/* api_box.c: flushes box contacts, stops the plays writer (counted in a->closing) and closes
+ * its timer. */
 void api_box_close(api *a);
 
 /* Role sets for api_user. */

@@ -244,8 +244,17 @@ static void rejected_clear(gpointer p)
     g_free(r->error);
 }
 
-int store_plays_ingest_at(store *s, int64_t box_id, const json_t *plays_array, int64_t now_ms,
-                          json_t **result_out)
+/* The batch's writes sit in a savepoint, so a store error undoes this batch alone and the
+ * caller's transaction stays usable for the other batches of its group. */
+static int savepoint(store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = store_prepare(s, sql, &st);
+    return ret ? ret : store_exec_stmt(s, st);
+}
+
+int store_plays_ingest_in_tx(store *s, int64_t box_id, const json_t *plays_array, int64_t now_ms,
+                             json_t **result_out)
 {
     int64_t commune_id = 0;
     *result_out = NULL;
@@ -256,25 +265,45 @@ int store_plays_ingest_at(store *s, int64_t box_id, const json_t *plays_array, i
     batch b = {g_ptr_array_new_with_free_func(g_free), g_ptr_array_new_with_free_func(g_free),
                g_array_new(FALSE, FALSE, sizeof(proto_rejected))};
     g_array_set_clear_func(b.rejected, rejected_clear);
-    int ret = store_begin(s);
+    int ret = box_commune(s, box_id, &commune_id);
+    if (ret == 0)
+        ret = savepoint(s, "SAVEPOINT plays_batch");
     if (ret != 0)
         goto out;
-    ret = box_commune(s, box_id, &commune_id);
     for (size_t i = 0; ret == 0 && i < json_array_size(plays_array); i++)
         ret = ingest_one(s, box_id, commune_id, json_array_get(plays_array, i), now_ms, &b);
-    if (ret == 0)
-        ret = store_commit(s);
     if (ret != 0) {
-        store_rollback(s);
+        char *msg = g_strdup(store_errmsg(s)); /* the undo must not hide the cause */
+        savepoint(s, "ROLLBACK TO plays_batch");
+        savepoint(s, "RELEASE plays_batch");
+        store_failf(s, ret, "%s", msg);
+        g_free(msg);
         goto out;
     }
-    *result_out = batch_result(&b);
-    if (!*result_out)
+    ret = savepoint(s, "RELEASE plays_batch");
+    if (ret == 0 && !(*result_out = batch_result(&b)))
         ret = store_failf(s, -ENOMEM, "encode plays result");
 out:
     g_ptr_array_free(b.accepted, TRUE);
     g_ptr_array_free(b.duplicates, TRUE);
     g_array_free(b.rejected, TRUE);
+    return ret;
+}
+
+int store_plays_ingest_at(store *s, int64_t box_id, const json_t *plays_array, int64_t now_ms,
+                          json_t **result_out)
+{
+    *result_out = NULL;
+    int ret = store_begin(s);
+    if (ret == 0)
+        ret = store_plays_ingest_in_tx(s, box_id, plays_array, now_ms, result_out);
+    if (ret == 0)
+        ret = store_commit(s);
+    if (ret != 0) {
+        store_rollback(s);
+        json_decref(*result_out);
+        *result_out = NULL;
+    }
     return ret;
 }
 

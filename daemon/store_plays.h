@@ -35,4 +35,12 @@ int store_plays_ingest(store *s, int64_t box_id, const json_t *plays_array, json
 int store_plays_ingest_at(store *s, int64_t box_id, const json_t *plays_array, int64_t now_ms,
                           json_t **result_out);
 
+/* One box's batch inside the caller's write transaction (store_begin … store_commit), for a
+ * writer that commits many batches at once: the same checks and result as above, nothing
+ * committed. Reports earlier in the same transaction count as reported (a second copy of an id
+ * is a duplicate or a refusal). On an error this batch's writes are undone (a savepoint) and
+ * the transaction stays usable; -ENOENT no such box, -EINVAL, -E2BIG as above. */
+int store_plays_ingest_in_tx(store *s, int64_t box_id, const json_t *plays_array, int64_t now_ms,
+                             json_t **result_out);
+
 #endif

@@ -1,0 +1,280 @@
+/* bench_longpoll: what N held long-polls (GET /api/v1/box/events) cost a running loalangd, and
+ * how fast an emergency reaches all of them. One thread, epoll, N non-blocking sockets: reads
+ * the daemon's VmRSS idle (the reference), opens the N polls (a few hundred connects in flight
+ * at a time, so the listen backlog never overflows), reads VmRSS with all held, then runs the
+ * trigger command (a curl POST of an emergency) and times until every poll got its whole
+ * answer. All polls share one box token (the daemon keys nothing per connection on it).
+ * Driven by bench_http.sh; run alone it says so and exits 0.
+ *
+ * Usage: bench_longpoll HOST PORT TOKEN N DAEMON_PID TRIGGER_COMMAND */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IN_FLIGHT 256 /* connects not yet answered by the kernel */
+
+typedef enum state { CONNECTING, SENT, DONE, FAILED } state;
+
+typedef struct poll_conn {
+    int fd;
+    state st;
+    GString *in;
+} poll_conn;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kb(const char *pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* user + system CPU of the process so far, in ms */
+static double cpu_ms(const char *pid)
+{
+    char path[64], buf[1024];
+    unsigned long ut = 0, st = 0;
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f && fgets(buf, sizeof buf, f)) {
+        const char *p = strrchr(buf, ')'); /* the name may hold spaces */
+        if (p)
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+    }
+    if (f)
+        fclose(f);
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int open_socket(const struct sockaddr_in *sa, bool nonblock)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) < 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* True once buf holds a whole response (headers and Content-Length bytes of body). */
+static bool complete(const GString *buf, const char **body)
+{
+    const char *end = strstr(buf->str, "\r\n\r\n");
+    if (!end)
+        return false;
+    const char *cl = strcasestr(buf->str, "\r\nContent-Length:");
+    long n = cl && cl < end ? strtol(cl + 17, NULL, 10) : 0;
+    *body = end + 4;
+    return (long)(buf->len - (size_t)(end + 4 - buf->str)) >= n;
+}
+
+/* The events cursor now: one blocking request without "after". */
+static long long cursor_now(const struct sockaddr_in *sa, const char *req0)
+{
+    int fd = open_socket(sa, false);
+    GString *in = g_string_new(NULL);
+    const char *body = NULL;
+    long long cur = -1;
+    char buf[4096];
+    if (fd >= 0 && write(fd, req0, strlen(req0)) == (ssize_t)strlen(req0)) {
+        ssize_t n;
+        while (!complete(in, &body) && (n = read(fd, buf, sizeof buf)) > 0)
+            g_string_append_len(in, buf, n);
+        json_t *j = body ? json_loads(body, 0, NULL) : NULL;
+        if (json_is_integer(json_object_get(j, "cursor")))
+            cur = json_integer_value(json_object_get(j, "cursor"));
+        json_decref(j);
+    }
+    if (fd >= 0)
+        close(fd);
+    g_string_free(in, TRUE);
+    return cur;
+}
+
+/* Reads what fd has; DONE once the answer is whole, FAILED on EOF or error before that. */
+static double t_first;
+
+static void on_readable(poll_conn *c, size_t *answered, double *t_last)
+{
+    char buf[8192];
+    const char *body = NULL;
+    for (;;) {
+        ssize_t n = read(c->fd, buf, sizeof buf);
+        if (n > 0) {
+            g_string_append_len(c->in, buf, n);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            break;
+        c->st = FAILED; /* closed before the answer was whole */
+        close(c->fd);
+        return;
+    }
+    if (complete(c->in, &body)) {
+        c->st = DONE;
+        (*answered)++;
+        *t_last = now_s();
+        if (*answered == 1)
+            t_first = *t_last;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 7) {
+        printf("bench_longpoll: driven by bench/bench_http.sh (needs a running loalangd)\n");
+        return 0;
+    }
+    size_t n = strtoul(argv[4], NULL, 10);
+    const char *pid = argv[5];
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < n + 16) {
+        fprintf(stderr, "bench_longpoll: RLIMIT_NOFILE %lu is below %zu\n",
+                (unsigned long)rl.rlim_cur, n + 16);
+        return 1;
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
+    inet_pton(AF_INET, argv[1], &sa.sin_addr);
+    char *req0 = g_strdup_printf("GET /api/v1/box/events HTTP/1.1\r\nHost: %s\r\nAuthorization: "
+                                 "Bearer %s\r\nConnection: close\r\n\r\n",
+                                 argv[1], argv[3]);
+    long long cur = cursor_now(&sa, req0);
+    if (cur < 0) {
+        fprintf(stderr, "bench_longpoll: no events cursor from the daemon\n");
+        return 1;
+    }
+    char *req = g_strdup_printf("GET /api/v1/box/events?after=%lld&wait=55 HTTP/1.1\r\nHost: "
+                                "%s\r\nAuthorization: Bearer %s\r\n\r\n",
+                                cur, argv[1], argv[3]);
+    size_t req_len = strlen(req);
+    long idle_kb = rss_kb(pid);
+
+    int ep = epoll_create1(0);
+    poll_conn *cs = g_new0(poll_conn, n);
+    size_t opened = 0, sent = 0, failed = 0, early = 0, in_flight = 0;
+    struct epoll_event evs[512];
+    double t_open = now_s(), t_last = 0;
+    while (sent + failed < n && now_s() - t_open < 40) {
+        while (opened < n && in_flight < IN_FLIGHT) {
+            poll_conn *c = &cs[opened++];
+            c->in = g_string_new(NULL);
+            c->fd = open_socket(&sa, true);
+            if (c->fd < 0) {
+                c->st = FAILED;
+                failed++;
+                continue;
+            }
+            struct epoll_event e = {.events = EPOLLOUT, .data.ptr = c};
+            epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
+            in_flight++;
+        }
+        int k = epoll_wait(ep, evs, 512, 100);
+        for (int i = 0; i < k; i++) {
+            poll_conn *c = evs[i].data.ptr;
+            if (c->st == CONNECTING) {
+                int err = 0;
+                socklen_t el = sizeof err;
+                getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+                in_flight--;
+                if (err || write(c->fd, req, req_len) != (ssize_t)req_len) {
+                    c->st = FAILED;
+                    failed++;
+                    close(c->fd);
+                    continue;
+                }
+                c->st = SENT;
+                sent++;
+                struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
+                epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &e);
+            } else if (c->st == SENT) {
+                on_readable(c, &early, &t_last); /* nothing should answer yet */
+            }
+        }
+    }
+    double t_held = now_s() - t_open;
+    /* let the daemon read the last requests and suspend them */
+    for (double t = now_s(); now_s() - t < 1.0;) {
+        int k = epoll_wait(ep, evs, 512, 100);
+        for (int i = 0; i < k; i++) {
+            poll_conn *c = evs[i].data.ptr;
+            if (c->st == SENT)
+                on_readable(c, &early, &t_last);
+        }
+    }
+    long held_kb = rss_kb(pid);
+    size_t waiting = sent - early;
+
+    double c0 = cpu_ms(pid), t0 = now_s();
+    int trc = system(argv[6]);
+    double t_trig = now_s() - t0;
+    t_last = t0;
+    size_t got = 0;
+    while (got < waiting && now_s() - t0 < 30) {
+        int k = epoll_wait(ep, evs, 512, 100);
+        for (int i = 0; i < k; i++) {
+            poll_conn *c = evs[i].data.ptr;
+            if (c->st == SENT)
+                on_readable(c, &got, &t_last);
+        }
+    }
+    double cpu = cpu_ms(pid) - c0;
+    size_t lost = 0;
+    for (size_t i = 0; i < n; i++)
+        lost += cs[i].st == FAILED;
+    printf("long-polls: %zu opened in %.2f s (%zu failed to connect or send, %zu answered before "
+           "the emergency)\n",
+           sent, t_held, failed, early);
+    printf("loalangd RSS idle %.1f MB, with %zu polls held %.1f MB (%.2f KB per poll)\n",
+           idle_kb / 1024.0, waiting, held_kb / 1024.0,
+           waiting ? (double)(held_kb - idle_kb) / (double)waiting : 0.0);
+    printf("emergency: trigger command %.0f ms (exit %d); first poll answered after %.0f ms, "
+           "all %zu of %zu after %.0f ms (%zu connections lost); loalangd used %.0f ms of CPU "
+           "meanwhile\n",
+           t_trig * 1e3, trc, got ? (t_first - t0) * 1e3 : 0.0, got, waiting, (t_last - t0) * 1e3,
+           lost, cpu);
+    for (size_t i = 0; i < n; i++) {
+        if (cs[i].st != FAILED && cs[i].fd >= 0)
+            close(cs[i].fd);
+        if (cs[i].in)
+            g_string_free(cs[i].in, TRUE);
+    }
+    g_free(cs);
+    g_free(req);
+    g_free(req0);
+    close(ep);
+    return got == waiting && waiting == n ? 0 : 1;
+}
