@@ -32,6 +32,7 @@ typedef struct upload {
     char *tmp;
     uint64_t bytes;
     http_form *form;
+    bool is_form;       /* form stays NULL once the body ended; this does not */
     GHashTable *fields; /* name → GString, the form's text fields */
     bool has_file;
     store_piece_meta meta;
@@ -134,6 +135,7 @@ static int upload_start(http_req *r, api *a, upload **out)
     const char *ct = http_header(r, "Content-Type");
     if (ct && (g_str_has_prefix(ct, "multipart/form-data") ||
                g_str_has_prefix(ct, "application/x-www-form-urlencoded"))) {
+        u->is_form = true;
         int rc = http_form_new(r, on_field, u, &u->form);
         if (rc != 0) {
             http_reply_error(r, 400, "bad_form", "Biểu mẫu tải lên không hợp lệ.");
@@ -278,7 +280,7 @@ static int upload_done(http_req *r, void *ud)
         return http_reply_error(r, 400, "empty", "%s", ingest_error_message(-INGEST_ERR_EMPTY));
     if (read_meta(r, u) != 0)
         return 0;
-    if (u->form && !u->has_file)
+    if (u->is_form && !u->has_file)
         return http_reply_error(r, 400, "invalid_field", "Thiếu tệp âm thanh (trường \"file\").");
     close(u->fd);
     u->fd = -1;

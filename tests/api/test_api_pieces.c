@@ -26,8 +26,7 @@ static int setup(void **state)
     char *dir = g_path_get_dirname(f->wav);
     f->conf = g_build_filename(dir, "loalangd.conf", NULL);
     g_free(dir);
-    g_file_set_contents(f->conf, "[server]\nmax_upload_mb = 1\nmax_upload_minutes = 1\n", -1,
-                        NULL);
+    g_file_set_contents(f->conf, "[server]\nmax_upload_mb = 1\nmax_upload_minutes = 1\n", -1, NULL);
     const char *args[] = {"--config", f->conf, NULL};
     f->t = td_start(args);
     assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Bằng Khánh", NULL), 0);
@@ -156,10 +155,14 @@ static void test_upload_metadata(void **state)
 {
     fx *f = *state;
     long st = 0;
-    const char *fields[] = {"title",    "Gương sáng Bằng Khánh", "genre",   "report",
-                            "theme",    "Nông thôn mới",         "exemplar", "Bà Hoàng Thị Lan",
-                            "commune",  "Bằng Khánh",            "priority", "priority",
-                            "submit",   "1",                     "ignored", "x",
+    const char *fields[] = {"title",    "Gương sáng Bằng Khánh",
+                            "genre",    "report",
+                            "theme",    "Nông thôn mới",
+                            "exemplar", "Bà Hoàng Thị Lan",
+                            "commune",  "Bằng Khánh",
+                            "priority", "priority",
+                            "submit",   "1",
+                            "ignored",  "x",
                             NULL};
     json_t *p = upload_form(f, fields, &st);
     assert_int_equal(st, 201);
@@ -212,8 +215,8 @@ static void test_ingest_refusals(void **state)
     json_decref(j);
     char *big = g_malloc0(1536 * 1024);
     memcpy(big, "RIFF", 4);
-    j = ac_send(f->tech, "POST", "/api/v1/pieces?title=A&genre=news", "audio/wav", big,
-                1536 * 1024, &st);
+    j = ac_send(f->tech, "POST", "/api/v1/pieces?title=A&genre=news", "audio/wav", big, 1536 * 1024,
+                &st);
     expect(j, &st, 413, "too_large");
     g_free(big);
     /* Metadata refusals, with good audio. */
@@ -276,9 +279,9 @@ static void test_malformed(void **state)
     g_string_free(body, TRUE);
     /* A form without the file. */
     const char *nofile =
-        "--b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nTin\r\n--b\r\n"
-        "Content-Disposition: form-data; name=\"genre\"\r\n\r\nnews\r\n--b--\r\n";
-    j = ac_send(f->tech, "POST", "/api/v1/pieces", "multipart/form-data; boundary=b", nofile,
+        "--bb\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nTin\r\n--bb\r\n"
+        "Content-Disposition: form-data; name=\"genre\"\r\n\r\nnews\r\n--bb--\r\n";
+    j = ac_send(f->tech, "POST", "/api/v1/pieces", "multipart/form-data; boundary=bb", nofile,
                 strlen(nofile), &st);
     expect(j, &st, 400, "invalid_field");
     /* A field longer than any title. */
@@ -362,9 +365,9 @@ static void test_list_filters(void **state)
     /* Newest first. */
     assert_string_equal(str(json_array_get(json_object_get(j, "pieces"), 0), "id"), d);
     json_decref(j);
-    const char *bad[] = {"month=2026-13",  "month=abcd-ef", "approved_month=2026-1",
-                         "genre=opera",    "status=lost",   "limit=0",
-                         "limit=x",        "offset=-1",     "text=%C3%28"};
+    const char *bad[] = {"month=2026-13", "month=abcd-ef", "approved_month=2026-1",
+                         "genre=opera",   "status=lost",   "limit=0",
+                         "limit=x",       "offset=-1",     "text=%C3%28"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         char *url = g_strdup_printf("/api/v1/pieces?%s", bad[i]);
         j = ac_call(f->tech, "GET", url, NULL, &st);
@@ -393,8 +396,8 @@ static void test_patch(void **state)
     fx *f = *state;
     long st = 0;
     char *id = new_piece(f, "title=Tin&genre=news&theme=C%C5%A9&commune=B%E1%BA%B1ng%20Kh%C3%A1nh");
-    json_t *p = patch(f->tech, id, "{\"title\":\"Tin mới\",\"genre\":\"article\",\"theme\":null}",
-                      &st);
+    json_t *p =
+        patch(f->tech, id, "{\"title\":\"Tin mới\",\"genre\":\"article\",\"theme\":null}", &st);
     assert_int_equal(st, 200);
     assert_string_equal(str(p, "title"), "Tin mới");
     assert_string_equal(str(p, "genre"), "article");
@@ -434,9 +437,9 @@ static void test_patch(void **state)
     g_free(id);
 }
 
-static void check_transition_refused(json_t *j, long st)
+static void check_transition_refused(json_t *j, const long *st)
 {
-    assert_int_equal(st, 409);
+    assert_int_equal(*st, 409);
     assert_string_equal(ac_error_code(j), "bad_transition");
     const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
     assert_non_null(msg);
@@ -449,11 +452,11 @@ static void test_review_flow(void **state)
     fx *f = *state;
     long st = 0;
     char *id = new_piece(f, "title=Tin&genre=news");
-    check_transition_refused(act(f->approver, id, "approve", NULL, &st), st);
-    check_transition_refused(act(f->approver, id, "reject", "Sai", &st), st);
+    check_transition_refused(act(f->approver, id, "approve", NULL, &st), &st);
+    check_transition_refused(act(f->approver, id, "reject", "Sai", &st), &st);
     json_decref(act(f->tech, id, "submit", NULL, &st));
     assert_int_equal(st, 200);
-    check_transition_refused(act(f->tech, id, "submit", NULL, &st), st);
+    check_transition_refused(act(f->tech, id, "submit", NULL, &st), &st);
     expect(act(f->tech, id, "approve", NULL, &st), &st, 403, NULL);
     expect(act(f->op, id, "approve", NULL, &st), &st, 403, NULL);
     expect(act(f->tech, id, "reject", "Sai", &st), &st, 403, NULL);
@@ -468,18 +471,18 @@ static void test_review_flow(void **state)
     assert_int_equal(st, 200);
     assert_string_equal(str(p, "status"), "rejected");
     json_decref(p);
-    check_transition_refused(act(f->approver, id, "approve", NULL, &st), st);
+    check_transition_refused(act(f->approver, id, "approve", NULL, &st), &st);
     json_decref(act(f->tech, id, "submit", NULL, &st));
     assert_int_equal(st, 200);
     json_decref(act(f->approver, id, "approve", "Đạt", &st));
     assert_int_equal(st, 200);
-    check_transition_refused(act(f->approver, id, "reject", "Muộn", &st), st);
+    check_transition_refused(act(f->approver, id, "reject", "Muộn", &st), &st);
     url = g_strdup_printf("/api/v1/pieces/%s", id);
     p = ac_call(f->tech, "GET", url, NULL, &st);
     assert_int_equal(st, 200);
     assert_string_equal(str(p, "status"), "approved");
     json_t *reviews = json_object_get(p, "reviews");
-    assert_int_equal(json_array_size(reviews), 4);
+    assert_int_equal(json_array_size(reviews), 5);
     int notes = 0;
     for (size_t i = 0; i < json_array_size(reviews); i++) {
         const char *n = str(json_array_get(reviews, i), "note");
@@ -489,8 +492,8 @@ static void test_review_flow(void **state)
     json_decref(p);
     json_decref(act(f->tech, id, "retire", NULL, &st));
     assert_int_equal(st, 200);
-    check_transition_refused(act(f->tech, id, "submit", NULL, &st), st);
-    check_transition_refused(act(f->tech, id, "retire", NULL, &st), st);
+    check_transition_refused(act(f->tech, id, "submit", NULL, &st), &st);
+    check_transition_refused(act(f->tech, id, "retire", NULL, &st), &st);
     expect(act(f->tech, "00000000-0000-4000-8000-000000000000", "submit", NULL, &st), &st, 404,
            NULL);
     expect(ac_call(f->tech, "GET", "/api/v1/pieces/nope", NULL, &st), &st, 404, NULL);
@@ -502,9 +505,10 @@ static void test_operator_view(void **state)
 {
     fx *f = *state;
     long st = 0;
-    char *mine = new_piece(f, "title=Xu%C3%A2n%20L%E1%BA%A1c&genre=news&commune=Xu%C3%A2n%20L%E1%BA%A1c");
-    char *other =
-        new_piece(f, "title=B%E1%BA%B1ng%20Kh%C3%A1nh&genre=news&commune=B%E1%BA%B1ng%20Kh%C3%A1nh");
+    char *mine =
+        new_piece(f, "title=Xu%C3%A2n%20L%E1%BA%A1c&genre=news&commune=Xu%C3%A2n%20L%E1%BA%A1c");
+    char *other = new_piece(
+        f, "title=B%E1%BA%B1ng%20Kh%C3%A1nh&genre=news&commune=B%E1%BA%B1ng%20Kh%C3%A1nh");
     char *none = new_piece(f, "title=Chung&genre=news");
     json_t *j = ac_call(f->op, "GET", "/api/v1/pieces", NULL, &st);
     assert_int_equal(st, 200);
