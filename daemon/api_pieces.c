@@ -385,6 +385,16 @@ static int reply_piece(http_req *r, api *a, const char *id)
     return rc ? api_fail(r, a, rc, "tin bài") : http_reply_json(r, 200, p);
 }
 
+/* The store says -ENOENT for an unknown piece and for an unknown commune alike. */
+static bool piece_exists(api *a, const char *id)
+{
+    json_t *p = NULL;
+    if (store_piece_get(a->db, vtime_zone(), id, &p) != 0)
+        return false;
+    json_decref(p);
+    return true;
+}
+
 static int piece_patch(http_req *r, void *ud)
 {
     api *a = ud;
@@ -415,9 +425,8 @@ static int piece_patch(http_req *r, void *ud)
     else if (rc == -EINVAL)
         http_reply_error(r, 400, "invalid",
                          "Thông tin tin bài không hợp lệ: tiêu đề, thể loại hoặc mức ưu tiên.");
-    else if (rc == -ENOENT && op.meta.commune && *op.meta.commune)
-        http_reply_error(r, 400, "unknown_commune", "Không có xã \"%s\" (hoặc không có tin bài).",
-                         op.meta.commune);
+    else if (rc == -ENOENT && op.meta.commune && *op.meta.commune && piece_exists(a, op.id))
+        http_reply_error(r, 400, "unknown_commune", "Không có xã \"%s\".", op.meta.commune);
     else if (rc != 0)
         api_fail(r, a, rc, "tin bài");
     else

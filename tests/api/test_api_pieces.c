@@ -189,6 +189,11 @@ static void test_upload_metadata(void **state)
     assert_string_equal(str(p, "status"), "draft");
     assert_true(json_is_true(json_object_get(p, "deduplicated")));
     json_decref(p);
+    /* A commune named in NFD (as some keyboards send it) is the same commune. */
+    p = upload_file(f->tech, "title=C&genre=news&commune=Xua%CC%82n%20La%CC%A3c", f->wav, &st);
+    assert_int_equal(st, 201);
+    assert_string_equal(str(p, "commune"), "Xuân Lạc");
+    json_decref(p);
     size_t temps = 0;
     assert_int_equal(media_files(f, &temps), 1);
     assert_int_equal(temps, 0);
@@ -422,6 +427,14 @@ static void test_patch(void **state)
     expect(patch(f->tech, id, huge, &st), &st, 413, NULL);
     g_free(huge);
     expect(patch(f->approver, id, "{\"title\":\"X\"}", &st), &st, 403, NULL);
+    expect(
+        patch(f->tech, "00000000-0000-4000-8000-000000000000", "{\"commune\":\"Atlantis\"}", &st),
+        &st, 404, NULL);
+    /* The commune's name in another Unicode normal form (NFD) is the same commune. */
+    p = patch(f->tech, id, "{\"commune\":\"Xua\u0302n La\u0323c\"}", &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(str(p, "commune"), "Xuân Lạc");
+    json_decref(p);
     expect(patch(f->tech, "00000000-0000-4000-8000-000000000000", "{\"title\":\"X\"}", &st), &st,
            404, NULL);
     json_decref(act(f->tech, id, "submit", NULL, &st));

@@ -279,6 +279,14 @@ static void test_theme_and_items(void **state)
     j = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s", m);
     assert_string_equal(str(j, "theme"), "An toàn giao thông");
     json_decref(j);
+    char *long_theme = g_strdup_printf("{\"theme\":\"%*s\"}", 600, "x");
+    OK(req(f->tech, "PUT", long_theme, 400, NULL, "/api/v1/plans/%s", m));
+    g_free(long_theme);
+    OK(req(f->tech, "PUT", "{\"theme\":\"a\\u0001b\"}", 400, NULL, "/api/v1/plans/%s", m));
+    OK(req(f->tech, "PUT", "{\"theme\":\"\xC3\x28\"}", 400, NULL, "/api/v1/plans/%s", m));
+    char *huge = g_strdup_printf("{\"piece\":\"%s\",\"pad\":\"%*s\"}", f->piece, 70000, "x");
+    OK(req(f->tech, "POST", huge, 413, NULL, "/api/v1/plans/%s/items", m));
+    g_free(huge);
     j = req(f->tech, "PUT", "{\"theme\":null}", 200, NULL, "/api/v1/plans/%s", m);
     assert_true(json_is_null(json_object_get(j, "theme")));
     json_decref(j);
@@ -469,6 +477,32 @@ static void test_fill_edit_publish(void **state)
     g_free(prog);
 }
 
+/* A piece retired after the fill: the fill reports it, publishing is refused naming it. */
+static void test_publish_unapproved(void **state)
+{
+    fx *f = *state;
+    const char *m = f->month;
+    char *prog = NULL;
+    fill_month(f, &prog);
+    OK(req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m));
+    OK(req(f->tech, "POST", NULL, 200, NULL, "/api/v1/pieces/%s/retire", f->piece));
+    json_t *p = req(f->tech, "POST", NULL, 4, "pieces_not_approved", "/api/v1/plans/%s/publish", m);
+    assert_non_null(strstr(str(json_object_get(p, "error"), "message"), "Tin A"));
+    json_decref(p);
+    json_t *fill = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
+    gboolean reported = FALSE;
+    json_t *np = json_object_get(fill, "not_placed");
+    for (size_t i = 0; i < json_array_size(np); i++)
+        reported |= !g_strcmp0(str(json_array_get(np, i), "reason"), "not_approved") &&
+                    !g_strcmp0(str(json_array_get(np, i), "piece"), f->piece);
+    assert_true(reported);
+    json_decref(fill);
+    p = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
+    assert_true(json_integer_value(json_object_get(p, "new")) > 0);
+    json_decref(p);
+    g_free(prog);
+}
+
 static int64_t airings_count(ac *c, long want, const char *query)
 {
     json_t *j = req(c, "GET", NULL, want, NULL, "/api/v1/airings?%s", query);
@@ -534,6 +568,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_months, setup, teardown),
         cmocka_unit_test_setup_teardown(test_theme_and_items, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_edit_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_unapproved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_airings_range, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
