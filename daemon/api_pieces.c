@@ -43,15 +43,24 @@ typedef struct upload {
     char id[IDS_UUID_LEN + 1];
 } upload;
 
-static void upload_free(void *p)
+/* Removes the upload's temp file. Called before any reply is queued, not only when the
+ * request is freed (after the reply went out): whoever reads a reply finds no temp left. */
+static void drop_temp(upload *u)
 {
-    upload *u = p;
     if (u->fd >= 0)
         close(u->fd);
+    u->fd = -1;
     if (u->tmp) {
         unlink(u->tmp);
         g_free(u->tmp);
+        u->tmp = NULL;
     }
+}
+
+static void upload_free(void *p)
+{
+    upload *u = p;
+    drop_temp(u);
     http_form_free(u->form);
     if (u->fields)
         g_hash_table_destroy(u->fields);
@@ -151,13 +160,17 @@ static int upload_body(http_req *r, const char *data, size_t len, void *ud)
     api *a = ud;
     upload *u = http_state(r);
     int rc = 0;
-    if (!u && (rc = upload_start(r, a, &u)) != 0)
+    if (!u && (rc = upload_start(r, a, &u)) != 0) {
+        if ((u = http_state(r)))
+            drop_temp(u);
         return rc;
+    }
     if (len == 0) {
         if (u->form) {
             rc = http_form_free(u->form);
             u->form = NULL;
             if (rc != 0) {
+                drop_temp(u);
                 http_reply_error(r, 400, "bad_form", "Biểu mẫu tải lên bị cắt ngang hoặc sai.");
                 return rc;
             }
@@ -166,11 +179,14 @@ static int upload_body(http_req *r, const char *data, size_t len, void *ud)
     }
     u->bytes += len;
     if (a->opt.max_upload_bytes && u->bytes > a->opt.max_upload_bytes) {
+        drop_temp(u);
         http_reply_error(r, 413, "too_large", "Tệp tải lên quá lớn (tối đa %llu MB).",
                          (unsigned long long)(a->opt.max_upload_bytes >> 20));
         return -EFBIG;
     }
     rc = u->form ? http_form_feed(u->form, data, len) : write_all(u->fd, data, len);
+    if (rc != 0)
+        drop_temp(u);
     if (rc == -E2BIG)
         http_reply_error(r, 400, "invalid_field", "Một trường của biểu mẫu quá dài.");
     else if (rc == -EIO)
@@ -239,12 +255,14 @@ static void ingested(http_req *r, void *arg, int status)
     upload *u = arg;
     api *a = u->a;
     json_t *piece = NULL;
+    if (status != 0 && !ingest_error_is_client(status))
+        log_error("ingest %s: %s", u->tmp, u->res.detail);
+    drop_temp(u); /* ingested or refused, the upload itself is done with */
     if (status != 0) {
         if (ingest_error_is_client(status)) {
             http_reply_error(r, status == -INGEST_ERR_TOO_LARGE ? 413 : 422,
                              ingest_error_code(status), "%s", ingest_error_message(status));
         } else {
-            log_error("ingest %s: %s", u->tmp, u->res.detail);
             http_reply_error(r, 500, "internal", "%s", ingest_error_message(status));
         }
         return;
@@ -278,10 +296,14 @@ static int upload_done(http_req *r, void *ud)
     upload *u = http_state(r);
     if (!u)
         return http_reply_error(r, 400, "empty", "%s", ingest_error_message(-INGEST_ERR_EMPTY));
-    if (read_meta(r, u) != 0)
+    if (read_meta(r, u) != 0) {
+        drop_temp(u);
         return 0;
-    if (u->is_form && !u->has_file)
+    }
+    if (u->is_form && !u->has_file) {
+        drop_temp(u);
         return http_reply_error(r, 400, "invalid_field", "Thiếu tệp âm thanh (trường \"file\").");
+    }
     close(u->fd);
     u->fd = -1;
     ingest_opts_default(&u->opts);

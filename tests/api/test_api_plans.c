@@ -551,7 +551,10 @@ static void test_airings_range(void **state)
                          "from=2026-12-10&to=2026-12-01",
                          "from=2026-01-01&to=2026-06-01",
                          "from=2026-12-01&to=x",
-                         "from=2026-12-01extra"};
+                         "from=2026-12-01extra",
+                         "from=2026-%2B1-01",
+                         "from=2026-%201-01",
+                         "from=2026-12-01&to=2026-12-%2B2"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
         OK(req(f->tech, "GET", NULL, 400, NULL, "/api/v1/airings?%s", bad[i]));
     /* 92 days is the most. */
