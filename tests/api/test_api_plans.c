@@ -477,6 +477,37 @@ static void test_fill_edit_publish(void **state)
     g_free(prog);
 }
 
+/* A pinned piece airs on its day in its programme; jingles never enter a month plan. */
+static void test_pins(void **state)
+{
+    fx *f = *state;
+    const char *m = f->month;
+    char *prog = create_program(f, "Bản tin sáng", "06:00", 30, "{\"kind\":\"all\"}");
+    char *body = g_strdup_printf("{\"piece\":\"%s\",\"airings\":0,\"pins\":[{\"day\":\"%s-10\","
+                                 "\"program\":\"%s\"},{\"day\":\"%s-20\"}]}",
+                                 f->piece, m, prog, m);
+    OK(req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", m));
+    g_free(body);
+    json_t *fill = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
+    json_t *airings = json_object_get(fill, "airings");
+    assert_int_equal(json_array_size(airings), 2);
+    char *d10 = g_strdup_printf("%s-10T06:", m), *d20 = g_strdup_printf("%s-20T06:", m);
+    assert_true(g_str_has_prefix(str(json_array_get(airings, 0), "start"), d10));
+    assert_true(g_str_has_prefix(str(json_array_get(airings, 1), "start"), d20));
+    assert_string_equal(str(json_array_get(airings, 0), "program"), prog);
+    assert_int_equal(json_array_size(json_object_get(fill, "not_placed")), 0);
+    json_decref(fill);
+    g_free(d10);
+    g_free(d20);
+    char *jingle =
+        ac_approved_piece(f->tech, f->approver, f->wav, "title=Nh%E1%BA%A1c&genre=jingle");
+    body = g_strdup_printf("{\"piece\":\"%s\"}", jingle);
+    OK(req(f->tech, "POST", body, 400, "jingle_in_plan", "/api/v1/plans/%s/items", m));
+    g_free(body);
+    g_free(jingle);
+    g_free(prog);
+}
+
 /* A piece retired after the fill: the fill reports it, publishing is refused naming it. */
 static void test_publish_unapproved(void **state)
 {
@@ -571,6 +602,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_months, setup, teardown),
         cmocka_unit_test_setup_teardown(test_theme_and_items, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_edit_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish_unapproved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_airings_range, setup, teardown),
     };
