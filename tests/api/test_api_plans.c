@@ -463,6 +463,11 @@ static void test_fill_edit_publish(void **state)
     json_t *plan = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s", m);
     assert_int_equal(num(json_object_get(plan, "published"), "version"), 2);
     json_decref(plan);
+    /* The month in the path is the airing's: another month's path does not reach it. */
+    OK(req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/plans/%s/airings/%s", f->next_month,
+           extra));
+    OK(req(f->tech, "PATCH", "{\"start\":\"2030-01-01T06:00:00+07:00\"}", 404, NULL,
+           "/api/v1/plans/%s/airings/%s", f->next_month, extra));
     /* A removed airing is withdrawn at the next publish. */
     OK(req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/airings/%s", m, extra));
     OK(req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/plans/%s/airings/%s", m, extra));
