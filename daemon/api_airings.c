@@ -18,6 +18,10 @@ static int local_day(const char *s, int add, int64_t *ms)
 {
     int y, m, d;
     char tail;
+    /* Digits where digits belong: sscanf alone takes "2026-+1-01" or "2026- 1-01". */
+    for (int i = 0; s && i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : !g_ascii_isdigit(s[i]))
+            return -EINVAL;
     if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
         !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
         return -EINVAL;

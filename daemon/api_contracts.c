@@ -30,13 +30,33 @@ static int id_param(http_req *r, int64_t *id)
     return 0;
 }
 
-/* Refusals of the contract store carry an English field path; people get it as a detail. */
+/* The contract store explains refusals in English (store_errmsg, for logs); people get the
+ * Vietnamese sentence for it. Matched on a distinctive part of each store message. */
+static const struct {
+    const char *english, *vietnamese;
+} REFUSALS[] = {
+    {"both given", "Một dòng chỉ ghi số tin mỗi tháng hoặc số tin cả kỳ, không ghi cả hai."},
+    {"max_ms below min_ms", "Thời lượng tối đa nhỏ hơn thời lượng tối thiểu."},
+    {"line.genre", "Thể loại của dòng phải là news, article, report hoặc interview."},
+    {"not an integer", "Các con số của dòng hợp đồng phải là số nguyên không âm, trong giới hạn."},
+    {"not a date", "Ngày phải có dạng YYYY-MM-DD."},
+    {"reach_permille", "Tỉ lệ phủ sóng (reach_permille) phải từ 1 đến 1000."},
+    {"title:", "Tên hợp đồng không hợp lệ."},
+    {"are required", "Hợp đồng cần tên (title), ngày bắt đầu (from) và ngày kết thúc (until)."},
+    {"from after until", "Ngày bắt đầu hợp đồng nằm sau ngày kết thúc."},
+    {"lines: not an array", "Trường \"lines\" phải là một mảng."},
+    {"not an object", "Hợp đồng và mỗi dòng của nó phải là đối tượng JSON."},
+};
+
 static int contract_fail(http_req *r, api *a, int rc)
 {
-    if (rc == -EINVAL)
-        return http_reply_error(r, 400, "invalid", "Dữ liệu hợp đồng không hợp lệ (%s).",
-                                store_errmsg(a->db));
-    return api_fail(r, a, rc, "hợp đồng");
+    if (rc != -EINVAL)
+        return api_fail(r, a, rc, "hợp đồng");
+    const char *why = store_errmsg(a->db);
+    for (size_t i = 0; why && i < G_N_ELEMENTS(REFUSALS); i++)
+        if (strstr(why, REFUSALS[i].english))
+            return http_reply_error(r, 400, "invalid", "%s", REFUSALS[i].vietnamese);
+    return http_reply_error(r, 400, "invalid", "Dữ liệu hợp đồng không hợp lệ.");
 }
 
 static int reply_contract(http_req *r, api *a, int64_t id, unsigned status)

@@ -32,6 +32,7 @@ typedef struct upload {
     char *tmp;
     uint64_t bytes;
     http_form *form;
+    bool is_form;       /* form stays NULL once the body ended; this does not */
     GHashTable *fields; /* name → GString, the form's text fields */
     bool has_file;
     store_piece_meta meta;
@@ -42,15 +43,24 @@ typedef struct upload {
     char id[IDS_UUID_LEN + 1];
 } upload;
 
-static void upload_free(void *p)
+/* Removes the upload's temp file. Called before any reply is queued, not only when the
+ * request is freed (after the reply went out): whoever reads a reply finds no temp left. */
+static void drop_temp(upload *u)
 {
-    upload *u = p;
     if (u->fd >= 0)
         close(u->fd);
+    u->fd = -1;
     if (u->tmp) {
         unlink(u->tmp);
         g_free(u->tmp);
+        u->tmp = NULL;
     }
+}
+
+static void upload_free(void *p)
+{
+    upload *u = p;
+    drop_temp(u);
     http_form_free(u->form);
     if (u->fields)
         g_hash_table_destroy(u->fields);
@@ -134,6 +144,7 @@ static int upload_start(http_req *r, api *a, upload **out)
     const char *ct = http_header(r, "Content-Type");
     if (ct && (g_str_has_prefix(ct, "multipart/form-data") ||
                g_str_has_prefix(ct, "application/x-www-form-urlencoded"))) {
+        u->is_form = true;
         int rc = http_form_new(r, on_field, u, &u->form);
         if (rc != 0) {
             http_reply_error(r, 400, "bad_form", "Biểu mẫu tải lên không hợp lệ.");
@@ -149,13 +160,17 @@ static int upload_body(http_req *r, const char *data, size_t len, void *ud)
     api *a = ud;
     upload *u = http_state(r);
     int rc = 0;
-    if (!u && (rc = upload_start(r, a, &u)) != 0)
+    if (!u && (rc = upload_start(r, a, &u)) != 0) {
+        if ((u = http_state(r)))
+            drop_temp(u);
         return rc;
+    }
     if (len == 0) {
         if (u->form) {
             rc = http_form_free(u->form);
             u->form = NULL;
             if (rc != 0) {
+                drop_temp(u);
                 http_reply_error(r, 400, "bad_form", "Biểu mẫu tải lên bị cắt ngang hoặc sai.");
                 return rc;
             }
@@ -164,11 +179,14 @@ static int upload_body(http_req *r, const char *data, size_t len, void *ud)
     }
     u->bytes += len;
     if (a->opt.max_upload_bytes && u->bytes > a->opt.max_upload_bytes) {
+        drop_temp(u);
         http_reply_error(r, 413, "too_large", "Tệp tải lên quá lớn (tối đa %llu MB).",
                          (unsigned long long)(a->opt.max_upload_bytes >> 20));
         return -EFBIG;
     }
     rc = u->form ? http_form_feed(u->form, data, len) : write_all(u->fd, data, len);
+    if (rc != 0)
+        drop_temp(u);
     if (rc == -E2BIG)
         http_reply_error(r, 400, "invalid_field", "Một trường của biểu mẫu quá dài.");
     else if (rc == -EIO)
@@ -237,12 +255,14 @@ static void ingested(http_req *r, void *arg, int status)
     upload *u = arg;
     api *a = u->a;
     json_t *piece = NULL;
+    if (status != 0 && !ingest_error_is_client(status))
+        log_error("ingest %s: %s", u->tmp, u->res.detail);
+    drop_temp(u); /* ingested or refused, the upload itself is done with */
     if (status != 0) {
         if (ingest_error_is_client(status)) {
             http_reply_error(r, status == -INGEST_ERR_TOO_LARGE ? 413 : 422,
                              ingest_error_code(status), "%s", ingest_error_message(status));
         } else {
-            log_error("ingest %s: %s", u->tmp, u->res.detail);
             http_reply_error(r, 500, "internal", "%s", ingest_error_message(status));
         }
         return;
@@ -276,10 +296,14 @@ static int upload_done(http_req *r, void *ud)
     upload *u = http_state(r);
     if (!u)
         return http_reply_error(r, 400, "empty", "%s", ingest_error_message(-INGEST_ERR_EMPTY));
-    if (read_meta(r, u) != 0)
+    if (read_meta(r, u) != 0) {
+        drop_temp(u);
         return 0;
-    if (u->form && !u->has_file)
+    }
+    if (u->is_form && !u->has_file) {
+        drop_temp(u);
         return http_reply_error(r, 400, "invalid_field", "Thiếu tệp âm thanh (trường \"file\").");
+    }
     close(u->fd);
     u->fd = -1;
     ingest_opts_default(&u->opts);
@@ -383,6 +407,16 @@ static int reply_piece(http_req *r, api *a, const char *id)
     return rc ? api_fail(r, a, rc, "tin bài") : http_reply_json(r, 200, p);
 }
 
+/* The store says -ENOENT for an unknown piece and for an unknown commune alike. */
+static bool piece_exists(api *a, const char *id)
+{
+    json_t *p = NULL;
+    if (store_piece_get(a->db, vtime_zone(), id, &p) != 0)
+        return false;
+    json_decref(p);
+    return true;
+}
+
 static int piece_patch(http_req *r, void *ud)
 {
     api *a = ud;
@@ -413,9 +447,8 @@ static int piece_patch(http_req *r, void *ud)
     else if (rc == -EINVAL)
         http_reply_error(r, 400, "invalid",
                          "Thông tin tin bài không hợp lệ: tiêu đề, thể loại hoặc mức ưu tiên.");
-    else if (rc == -ENOENT && op.meta.commune && *op.meta.commune)
-        http_reply_error(r, 400, "unknown_commune", "Không có xã \"%s\" (hoặc không có tin bài).",
-                         op.meta.commune);
+    else if (rc == -ENOENT && op.meta.commune && *op.meta.commune && piece_exists(a, op.id))
+        http_reply_error(r, 400, "unknown_commune", "Không có xã \"%s\".", op.meta.commune);
     else if (rc != 0)
         api_fail(r, a, rc, "tin bài");
     else

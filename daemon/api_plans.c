@@ -160,9 +160,33 @@ static int airing_add_tx(api *a, void *ctx)
                                  &op->why);
 }
 
+/* The store finds a working airing by id alone; the URL's month must be the airing's, or
+ * /plans/2027-01/airings/ID would change December's schedule. */
+static int airing_in_month(api *a, plan_op *op)
+{
+    json_t *list = NULL, *air;
+    size_t i;
+    int rc = store_plan_airings_list(a->db, op->month, vtime_zone(), &list);
+    if (rc != 0)
+        return rc;
+    bool found = false;
+    json_array_foreach(json_object_get(list, "airings"), i, air)
+    {
+        found = found || !g_strcmp0(json_string_value(json_object_get(air, "id")), op->id);
+    }
+    json_decref(list);
+    return found ? 0
+                 : store_refuse(a->db, &op->why, -ENOENT, "not_found",
+                                "Không có lần phát này trong lịch đang soạn của tháng %s.",
+                                op->month);
+}
+
 static int airing_move_tx(api *a, void *ctx)
 {
     plan_op *op = ctx;
+    int rc = airing_in_month(a, op);
+    if (rc != 0)
+        return rc;
     return store_plan_airing_move(a->db, op->by.who, op->id, op->start_ms, vtime_zone(), &op->out,
                                   &op->why);
 }
@@ -170,6 +194,9 @@ static int airing_move_tx(api *a, void *ctx)
 static int airing_remove_tx(api *a, void *ctx)
 {
     plan_op *op = ctx;
+    int rc = airing_in_month(a, op);
+    if (rc != 0)
+        return rc;
     return store_plan_airing_remove(a->db, op->by.who, op->id, &op->why);
 }
 

@@ -303,7 +303,8 @@ int report_period_parse(const char *text, report_period *out)
     out->year = year;
     out->number = out->kind == REPORT_YEAR ? 0 : n;
     g_strlcpy(out->text, text, sizeof out->text);
-    if (q)
+    /* Only a quarter: the quarter scan also sets q on a month ("2026-12" gives q = '1'). */
+    if (out->kind == REPORT_QUARTER)
         out->text[5] = 'Q';
     return 0;
 }

@@ -2,6 +2,7 @@
 #include "api_client.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -141,4 +142,73 @@ const char *ac_error_code(const json_t *j)
 {
     const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
     return code ? code : "";
+}
+
+json_t *ac_send(ac *c, const char *method, const char *path, const char *content_type,
+                const void *body, size_t len, long *status)
+{
+    char *cookie = g_strdup_printf("Cookie: %s", c->cookie);
+    char *csrf = g_strdup_printf("X-CSRF-Token: %s", c->csrf);
+    char *ct = content_type ? g_strdup_printf("Content-Type: %s", content_type) : NULL;
+    const char *h[] = {cookie, csrf, ct, NULL};
+    char *out = NULL;
+    long st = 0;
+    int rc = td_request(c->t, method, path, h, body, len, &st, &out, NULL);
+    if (rc != 0)
+        fail_msg("%s %s: curl error %d", method, path, rc);
+    json_t *j = out && *out ? json_loads(out, 0, NULL) : NULL;
+    g_free(out);
+    g_free(cookie);
+    g_free(csrf);
+    g_free(ct);
+    if (status)
+        *status = st;
+    return j;
+}
+
+char *ac_sox(const char *name, const char *format, const char *effects)
+{
+    char *dir = g_dir_make_tmp("loalang-sox-XXXXXX", NULL);
+    char *path = g_build_filename(dir, name, NULL);
+    char *cmd = g_strdup_printf("sox -n %s %s %s", format, path, effects);
+    int status = 0;
+    if (!g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL) || status != 0)
+        fail_msg("%s failed", cmd);
+    g_free(cmd);
+    g_free(dir);
+    return path;
+}
+
+void ac_rm_file(char *path)
+{
+    if (!path)
+        return;
+    char *dir = g_path_get_dirname(path);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_free(dir);
+    g_free(path);
+}
+
+char *ac_approved_piece(ac *tech, ac *approver, const char *path, const char *query)
+{
+    gchar *data = NULL;
+    gsize len = 0;
+    long st = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL))
+        fail_msg("cannot read %s", path);
+    char *url = g_strdup_printf("/api/v1/pieces?%s&submit=1", query);
+    json_t *p = ac_send(tech, "POST", url, "audio/wav", data, len, &st);
+    g_free(data);
+    g_free(url);
+    if (st != 201)
+        fail_msg("upload %s: %ld", query, st);
+    char *id = g_strdup(json_string_value(json_object_get(p, "id")));
+    json_decref(p);
+    url = g_strdup_printf("/api/v1/pieces/%s/approve", id);
+    json_decref(ac_call(approver, "POST", url, NULL, &st));
+    g_free(url);
+    if (st != 200)
+        fail_msg("approve %s: %ld", id, st);
+    return id;
 }

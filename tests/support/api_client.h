@@ -33,4 +33,15 @@ char *ac_add_box(td *t, const char *name, const char *commune);
 /* The "error.code" of an error body (borrowed), or "" */
 const char *ac_error_code(const json_t *j);
 
+/* A call with the session and a raw body of content_type (may be NULL: no Content-Type). */
+json_t *ac_send(ac *c, const char *method, const char *path, const char *content_type,
+                const void *body, size_t len, long *status);
+/* Runs `sox -n FORMAT OUT EFFECTS` (e.g. "-r 8000 -c 1", "synth 4 sine 440 vol 0.3") into a
+ * new temp dir; the file's path (ac_rm_file removes it and its dir, and frees the path). */
+char *ac_sox(const char *name, const char *format, const char *effects);
+void ac_rm_file(char *path);
+/* Uploads the file as a raw body with metadata in query ("title=…&genre=…"), submits it as
+ * tech and approves it as approver; the approved piece's id (g_free). */
+char *ac_approved_piece(ac *tech, ac *approver, const char *path, const char *query);
+
 #endif
