@@ -85,7 +85,7 @@ int api_fail(http_req *r, api *a, int rc, const char *what)
     case -ENOENT:
         return http_reply_error(r, 404, "not_found", "Không tìm thấy %s.", what);
     case -EEXIST:
-        return http_reply_error(r, 409, "exists", "%s đã tồn tại.", what);
+        return http_reply_error(r, 409, "exists", "Đã có %s này.", what);
     case -EINVAL:
         return http_reply_error(r, 400, "invalid", "Dữ liệu %s không hợp lệ.", what);
     case -EACCES:

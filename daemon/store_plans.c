@@ -37,7 +37,7 @@ static int plan_exists(store *s, const char *month, bool *out)
 
 int store_plan_ensure(store *s, const char *who, const char *month, store_refusal *why)
 {
-    int32_t from, until;
+    int32_t from = 0, until = 0; /* set by check_month; gcc -O3 cannot see it */
     bool exists = false;
     sqlite3_stmt *st = NULL;
     int ret = check_month(s, month, &from, &until, why);
@@ -354,7 +354,7 @@ static int audit_item(store *s, const char *who, const char *action, const char 
 int store_plan_item_add(store *s, const char *who, const char *month, const json_t *in,
                         store_refusal *why)
 {
-    int32_t from, until;
+    int32_t from = 0, until = 0; /* set by check_month; gcc -O3 cannot see it */
     item it = {0}, old = {0};
     const char *piece = json_string_value(json_object_get(in, "piece"));
     int ret = check_month(s, month, &from, &until, why);
@@ -381,7 +381,7 @@ int store_plan_item_add(store *s, const char *who, const char *month, const json
 int store_plan_item_update(store *s, const char *who, const char *month, const char *piece_id,
                            const json_t *changes, store_refusal *why)
 {
-    int32_t from, until;
+    int32_t from = 0, until = 0; /* set by check_month; gcc -O3 cannot see it */
     item it = {0}, old = {0};
     int ret = check_month(s, month, &from, &until, why);
     if (ret == 0 && read_item(s, month, piece_id ? piece_id : "", &old) != 0)
