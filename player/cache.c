@@ -13,8 +13,8 @@
 #include "log.h"
 #include "statefile.h"
 
-#define RETRY_MIN_MS 2000
-#define RETRY_MAX_MS (10 * 60 * 1000)
+#define RETRY_MIN_MS   2000
+#define RETRY_MAX_MS   (10 * 60 * 1000)
 #define URGENT_KEEP_MS ((int64_t)24 * 3600 * 1000)
 
 typedef enum want_state { W_IDLE, W_FETCHING, W_VERIFYING, W_DONE } want_state;

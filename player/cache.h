@@ -14,7 +14,7 @@
 #include "net.h"
 #include "proto.h"
 
-#define CACHE_PARALLEL     2
+#define CACHE_PARALLEL      2
 #define CACHE_KEEP_AHEAD_MS ((int64_t)48 * 3600 * 1000)
 
 typedef struct cache cache;

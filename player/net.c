@@ -81,8 +81,11 @@ static void finish(net_req *r, CURLcode code)
     net *n = r->n;
     n->reqs = g_list_remove(n->reqs, r);
     curl_multi_remove_handle(n->multi, r->easy);
-    net_result res = {.sent_ms = r->sent_ms, .done_ms = net_now_ms(), .etag = r->etag,
-                      .file_bytes = r->file_bytes, .restarted = r->restarted,
+    net_result res = {.sent_ms = r->sent_ms,
+                      .done_ms = net_now_ms(),
+                      .etag = r->etag,
+                      .file_bytes = r->file_bytes,
+                      .restarted = r->restarted,
                       .etag_mismatch = r->etag_mismatch};
     if (code == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);

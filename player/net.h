@@ -47,8 +47,7 @@ int net_new(uv_loop_t *loop, const char *base_url, const char *token, const char
             net **out);
 /* Starts a request; path is "/api/…" (joined to base_url) or an absolute http(s) URL. *out
  * (may be NULL) identifies it for net_cancel until the callback has run. */
-int net_request(net *n, const char *path, const net_opts *o, net_cb cb, void *data,
-                net_req **out);
+int net_request(net *n, const char *path, const net_opts *o, net_cb cb, void *data, net_req **out);
 /* Drops a request without calling its callback. */
 void net_cancel(net *n, net_req *r);
 /* Cancels every request and closes the handles; the loop must run once more to release them. */

@@ -184,7 +184,7 @@ int pipeline_play_at(pipeline *pl, int64_t at_ms)
     pl->waiting_preroll = false;
     gst_element_set_base_time(pl->pipe, (GstClockTime)at_ms * GST_MSECOND);
     return gst_element_set_state(pl->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ? -EIO
-                                                                                        : 0;
+                                                                                          : 0;
 }
 
 static void poll_closed(uv_handle_t *h)

@@ -164,8 +164,8 @@ int player_config_finish(player_config *c, char **err)
 
 void player_config_clear(player_config *c)
 {
-    char **strs[] = {&c->server_url, &c->token_file, &c->token,       &c->cache_dir,
-                     &c->state_dir,  &c->output_path, &c->device,     &c->amp_on_cmd,
+    char **strs[] = {&c->server_url,  &c->token_file,  &c->token,  &c->cache_dir,
+                     &c->state_dir,   &c->output_path, &c->device, &c->amp_on_cmd,
                      &c->amp_off_cmd, &c->ca_file};
     for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
         replace(strs[i], NULL);

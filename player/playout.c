@@ -16,6 +16,7 @@
 #define PROGRESS_MS       15000 /* how often a playing airing's progress is made durable */
 #define MAX_SLEEP_MS      60000 /* re-check the wall clock at least this often */
 #define SLOT_GAP_MS       1000
+#define HANDOVER_SLACK_MS 500 /* cut this close to its planned end, an item still completed */
 
 typedef enum istate { I_PENDING, I_PREROLLING, I_READY, I_PLAYING, I_DONE } istate;
 
@@ -332,7 +333,12 @@ static void step_normal(playout *p, item *it, int64_t now, bool emergency)
              now >= it->play_at_ms - PLAYOUT_PLAY_LEAD_MS)
         start(p, it);
     else if (it->st == I_PLAYING && it->cut_at_ms > 0 && now >= it->cut_at_ms)
-        finish(p, it, PROTO_OUTCOME_PARTIAL, "chưa hết thì đến giờ mục sau");
+        /* The next item's instant ends this one: a tail beyond its planned length (encoder
+         * padding, a rounded duration) is not airtime it owes. */
+        finish(p, it,
+               now - it->play_at_ms >= it->cap_ms - HANDOVER_SLACK_MS ? PROTO_OUTCOME_COMPLETED
+                                                                      : PROTO_OUTCOME_PARTIAL,
+               "");
 }
 
 /* ---- the amplifier ---- */
@@ -685,9 +691,8 @@ static bool priority_first(const proto_airing *a, size_t *v, size_t n)
 {
     bool moved = false;
     for (size_t i = 1; i < n; i++) {
-        for (size_t j = i; j > 0 && priority_rank(a[v[j - 1]].priority) >
-                                        priority_rank(a[v[j]].priority);
-             j--) {
+        for (size_t j = i;
+             j > 0 && priority_rank(a[v[j - 1]].priority) > priority_rank(a[v[j]].priority); j--) {
             size_t t = v[j];
             v[j] = v[j - 1];
             v[j - 1] = t;

@@ -165,8 +165,8 @@ int queue_mark_started(queue *q, const queue_started *s)
 
 int queue_progress(queue *q, const char *airing, int64_t played_ms)
 {
-    return run(q, "UPDATE airings SET progress_ms = ? WHERE airing = ? AND state = 'started'",
-               "it", played_ms, airing);
+    return run(q, "UPDATE airings SET progress_ms = ? WHERE airing = ? AND state = 'started'", "it",
+               played_ms, airing);
 }
 
 int queue_unfinished(queue *q, queue_started **out, size_t *n)
@@ -202,8 +202,8 @@ static int add_tx(queue *q, const proto_play *p, const char *body)
     if (state == QUEUE_AIRING_REPORTED)
         return -EEXIST;
     int64_t now = g_get_real_time() / 1000;
-    if ((rc = run(q, "INSERT INTO plays(id, body, created_ms) VALUES (?, ?, ?)", "tti", p->id,
-                  body, now)) != 0)
+    if ((rc = run(q, "INSERT INTO plays(id, body, created_ms) VALUES (?, ?, ?)", "tti", p->id, body,
+                  now)) != 0)
         return rc;
     if (state == QUEUE_AIRING_STARTED)
         return run(q, "UPDATE airings SET state = 'reported' WHERE airing = ?", "t", p->airing);
