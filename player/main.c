@@ -203,8 +203,8 @@ static int run(app *a)
 
 static int apply_flags(player_config *c, const flags *f, char **err)
 {
-    char **strs[] = {&c->server_url, &c->token_file, &c->cache_dir, &c->state_dir, &c->device,
-                     &c->ca_file};
+    char **strs[] = {&c->server_url, &c->token_file, &c->cache_dir,
+                     &c->state_dir,  &c->device,     &c->ca_file};
     char *vals[] = {f->server, f->token_file, f->cache_dir, f->state_dir, f->device, f->ca_file};
     for (size_t i = 0; i < G_N_ELEMENTS(strs); i++) {
         if (vals[i]) {
@@ -228,15 +228,16 @@ static int parse(int *argc, char ***argv, flags *f)
         {"server", 's', 0, G_OPTION_ARG_STRING, &f->server, "địa chỉ máy chủ loalangd", "URL"},
         {"token-file", 0, 0, G_OPTION_ARG_FILENAME, &f->token_file, "tệp mã truy cập của hộp",
          "TỆP"},
-        {"cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &f->cache_dir, "thư mục tệp âm thanh", "THƯ_MỤC"},
+        {"cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &f->cache_dir, "thư mục tệp âm thanh",
+         "THƯ_MỤC"},
         {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &f->state_dir, "thư mục trạng thái", "THƯ_MỤC"},
         {"output", 'o', 0, G_OPTION_ARG_STRING, &f->output,
          "đầu ra: auto, alsa, pulse, fake, file:ĐƯỜNG_DẪN.wav", "ĐẦU_RA"},
         {"device", 'd', 0, G_OPTION_ARG_STRING, &f->device, "thiết bị âm thanh", "TÊN"},
         {"volume", 0, 0, G_OPTION_ARG_INT, &f->volume, "âm lượng 0–100 (mặc định: theo máy chủ)",
          "N"},
-        {"cache-cap", 0, 0, G_OPTION_ARG_INT64, &f->cache_cap, "dung lượng tối đa của bộ đệm (byte)",
-         "BYTE"},
+        {"cache-cap", 0, 0, G_OPTION_ARG_INT64, &f->cache_cap,
+         "dung lượng tối đa của bộ đệm (byte)", "BYTE"},
         {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &f->ca_file, "chứng chỉ CA cho HTTPS", "TỆP"},
         {"poll-seconds", 0, 0, G_OPTION_ARG_INT, &f->poll_seconds,
          "chu kỳ hỏi lịch (giây; mặc định: theo máy chủ)", "N"},
@@ -252,8 +253,8 @@ static int parse(int *argc, char ***argv, flags *f)
 
 static void flags_clear(flags *f)
 {
-    char *strs[] = {f->config, f->server,  f->token_file, f->cache_dir,
-                    f->state_dir, f->output, f->device, f->ca_file};
+    char *strs[] = {f->config,    f->server, f->token_file, f->cache_dir,
+                    f->state_dir, f->output, f->device,     f->ca_file};
     for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
         g_free(strs[i]);
 }

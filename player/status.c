@@ -39,8 +39,7 @@ static void on_timer(uv_timer_t *t)
     send_now(st);
 }
 
-int status_new(uv_loop_t *loop, net *n, int period_s, status_fill_cb fill, void *data,
-               status **out)
+int status_new(uv_loop_t *loop, net *n, int period_s, status_fill_cb fill, void *data, status **out)
 {
     status *st = g_new0(status, 1);
     st->loop = loop;
@@ -72,8 +71,9 @@ static void take_answer(status *st, const net_result *res)
     st->have_offset = true;
     st->sent++;
     if (llabs(st->offset_ms) > STATUS_CLOCK_WARN_MS)
-        log_warn("status: the box clock is off by %+" G_GINT64_FORMAT " ms (round trip %"
-                 G_GINT64_FORMAT " ms): airings will not start on time; check NTP",
+        log_warn("status: the box clock is off by %+" G_GINT64_FORMAT
+                 " ms (round trip %" G_GINT64_FORMAT
+                 " ms): airings will not start on time; check NTP",
                  st->offset_ms, res->done_ms - res->sent_ms);
 }
 

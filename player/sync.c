@@ -195,8 +195,8 @@ static void fetch_manifest(sync_state *s)
         s->again = true;
         return;
     }
-    net_opts o = {.fd = -1, .if_none_match = s->etag, .timeout_s = 120,
-                  .max_body = SYNC_MANIFEST_MAX};
+    net_opts o = {
+        .fd = -1, .if_none_match = s->etag, .timeout_s = 120, .max_body = SYNC_MANIFEST_MAX};
     if (net_request(s->n, "/api/v1/box/manifest", &o, on_manifest, s, &s->manifest_req) != 0)
         schedule_poll(s, poll_ms(s));
 }
