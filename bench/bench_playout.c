@@ -50,20 +50,18 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int make_media(media *m)
+static int make_media(media *m, const char *dir, const char *name, const char *text)
 {
-    char *dir = g_dir_make_tmp("bench-playout-XXXXXX", NULL);
     g_strlcpy(m->dir, dir, sizeof m->dir);
-    g_free(dir);
-    g_snprintf(m->path, sizeof m->path, "%s/speech.opus", m->dir);
-    char *cmd = g_strdup_printf(
-        "espeak-ng -v vi -w '%s/speech.wav' 'Một, hai, ba, bốn.' && gst-launch-1.0 -q "
-        "filesrc location='%s/speech.wav' ! wavparse ! audioconvert ! audioresample ! "
-        "opusenc bitrate=32000 audio-type=voice ! oggmux ! filesink location='%s'",
-        m->dir, m->dir, m->path);
+    g_snprintf(m->path, sizeof m->path, "%s/%s.opus", m->dir, name);
+    char *cmd =
+        g_strdup_printf("espeak-ng -v vi -w '%s/%s.wav' '%s' && gst-launch-1.0 -q "
+                        "filesrc location='%s/%s.wav' ! wavparse ! audioconvert ! audioresample ! "
+                        "opusenc bitrate=32000 audio-type=voice ! oggmux ! filesink location='%s'",
+                        m->dir, name, text, m->dir, name, m->path);
     int rc = system(cmd);
     g_free(cmd);
-    char *wav = g_strdup_printf("%s/speech.wav", m->dir);
+    char *wav = g_strdup_printf("%s/%s.wav", m->dir, name);
     GStatBuf st;
     if (rc != 0 || g_stat(wav, &st) != 0 || hash_sha256_file(m->path, m->sha) != 0)
         rc = -1;
@@ -325,9 +323,10 @@ static void bench_program(const char *self, const media *m)
     gsize len = 0;
     g_file_get_contents(m->path, &data, &len, NULL);
     g_file_set_contents(dst, data, (gssize)len, NULL);
-    const int idle_s = 20, play_s = 10, settle_s = 5;
+    const int idle_s = 20, settle_s = 5;
+    const int play_s = (int)CLAMP(m->ms / 1000 - 3, 1, 10);
     int64_t play_at = now_ms() + (settle_s + idle_s + 3) * 1000;
-    write_manifest(state, m, play_at, (int)((play_s + 5) * 1000 / m->ms) + 1);
+    write_manifest(state, m, play_at, 1);
     pid_t pid = fork();
     if (pid == 0) {
         setenv("LOALANG_LOG", "error", 1);
@@ -350,15 +349,15 @@ static void bench_program(const char *self, const media *m)
     printf("loalang-player playing:              RSS %.1f MB, CPU %.2f%%, exit %d\n",
            d.rss_kb / 1024.0, 100.0 * (double)(d.cpu_ticks - c.cpu_ticks) / hz / play_s,
            WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-    /* Reference: gst-launch-1.0 playing the same file, looped for the same time. */
+    /* Reference: gst-launch-1.0 playing the same file. */
     pid = fork();
     if (pid == 0) {
         char *loc = g_strdup_printf("location=%s", m->path);
         int fd = open("/dev/null", O_WRONLY);
         dup2(fd, 1);
-        execlp("gst-launch-1.0", "gst-launch-1.0", "-q", "multifilesrc", loc, "loop=true", "!",
-               "oggdemux", "!", "opusdec", "!", "audioconvert", "!", "audioresample", "!", "volume",
-               "!", "fakesink", "sync=true", (char *)NULL);
+        execlp("gst-launch-1.0", "gst-launch-1.0", "-q", "filesrc", loc, "!", "oggdemux", "!",
+               "opusdec", "!", "audioconvert", "!", "audioresample", "!", "volume", "!", "fakesink",
+               "sync=true", (char *)NULL);
         _exit(127);
     }
     sleep(2);
@@ -384,8 +383,17 @@ int main(int argc, char **argv)
     log_set_level(LOG_LEVEL_ERROR);
     ids_init();
     gst_init(NULL, NULL);
-    media m;
-    if (make_media(&m) != 0) {
+    media m, talk;
+    char *dir = g_dir_make_tmp("bench-playout-XXXXXX", NULL);
+    int rc = make_media(&m, dir, "count", "Một, hai, ba, bốn.");
+    if (rc == 0)
+        rc = make_media(&talk, dir, "talk",
+                        "Thông báo của Ủy ban nhân dân xã về lịch tiêm phòng cho đàn gia súc. "
+                        "Bà con các thôn đưa trâu, bò, lợn đến điểm tiêm theo lịch. Cán bộ thú "
+                        "y xã có mặt từ bảy giờ sáng đến mười một giờ trưa. Mọi thắc mắc xin "
+                        "liên hệ trạm truyền thanh xã.");
+    g_free(dir);
+    if (rc != 0) {
         fprintf(stderr, "bench_playout: cannot make the test speech (espeak-ng, gst-launch-1.0)\n");
         return 1;
     }
@@ -400,7 +408,8 @@ int main(int argc, char **argv)
     summary("  reference: bare pipeline", bare, nb, &p50b);
     printf("  p50 ratio playout / bare: %.2f\n", p50b != 0 ? p50m / p50b : 0.0);
     char *self = g_path_get_dirname(argv[0]);
-    bench_program(self, &m);
+    printf("program figures with a %.1f s piece of speech:\n", talk.ms / 1000.0);
+    bench_program(self, &talk);
     g_free(self);
     char *cmd = g_strdup_printf("rm -rf '%s'", m.dir);
     if (system(cmd) != 0)

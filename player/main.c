@@ -110,6 +110,7 @@ static void shut_down(app *a)
     log_info("stopping");
     sd_notify(0, "STOPPING=1");
     playout_free(a->p); /* what plays is reported partial, durably */
+    queue_sender_stop(a->q);
     status_free(a->st);
     sync_free(a->s);
     cache_free(a->c);

@@ -413,6 +413,14 @@ int queue_sender_start(queue *q, uv_loop_t *loop, net *n)
     return 0;
 }
 
+void queue_sender_stop(queue *q)
+{
+    q->n = NULL;
+    q->backing_off = false;
+    if (q->timer_open)
+        uv_timer_stop(&q->timer);
+}
+
 void queue_kick(queue *q)
 {
     send_batch(q);

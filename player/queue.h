@@ -64,6 +64,8 @@ int64_t queue_backoff_ms(unsigned attempt, uint32_t rnd);
 
 /* Starts sending on loop through n (sends at once when reports are pending). */
 int queue_sender_start(queue *q, uv_loop_t *loop, net *n);
+/* Stops sending (a backoff timer no longer keeps the loop alive); before net_free. */
+void queue_sender_stop(queue *q);
 /* Sends now unless a request is in flight or a backoff is running. */
 void queue_kick(queue *q);
 /* Number of batches the daemon answered since the sender started (for tests and status). */
