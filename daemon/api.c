@@ -2,19 +2,32 @@
 #include "api.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_internal.h"
+#include "ingest.h"
+#include "log.h"
+#include "serve.h"
+#include "store_media.h"
 
 typedef int (*routes_fn)(api *a);
 
 /* One line per route file; the order only matters for overlapping patterns. */
 static const routes_fn ROUTE_FILES[] = {
+    /* clang-format off */
     api_routes_auth,
     api_routes_admin,
+    api_routes_airings,
+    api_routes_programs,
+    api_routes_plans,
+    api_routes_emergency,
+    api_routes_contracts,
+    api_routes_reports,
+    api_routes_pieces,
     api_routes_media,
-    api_routes_box,
+    /* clang-format on */
 };
 
 int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *opts, api **out)
@@ -29,43 +42,81 @@ int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *
     a->data_dir = strdup(opts->data_dir ? opts->data_dir : ".");
     a->opt.data_dir = a->data_dir;
     int rc = a->data_dir ? api_events_create(a) : -ENOMEM;
+    if (rc == 0)
+        rc = api_routes_box(a);
     for (size_t i = 0; rc == 0 && i < sizeof ROUTE_FILES / sizeof ROUTE_FILES[0]; i++)
         rc = ROUTE_FILES[i](a);
     if (rc != 0) {
-        if (a->events)
-            api_events_close(a, NULL, NULL); /* frees asynchronously; a is freed below */
-        free(a->data_dir);
-        free(a);
+        api_close(a, NULL, NULL); /* finishes while the caller runs the loop to stop */
         return rc;
     }
     *out = a;
     return 0;
 }
 
-typedef struct closing {
-    api *a;
-    void (*cb)(void *arg);
-    void *arg;
-} closing;
+void api_closed_one(api *a)
+{
+    if (--a->closing > 0)
+        return;
+    void (*cb)(void *) = a->close_cb;
+    void *arg = a->close_arg;
+    free(a->data_dir);
+    free(a);
+    if (cb)
+        cb(arg);
+}
 
 static void events_closed(void *arg)
 {
-    closing *c = arg;
-    free(c->a->data_dir);
-    free(c->a);
-    if (c->cb)
-        c->cb(c->arg);
-    free(c);
+    api_closed_one(arg);
 }
 
 void api_close(api *a, void (*cb)(void *arg), void *arg)
 {
-    closing *c = malloc(sizeof *c);
-    if (!c) { /* out of memory at exit: leak the api rather than crash */
-        if (cb)
-            cb(arg);
-        return;
+    a->close_cb = cb;
+    a->close_arg = arg;
+    a->closing = 1; /* held until every part has started closing */
+    if (a->events) {
+        a->closing++;
+        api_events_close(a, events_closed, a);
     }
-    *c = (closing){a, cb, arg};
-    api_events_close(a, events_closed, c);
+    if (a->box) {
+        a->closing++;
+        api_box_close(a);
+    }
+    api_closed_one(a);
+}
+
+static void close_hook(void *arg)
+{
+    api_close(arg, NULL, NULL);
+}
+
+int api_serve_init(serve_ctx *ctx)
+{
+    const serve_config *c = &ctx->cfg;
+    api_options o = {
+        .data_dir = ctx->data_dir,
+        .tls = c->tls_cert != NULL,
+        .max_upload_bytes = (uint64_t)c->max_upload_mb * 1024 * 1024,
+        .max_upload_ms = c->max_upload_minutes * 60 * 1000,
+        .horizon_days = c->manifest_horizon_days,
+        .poll_seconds = c->poll_seconds,
+        .target_lufs = c->target_lufs,
+        .true_peak_dbtp = c->true_peak_dbtp,
+        .bitrate = c->bitrate,
+    };
+    api *a = NULL;
+    char *media = g_build_filename(ctx->data_dir, STORE_MEDIA_DIR, NULL);
+    int swept = ingest_sweep_temps(media), orphans = 0;
+    g_free(media);
+    /* What a crash left between writing a media file and committing its row. */
+    if (store_media_sweep_orphans(ctx->db, ctx->data_dir, &orphans) != 0)
+        log_warn("media sweep: %s", store_errmsg(ctx->db));
+    if (swept > 0 || orphans > 0)
+        log_info("removed %d temp and %d orphan media files left by a crash", swept, orphans);
+    int rc = api_create(ctx->loop, ctx->http, ctx->db, &o, &a);
+    if (rc == 0)
+        rc = serve_at_close(ctx, close_hook, a);
+    return rc;
 }

@@ -12,19 +12,6 @@
 #include "store_communes.h"
 #include "store_users.h"
 
-/* Runs fn inside one write transaction; the change and its audit row commit together. */
-static int in_tx(api *a, int (*fn)(api *a, void *ctx), void *ctx)
-{
-    int rc = store_begin(a->db);
-    if (rc != 0)
-        return rc;
-    rc = fn(a, ctx);
-    if (rc == 0)
-        return store_commit(a->db);
-    store_rollback(a->db);
-    return rc;
-}
-
 /* ---- users ---- */
 
 typedef struct user_new {
@@ -83,7 +70,7 @@ static void user_hashed(http_req *r, void *arg, int status)
         goto out;
     }
     if (rc == 0)
-        rc = in_tx(a, user_insert, u);
+        rc = api_tx(a, user_insert, u);
     if (rc == -EEXIST)
         http_reply_error(r, 409, "exists", "Tên đăng nhập \"%s\" đã có.", u->name);
     else if (rc == -ENOENT)
@@ -172,7 +159,7 @@ static int user_patch_handler(http_req *r, void *ud)
         http_reply_error(r, 400, "self", "Không thể tự khoá tài khoản của mình.");
         goto out;
     }
-    int rc = in_tx(a, user_patch_tx, &p);
+    int rc = api_tx(a, user_patch_tx, &p);
     if (rc != 0)
         api_fail(r, a, rc, "người dùng");
     else
@@ -228,7 +215,7 @@ static int communes_post(http_req *r, void *ud)
         goto out;
     if (aj_str(r, body, "name", AJ_REQUIRED, STORE_NAME_MAX, &n.name) != 0)
         goto out;
-    int rc = in_tx(a, commune_add_tx, &n);
+    int rc = api_tx(a, commune_add_tx, &n);
     if (rc == -EEXIST)
         http_reply_error(r, 409, "exists", "Xã \"%s\" đã có.", n.name);
     else if (rc != 0)
@@ -284,7 +271,7 @@ static int boxes_post(http_req *r, void *ud)
     if (aj_str(r, body, "name", AJ_REQUIRED, STORE_NAME_MAX, &n.name) != 0 ||
         aj_str(r, body, "commune", AJ_REQUIRED, STORE_NAME_MAX, &n.commune) != 0)
         goto out;
-    int rc = in_tx(a, box_add_tx, &n);
+    int rc = api_tx(a, box_add_tx, &n);
     if (rc == -EEXIST)
         http_reply_error(r, 409, "exists", "Cụm loa \"%s\" đã có.", n.name);
     else if (rc == -ENOENT)
@@ -319,7 +306,7 @@ static int box_revoke(http_req *r, void *ud)
     int rc = (!end || *end || id <= 0) ? -ENOENT : store_box_get(a->db, id, &b);
     if (rc == 0) {
         n.name = b.name;
-        rc = in_tx(a, box_revoke_tx, &n);
+        rc = api_tx(a, box_revoke_tx, &n);
     }
     if (rc == -EALREADY)
         http_reply_error(r, 409, "already_revoked", "Cụm loa \"%s\" đã bị thu hồi trước đó.",

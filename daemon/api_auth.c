@@ -10,6 +10,7 @@
 
 #include "api_internal.h"
 #include "log.h"
+#include "store_programs.h"
 #include "store_users.h"
 
 typedef struct login {
@@ -215,4 +216,40 @@ static const http_route ROUTES[] = {
 int api_routes_auth(api *a)
 {
     return http_server_add_routes(a->http, ROUTES, G_N_ELEMENTS(ROUTES), a);
+}
+
+int api_refused(http_req *r, api *a, int rc, const store_refusal *why, const char *what)
+{
+    if (!why || !why->code[0])
+        return api_fail(r, a, rc, what);
+    unsigned status = rc == -ENOENT ? 404 : (rc == -EEXIST || rc == -EBUSY) ? 409 : 400;
+    if (rc != -ENOENT && rc != -EEXIST && rc != -EBUSY && rc != -EINVAL)
+        return api_fail(r, a, rc, what);
+    return http_reply_error(r, status, why->code, "%s", why->message);
+}
+
+int api_tx(api *a, int (*fn)(api *a, void *ctx), void *ctx)
+{
+    int rc = store_begin(a->db);
+    if (rc != 0)
+        return rc;
+    rc = fn(a, ctx);
+    if (rc == 0)
+        return store_commit(a->db);
+    store_rollback(a->db);
+    return rc;
+}
+
+int api_month_param(http_req *r, const char *name, const char **out)
+{
+    const char *m = http_param(r, name);
+    if (!m || strlen(m) != 7 || !g_ascii_isdigit(m[0]) || !g_ascii_isdigit(m[1]) ||
+        !g_ascii_isdigit(m[2]) || !g_ascii_isdigit(m[3]) || m[4] != '-' ||
+        !((m[5] == '0' && m[6] >= '1' && m[6] <= '9') ||
+          (m[5] == '1' && m[6] >= '0' && m[6] <= '2'))) {
+        http_reply_error(r, 400, "bad_month", "Tháng phải có dạng YYYY-MM.");
+        return -EINVAL;
+    }
+    *out = m;
+    return 0;
 }

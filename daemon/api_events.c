@@ -190,7 +190,7 @@ static int events_get(http_req *r, void *ud)
     store_box box = {0};
     json_t *rows = NULL;
     const char *q_after = http_query(r, "after"), *q_wait = http_query(r, "wait");
-    if (api_box_require(r, a, &box_id) != 0)
+    if (api_box_seen(r, a, &box_id) != 0)
         return 0;
     if ((q_after && parse_i64(q_after, 0, INT64_MAX, &after) != 0) ||
         (q_wait && parse_i64(q_wait, 0, WAIT_MAX_S, &wait_s) != 0))

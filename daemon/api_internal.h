@@ -18,6 +18,7 @@
 #define API_WHO_MAX        (STORE_USER_NAME_MAX + 8)
 
 typedef struct api_events api_events; /* api_events.c: held long-polls */
+struct api_box;                       /* api_box.c: manifest cache, box contacts */
 
 struct api {
     uv_loop_t *loop;
@@ -26,7 +27,17 @@ struct api {
     api_options opt;
     char *data_dir;
     api_events *events;
+    struct api_box *box;
+    /* closing: parts whose loop handles are still closing, then cb */
+    int closing;
+    void (*close_cb)(void *arg);
+    void *close_arg;
 };
+
+/* A part of the api finished closing its handles (api.c frees the api after the last). */
+void api_closed_one(api *a);
+/* api_box.c: flushes box contacts and closes its timer. */
+void api_box_close(api *a);
 
 /* Role sets for api_user. */
 #define API_ROLE(r)  (1u << (r))
@@ -46,6 +57,8 @@ typedef struct api_user {
 int api_user_require(http_req *r, api *a, unsigned roles, api_user *out);
 /* The box whose bearer token came with the request; 401 and -EACCES otherwise. */
 int api_box_require(http_req *r, api *a, int64_t *box_id);
+/* The same, and marks the box as heard from (every box-protocol request uses this). */
+int api_box_seen(http_req *r, api *a, int64_t *box_id);
 /* True when u may see commune_id's data (operators only their own). */
 bool api_user_sees_commune(const api_user *u, int64_t commune_id);
 
@@ -53,6 +66,17 @@ bool api_user_sees_commune(const api_user *u, int64_t commune_id);
  * -EBUSY 503, else 500 (logged with the store's message). what: Vietnamese, e.g. "xã".
  * Returns 0 so handlers can `return api_fail(…)`. */
 int api_fail(http_req *r, api *a, int rc, const char *what);
+
+/* Replies for a refusal from a store function that explains itself (store_programs.h's
+ * store_refusal): the refusal's code and Vietnamese message with a status from rc (-ENOENT
+ * 404, -EEXIST and -EBUSY 409, -EINVAL 400); without a code, as api_fail. Returns 0. */
+struct store_refusal;
+int api_refused(http_req *r, api *a, int rc, const struct store_refusal *why, const char *what);
+/* Runs fn(a, ctx) in one write transaction (the change and its audit row commit together,
+ * durably) and returns its code; rolled back on failure. */
+int api_tx(api *a, int (*fn)(api *a, void *ctx), void *ctx);
+/* A month "YYYY-MM" from the path: 0, or replies 400 and returns -EINVAL. */
+int api_month_param(http_req *r, const char *name, const char **out);
 
 /* JSON field readers for request bodies. Each replies 400 with a Vietnamese message naming
  * the field and returns -EINVAL when the field is missing (AJ_REQUIRED), of the wrong type
@@ -76,6 +100,13 @@ int api_routes_auth(api *a);
 int api_routes_admin(api *a);
 int api_routes_media(api *a);
 int api_routes_box(api *a);
+int api_routes_airings(api *a);
+int api_routes_programs(api *a);
+int api_routes_plans(api *a);
+int api_routes_emergency(api *a);
+int api_routes_contracts(api *a);
+int api_routes_reports(api *a);
+int api_routes_pieces(api *a);
 
 /* api_events.c: long-polls of boxes. api_events_notify wakes waiters after this process
  * added events; events added by other processes (admin commands) are noticed by a timer. */

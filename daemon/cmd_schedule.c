@@ -1,23 +1,26 @@
-/* cmd_schedule: `loalangd schedule fill|check PLAN` — the engine on a hand-written plan file.
- * Errors go to stderr as "FILE:LINE: message" (Vietnamese) so editors can jump to them. */
+/* cmd_schedule: `loalangd schedule fill|check PLAN` — the engine on a hand-written plan file;
+ * errors go to stderr as "FILE:LINE: message" (Vietnamese) so editors can jump to them. With
+ * -d DIR and a YYYY-MM argument, `schedule fill YYYY-MM` fills the stored month plan into its
+ * working schedule and `schedule publish YYYY-MM` publishes it (store_plans.h, publish.h). */
 #include "commands.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "conflicts.h"
+#include "publish.h"
+#include "store.h"
+#include "store_plans.h"
 #include "fill.h"
 #include "planfile.h"
 #include "reason.h"
 #include "schedule_view.h"
 #include "vtime.h"
 
-#define PROG           "loalangd schedule"
-#define PLAN_MAX_BYTES (4 << 20)
-#define CHECK_DAYS     366 /* conflicts over this many days when the plan names no month */
+#define PROG       "loalangd schedule"
+#define CHECK_DAYS 366 /* conflicts over this many days when the plan names no month */
 
 typedef struct opts {
     char *month, *tz, *now;
@@ -43,32 +46,7 @@ static void run_clear(run *r)
 
 static int load_plan(run *r)
 {
-    struct stat st;
-    char *buf = NULL;
-    gsize len = 0;
-    GError *gerr = NULL;
-    if (stat(r->path, &st) == 0 && st.st_size > PLAN_MAX_BYTES) {
-        cli_error(PROG, "%s: tệp kế hoạch quá lớn (tối đa 4 MiB)", r->path);
-        return -E2BIG;
-    }
-    if (!g_file_get_contents(r->path, &buf, &len, &gerr)) {
-        cli_error(PROG, "không đọc được tệp kế hoạch %s: %s", r->path, gerr->message);
-        g_error_free(gerr);
-        return -ENOENT;
-    }
-    plan_diags diags = {0};
-    int rc = plan_parse(buf, len, &r->p, &diags);
-    for (size_t i = 0; i < diags.n; i++) {
-        if (diags.items[i].line > 0)
-            fprintf(stderr, "%s:%d: %s\n", r->path, diags.items[i].line, diags.items[i].message);
-        else
-            fprintf(stderr, "%s: %s\n", r->path, diags.items[i].message);
-    }
-    if (rc != 0)
-        fprintf(stderr, "%s: tệp kế hoạch có %zu lỗi, chưa xếp lịch.\n", r->path, diags.n);
-    plan_diags_clear(&diags);
-    g_free(buf);
-    return rc;
+    return schedule_view_load_plan(r->path, PROG, "chưa xếp lịch", &r->p);
 }
 
 /* The month comes from --month or the file; both must agree when both are given. */
@@ -250,17 +228,134 @@ static int parse_opts(int *argc, char ***argv, opts *o)
     return rc;
 }
 
+/* ---- on the data dir ---- */
+
+static bool is_month(const char *s)
+{
+    int y, m;
+    return vtime_parse_month(s, &y, &m) == 0;
+}
+
+static void print_skipped(const plan_input *pi)
+{
+    for (size_t i = 0; i < pi->n_skipped; i++)
+        printf("  • “%s” (%s): không xếp — %s\n", pi->skipped[i].title ? pi->skipped[i].title : "?",
+               pi->skipped[i].piece_id,
+               pi->skipped[i].status ? "tin bài chưa được duyệt (hoặc đã thu hồi)"
+                                     : "tin bài không còn trong cơ sở dữ liệu");
+}
+
+static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, int64_t now)
+{
+    store_plan_fill_run fr = {0};
+    store_refusal why = {0};
+    char *who = cmd_who();
+    int rc = store_begin(s);
+    if (rc == 0) {
+        rc = store_plan_fill(s, who, month, tz, now, &fr, &why);
+        if (rc == 0)
+            rc = store_commit(s);
+        if (rc != 0) {
+            store_rollback(s);
+            cli_error(PROG, "%s", why.code[0] ? why.message : store_errmsg(s));
+        }
+    }
+    if (rc == 0 && o->json) {
+        json_t *j = store_plan_fill_json(s, &fr);
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(j);
+    } else if (rc == 0) {
+        schedule_view v = {&fr.pi.in, fr.res, NULL, o->tz ? o->tz : VTIME_DEFAULT_ZONE};
+        schedule_view_print(&v, stdout);
+        if (fr.pi.n_skipped) {
+            printf("\nKHÔNG ĐƯA VÀO LỊCH: %zu tin bài\n", fr.pi.n_skipped);
+            print_skipped(&fr.pi);
+        }
+        printf("\nĐã lưu %zu lần phát vào lịch đang soạn của tháng %.2s/%.4s (chưa công bố).\n",
+               fr.res->n_airings, month + 5, month);
+    }
+    store_plan_fill_run_clear(&fr);
+    g_free(who);
+    return rc ? 1 : 0;
+}
+
+static int db_publish(store *s, const char *month, int64_t now)
+{
+    store_refusal why = {0};
+    json_t *out = NULL;
+    char *who = cmd_who();
+    int rc = store_begin(s);
+    if (rc == 0) {
+        rc = publish_month(s, who, month, now, &out, &why);
+        if (rc == 0)
+            rc = store_commit(s);
+        if (rc != 0) {
+            store_rollback(s);
+            cli_error(PROG, "%s", why.code[0] ? why.message : store_errmsg(s));
+        }
+    }
+    if (rc == 0)
+        printf("Đã công bố lịch tháng %.2s/%.4s, phiên bản %" JSON_INTEGER_FORMAT
+               ": %" JSON_INTEGER_FORMAT " lần phát mới, %" JSON_INTEGER_FORMAT
+               " giữ nguyên, %" JSON_INTEGER_FORMAT " rút lại.\n",
+               month + 5, month, json_integer_value(json_object_get(out, "version")),
+               json_integer_value(json_object_get(out, "new")),
+               json_integer_value(json_object_get(out, "kept")),
+               json_integer_value(json_object_get(out, "withdrawn")));
+    json_decref(out);
+    g_free(who);
+    return rc ? 1 : 0;
+}
+
+static int on_data_dir(const cmd_globals *g, const char *what, const char *month, const opts *o)
+{
+    GTimeZone *tz = NULL;
+    store *s = NULL;
+    int64_t now = store_now_ms();
+    if (vtime_zone_new(o->tz, &tz) != 0) {
+        cli_error(PROG, "múi giờ không hợp lệ: “%s” (ví dụ Asia/Ho_Chi_Minh)", o->tz);
+        return 2;
+    }
+    if (o->now && vtime_parse_rfc3339(o->now, &now) != 0) {
+        cli_error(PROG, "thời điểm --now không hợp lệ: “%s” (cần RFC 3339)", o->now);
+        g_time_zone_unref(tz);
+        return 2;
+    }
+    int status = 1;
+    if (cmd_store_open(g, &s) == 0)
+        status =
+            strcmp(what, "fill") == 0 ? db_fill(s, month, o, tz, now) : db_publish(s, month, now);
+    store_close(s);
+    g_time_zone_unref(tz);
+    return status;
+}
+
 int cmd_schedule(const cmd_globals *g, int argc, char **argv)
 {
-    (void)g; /* plan files need no data dir */
     opts o = {0};
     run r = {0};
     int status = 2;
     if (parse_opts(&argc, &argv, &o) != 0)
         goto out;
+    if (argc == 3 && g->data_dir && is_month(argv[2]) &&
+        (strcmp(argv[1], "fill") == 0 || strcmp(argv[1], "publish") == 0)) {
+        status = on_data_dir(g, argv[1], argv[2], &o);
+        goto out;
+    }
+    if (argc == 3 && !g->data_dir && is_month(argv[2]) &&
+        !g_file_test(argv[2], G_FILE_TEST_EXISTS)) {
+        cli_error(PROG, "xếp hoặc công bố lịch tháng %s cần thư mục dữ liệu: dùng -d THƯ_MỤC",
+                  argv[2]);
+        goto out;
+    }
+    if (argc == 3 && strcmp(argv[1], "publish") == 0) {
+        cli_error(PROG, "cách dùng: loalangd -d THƯ_MỤC schedule publish YYYY-MM");
+        goto out;
+    }
     if (argc != 3 || (strcmp(argv[1], "fill") != 0 && strcmp(argv[1], "check") != 0)) {
         cli_error(PROG, "cách dùng: loalangd schedule fill|check KẾ_HOẠCH [--month YYYY-MM] "
-                        "[--json]");
+                        "[--json] | loalangd -d THƯ_MỤC schedule fill|publish YYYY-MM");
         goto out;
     }
     r.path = argv[2];

@@ -29,4 +29,27 @@ int cmd_user(const cmd_globals *g, int argc, char **argv);
 int cmd_commune(const cmd_globals *g, int argc, char **argv);
 int cmd_box(const cmd_globals *g, int argc, char **argv);
 
+/* Plans and publishing on the data dir (cmd_plan.c, cmd_schedule.c): `plan import FILE`;
+ * `airing add --piece ID --at RFC3339 [--commune NAME]… [--priority P]` (prints the airing
+ * id alone on the last line); `schedule fill YYYY-MM` and `schedule publish YYYY-MM` with -d. */
+int cmd_plan(const cmd_globals *g, int argc, char **argv);
+int cmd_airing(const cmd_globals *g, int argc, char **argv);
+
+/* Shared by the plan commands: opens -d DIR (reporting in Vietnamese), and who = "cli:USER"
+ * (g_free it). */
+struct store;
+int cmd_store_open(const cmd_globals *g, struct store **out);
+char *cmd_who(void);
+/* `serve [--listen ADDR:PORT] [--config FILE]`: the daemon (cmd_serve.c, serve.h). */
+int cmd_serve(const cmd_globals *g, int argc, char **argv);
+/* `report YYYY-MM|YYYY-Qn|YYYY [--csv|--evidence-csv|--json] [--contract ID]` (cmd_report.c). */
+int cmd_report(const cmd_globals *g, int argc, char **argv);
+/* `contract add TITLE --from D --until D`, `contract line ID --genre G …`, `contract list`
+ * (cmd_contract.c). */
+int cmd_contract(const cmd_globals *g, int argc, char **argv);
+/* Pieces (cmd_piece.c): `piece import FILE --title T --genre G [--approve] [--theme T]
+ * [--exemplar E] [--commune C] [--priority P]` (prints the piece id alone on the last line);
+ * `piece list [filters]`; `piece approve ID`; `piece reject ID --note N`. */
+int cmd_piece(const cmd_globals *g, int argc, char **argv);
+
 #endif

@@ -29,6 +29,7 @@ typedef struct http_config {
     unsigned connection_limit; /* 0 = 20000 */
     unsigned timeout_s;        /* idle connection timeout; 0 = 75 s (above the 55 s long-poll) */
     size_t max_body;           /* default limit for buffered bodies; 0 = HTTP_DEFAULT_MAX_BODY */
+    unsigned per_ip_limit;     /* connections from one IP address; 0 = no limit */
 } http_config;
 
 /* Called when the request's headers are in. Returns 0 once it has replied, suspended the
@@ -38,7 +39,9 @@ typedef int (*http_handler)(http_req *r, void *ud);
 
 /* Streaming body: called for every chunk of the body in order, then once with len 0 at the
  * end, before the route's handler runs. Returns 0, or a negative code to stop reading; the
- * callback must have replied (http_reply_error) before returning an error, else 500. */
+ * callback must have replied (http_reply_error) before returning an error, else 500. A reply
+ * made before the body's end goes out once the rest of the body has been read and dropped
+ * (MHD cannot answer mid-body), with Connection: close. */
 typedef int (*http_body_fn)(http_req *r, const char *data, size_t len, void *ud);
 
 typedef struct http_route {
@@ -51,7 +54,8 @@ typedef struct http_route {
 } http_route;
 
 /* Binds and starts serving on loop. The config's strings are copied. *out is released with
- * http_server_close. Errors: -EADDRINUSE, -EINVAL (bad address, unreadable TLS files), -EIO. */
+ * http_server_close. Errors: -EADDRINUSE, -EINVAL (bad address, unreadable TLS files), -EIO.
+ * Ignores SIGPIPE process-wide, which lets MHD use sendfile for http_reply_fd. */
 int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out);
 /* Adds routes (the array must outlive the server). ud is given to their callbacks. Routes are
  * matched in the order added; an unmatched path gets 404, a known path with another method
@@ -60,8 +64,8 @@ int http_server_add_routes(http_server *srv, const http_route *routes, size_t n,
 /* The bound port (useful when cfg.port was 0). */
 uint16_t http_server_port(const http_server *srv);
 /* Stops accepting, answers every suspended request with 503 (their cancel callbacks run),
- * waits for in-flight deferred work, then closes the loop handles; cb runs once everything is
- * closed and srv has been freed. */
+ * waits for in-flight deferred work and (up to 5 s) for requests in progress, then closes the
+ * loop handles; cb (may be NULL) runs once everything is closed and srv has been freed. */
 void http_server_close(http_server *srv, void (*cb)(void *arg), void *arg);
 /* Requests currently suspended (long-polls held). */
 size_t http_server_suspended(const http_server *srv);
@@ -79,6 +83,20 @@ const char *http_body(const http_req *r, size_t *len);
  * common/proto_json.h). On failure replies 400 itself and returns -EINVAL; the caller returns
  * 0. *out is the caller's (json_decref). */
 int http_body_json(http_req *r, json_t **out);
+
+/* Form bodies (multipart/form-data or application/x-www-form-urlencoded), parsed as they
+ * stream through a route's on_body with libmicrohttpd's post processor. fn gets each field's
+ * data in pieces (off = where this piece starts in the field's value; filename and
+ * content_type NULL when the part has none) and returns 0 or a negative code to stop. */
+typedef int (*http_form_fn)(void *arg, const char *field, const char *filename,
+                            const char *content_type, uint64_t off, const char *data, size_t len);
+typedef struct http_form http_form;
+/* -EINVAL when the request's Content-Type is not a form. *out is freed with http_form_free. */
+int http_form_new(http_req *r, http_form_fn fn, void *arg, http_form **out);
+/* 0, fn's error, or -EINVAL for a malformed form. */
+int http_form_feed(http_form *f, const char *data, size_t len);
+/* 0 when the form ended properly, -EINVAL when it was cut short. */
+int http_form_free(http_form *f);
 
 /* Per-request state for handlers and body callbacks; free_fn runs when the request ends. */
 void http_set_state(http_req *r, void *state, void (*free_fn)(void *));
@@ -102,13 +120,15 @@ int http_reply_fd(http_req *r, unsigned status, const char *content_type, int fd
                   uint64_t len);
 
 /* Long-polls: suspend keeps the connection open without a reply. The owner later calls one of
- * the resume functions (on the loop thread). on_cancel runs instead when the client goes away
- * or the server closes; after it, r must not be used. */
+ * the resume functions, or any http_reply_* (on the loop thread). on_cancel runs instead when
+ * the client goes away (its FIN or a socket error is seen) or the server closes; after it, r
+ * must not be used. While the server is closing, suspend replies 503 and returns -ESHUTDOWN. */
 int http_suspend(http_req *r, void (*on_cancel)(http_req *r, void *arg), void *arg);
 int http_resume_json(http_req *r, unsigned status, json_t *body);
 
 /* Runs work(arg) on the libuv thread pool, then done(r, arg, work's result) on the loop
- * thread, which must reply. The request is suspended meanwhile. */
+ * thread, which must reply (or defer again, or hold r with http_suspend); else 500. The
+ * request is suspended meanwhile; a client leaving is noticed only when the reply is sent. */
 int http_defer(http_req *r, int (*work)(void *arg),
                void (*done)(http_req *r, void *arg, int status), void *arg);
 

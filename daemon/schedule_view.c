@@ -1,7 +1,11 @@
 /* schedule_view: the filled month as a Vietnamese table and as JSON (see schedule_view.h). */
 #include "schedule_view.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
 
 #include "reason.h"
 #include "vtime.h"
@@ -218,4 +222,39 @@ json_t *schedule_view_json(const schedule_view *v)
     return json_pack("{s:s, s:s?, s:s?, s:s, s:o, s:o}", "month", month, "district", v->district,
                      "theme", m->theme, "timezone", v->tz_name, "slots", slots, "unplaced",
                      unplaced);
+}
+
+/* ---- plan files ---- */
+
+#define PLAN_MAX_BYTES (4 << 20)
+
+int schedule_view_load_plan(const char *path, const char *prog, const char *doing, plan **out)
+{
+    struct stat st;
+    char *buf = NULL;
+    gsize len = 0;
+    GError *gerr = NULL;
+    *out = NULL;
+    if (stat(path, &st) == 0 && st.st_size > PLAN_MAX_BYTES) {
+        cli_error(prog, "%s: tệp kế hoạch quá lớn (tối đa 4 MiB)", path);
+        return -E2BIG;
+    }
+    if (!g_file_get_contents(path, &buf, &len, &gerr)) {
+        cli_error(prog, "không đọc được tệp kế hoạch %s: %s", path, gerr->message);
+        g_error_free(gerr);
+        return -ENOENT;
+    }
+    plan_diags diags = {0};
+    int rc = plan_parse(buf, len, out, &diags);
+    for (size_t i = 0; i < diags.n; i++) {
+        if (diags.items[i].line > 0)
+            fprintf(stderr, "%s:%d: %s\n", path, diags.items[i].line, diags.items[i].message);
+        else
+            fprintf(stderr, "%s: %s\n", path, diags.items[i].message);
+    }
+    if (rc != 0)
+        fprintf(stderr, "%s: tệp kế hoạch có %zu lỗi, %s.\n", path, diags.n, doing);
+    plan_diags_clear(&diags);
+    g_free(buf);
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "fill.h"
+#include "planfile.h"
 
 typedef struct schedule_view {
     const sched_input *in;
@@ -19,5 +20,10 @@ typedef struct schedule_view {
 void schedule_view_print(const schedule_view *v, FILE *out);
 /* The month as JSON; new reference, caller json_decref()s. NULL on allocation failure. */
 json_t *schedule_view_json(const schedule_view *v);
+
+/* Reads and parses a plan file (at most 4 MiB). Every diagnostic goes to stderr as
+ * "FILE:LINE: message" (Vietnamese), then a summary line naming `doing` ("chưa xếp lịch").
+ * Returns 0 and *out, or a negative code (message already printed; prog prefixes I/O errors). */
+int schedule_view_load_plan(const char *path, const char *prog, const char *doing, plan **out);
 
 #endif

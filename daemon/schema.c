@@ -636,7 +636,17 @@ static const char MIGRATION_1[] =
                                                                                                     " created_ms INTEGER NOT NULL"
                                                                                                     ") STRICT;";
 
-static const char *const MIGRATIONS[] = {MIGRATION_1};
+/* When each box last reached the daemon (any box request) and since when it has been in
+ * touch without a gap longer than the offline threshold: the box status list's online/since.
+ * Written in batches from memory (store_status.h), not on every request. */
+static const char MIGRATION_2[] = "CREATE TABLE box_contacts ("
+                                  " box_id INTEGER PRIMARY KEY REFERENCES boxes(id),"
+                                  " last_ms INTEGER NOT NULL,"
+                                  " since_ms INTEGER NOT NULL,"
+                                  " CHECK (since_ms <= last_ms)"
+                                  ") STRICT;";
+
+static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2};
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 
 int schema_latest(void)

@@ -1,0 +1,123 @@
+/* api_media: GET /media/<sha256>.opus for boxes (bearer token) and people (session). The name
+ * is the only thing from the request that reaches the filesystem, and only once it is exactly
+ * 64 lowercase hex digits. Files are immutable (named by their hash), so the ETag is the hash
+ * and caches may keep them a year; Range gives resumable downloads (206/416). */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api_internal.h"
+#include "hash.h"
+#include "range.h"
+#include "store_media.h"
+
+#define OPUS_TYPE "audio/ogg; codecs=opus"
+
+/* "<64 lowercase hex>.opus" → sha (65 bytes); false for anything else. */
+static bool media_name(const char *file, char sha[HASH_SHA256_HEX_LEN + 1])
+{
+    size_t n = file ? strlen(file) : 0;
+    if (n != HASH_SHA256_HEX_LEN + 5 || strcmp(file + HASH_SHA256_HEX_LEN, ".opus") != 0)
+        return false;
+    memcpy(sha, file, HASH_SHA256_HEX_LEN);
+    sha[HASH_SHA256_HEX_LEN] = '\0';
+    return hash_is_sha256_hex(sha);
+}
+
+/* Either credential will do; which one is tried follows what the request carries. */
+static int media_auth(http_req *r, api *a)
+{
+    if (http_header(r, "Authorization")) {
+        int64_t box_id;
+        return api_box_seen(r, a, &box_id);
+    }
+    api_user u;
+    return api_user_require(r, a, API_EVERYONE, &u);
+}
+
+static bool etag_matches(const char *inm, const char *etag)
+{
+    if (!inm)
+        return false;
+    if (!strcmp(inm, "*"))
+        return true;
+    /* A list of tags, possibly weak (W/"…"): compare each by its opaque part. */
+    gchar **tags = g_strsplit(inm, ",", -1);
+    bool hit = false;
+    for (gchar **t = tags; *t && !hit; t++) {
+        const char *s = g_strstrip(*t);
+        if (!strncmp(s, "W/", 2))
+            s += 2;
+        hit = !strcmp(s, etag);
+    }
+    g_strfreev(tags);
+    return hit;
+}
+
+static int media_get(http_req *r, void *ud)
+{
+    api *a = ud;
+    char sha[HASH_SHA256_HEX_LEN + 1], etag[HASH_SHA256_HEX_LEN + 3], buf[96];
+    store_media m;
+    struct stat sb;
+    uint64_t start = 0, len = 0;
+    if (!media_name(http_param(r, "file"), sha))
+        return http_reply_error(r, 404, "not_found", "Không tìm thấy tệp âm thanh.");
+    if (media_auth(r, a) != 0)
+        return 0;
+    int rc = store_media_get(a->db, sha, &m);
+    if (rc != 0)
+        return api_fail(r, a, rc, "tệp âm thanh");
+    char *path = NULL;
+    rc = store_media_path(a->data_dir, sha, &path);
+    int fd = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    g_free(path);
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return http_reply_error(r, 404, "not_found", "Không tìm thấy tệp âm thanh.");
+    }
+    g_snprintf(etag, sizeof etag, "\"%s\"", sha);
+    http_add_header(r, "ETag", etag);
+    http_add_header(r, "Accept-Ranges", "bytes");
+    /* Broadcast content may sit in any shared cache once it is on air; before that only in
+     * the requester's own. */
+    http_add_header(r, "Cache-Control",
+                    m.published ? "public, max-age=31536000, immutable"
+                                : "private, max-age=31536000, immutable");
+    if (etag_matches(http_header(r, "If-None-Match"), etag)) {
+        close(fd);
+        return http_reply_empty(r, 304);
+    }
+    uint64_t size = (uint64_t)sb.st_size;
+    const char *if_range = http_header(r, "If-Range");
+    range_result rr = (if_range && strcmp(if_range, etag) != 0)
+                          ? RANGE_NONE
+                          : range_parse(http_header(r, "Range"), size, &start, &len);
+    if (rr == RANGE_UNSATISFIABLE) {
+        close(fd);
+        g_snprintf(buf, sizeof buf, "bytes */%" G_GUINT64_FORMAT, size);
+        http_add_header(r, "Content-Range", buf);
+        return http_reply_error(r, 416, "range", "Khoảng byte yêu cầu nằm ngoài tệp.");
+    }
+    if (rr == RANGE_PARTIAL) {
+        g_snprintf(buf, sizeof buf,
+                   "bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, start,
+                   start + len - 1, size);
+        http_add_header(r, "Content-Range", buf);
+        return http_reply_fd(r, 206, OPUS_TYPE, fd, start, len);
+    }
+    return http_reply_fd(r, 200, OPUS_TYPE, fd, 0, size);
+}
+
+static const http_route ROUTES[] = {
+    {"GET", "/media/:file", media_get, 0, NULL},
+};
+
+int api_routes_media(api *a)
+{
+    return http_server_add_routes(a->http, ROUTES, G_N_ELEMENTS(ROUTES), a);
+}

@@ -1,0 +1,284 @@
+/* store_plays: see store_plays.h. Per element: decode alone, look up its airing (with "targets
+ * this box" computed in SQL), check, insert unless the id is taken, and only then classify the
+ * earlier report. All on cached statements inside one BEGIN IMMEDIATE … COMMIT. */
+#include "store_plays.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "manifest.h"
+#include "proto.h"
+
+typedef struct batch {
+    GPtrArray *accepted, *duplicates; /* char * */
+    GArray *rejected;                 /* proto_rejected */
+} batch;
+
+static void reject(batch *b, const char *id, const char *code, const char *msg)
+{
+    proto_rejected r = {g_strdup(id ? id : ""), g_strdup_printf("%s: %s", code, msg)};
+    g_array_append_val(b->rejected, r);
+}
+
+/* The id of an undecodable element, if it is usable as one line of ≤ PROTO_ID_MAX. */
+static const char *raw_id(const json_t *el)
+{
+    const char *id = json_string_value(json_object_get(el, "id"));
+    if (!id || strlen(id) > PROTO_ID_MAX || strpbrk(id, "\r\n"))
+        return "";
+    return id;
+}
+
+typedef enum prior { PRIOR_NONE, PRIOR_SAME, PRIOR_DIFFERENT, PRIOR_FOREIGN } prior;
+
+static int find_prior(store *s, int64_t box_id, const proto_play *p, prior *out)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = store_prepare(s,
+                            "SELECT box_id, airing_id = ?2 AND media_sha256 = ?3"
+                            " AND scheduled_ms = ?4 AND started_ms = ?5 AND ended_ms = ?6"
+                            " AND played_ms = ?7 AND outcome = ?8 AND detail = ?9"
+                            " FROM plays WHERE id = ?1",
+                            &st);
+    if (ret != 0)
+        return ret;
+    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->airing, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->media, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, p->scheduled_start_ms);
+    sqlite3_bind_int64(st, 5, p->started_at_ms);
+    sqlite3_bind_int64(st, 6, p->ended_at_ms);
+    sqlite3_bind_int64(st, 7, p->played_ms);
+    sqlite3_bind_text(st, 8, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, p->detail, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *out = PRIOR_NONE;
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 0) != box_id)
+            *out = PRIOR_FOREIGN;
+        else
+            *out = sqlite3_column_int(st, 1) ? PRIOR_SAME : PRIOR_DIFFERENT;
+    } else if (rc != SQLITE_DONE) {
+        ret = store_fail(s, rc, "find play");
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+typedef struct airing_info {
+    bool found, targeted;
+    char media[HASH_SHA256_HEX_LEN + 1];
+    int64_t media_ms;
+} airing_info;
+
+static int find_airing(store *s, int64_t box_id, int64_t commune_id, const char *id,
+                       airing_info *out)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = store_prepare(s,
+                            "SELECT a.media_sha256, m.duration_ms, " MANIFEST_TARGETS_SQL
+                            " FROM airings a JOIN media m ON m.sha256 = a.media_sha256"
+                            " WHERE a.id = ?1",
+                            &st);
+    if (ret != 0)
+        return ret;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, box_id);
+    sqlite3_bind_int64(st, 11, commune_id);
+    memset(out, 0, sizeof *out);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->found = true;
+        g_strlcpy(out->media, (const char *)sqlite3_column_text(st, 0), sizeof out->media);
+        out->media_ms = sqlite3_column_int64(st, 1);
+        out->targeted = sqlite3_column_int(st, 2) != 0;
+    } else if (rc != SQLITE_DONE) {
+        ret = store_fail(s, rc, "find airing");
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* *inserted false when the id is already taken (nothing written). */
+static int insert_play(store *s, int64_t box_id, const proto_play *p, int64_t now_ms,
+                       bool *inserted)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = store_prepare(s,
+                            "INSERT INTO plays(id, airing_id, box_id, media_sha256, scheduled_ms,"
+                            " started_ms, ended_ms, played_ms, outcome, detail, received_ms)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                            " ON CONFLICT(id) DO NOTHING",
+                            &st);
+    if (ret != 0)
+        return ret;
+    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->airing, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, box_id);
+    sqlite3_bind_text(st, 4, p->media, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, p->scheduled_start_ms);
+    sqlite3_bind_int64(st, 6, p->started_at_ms);
+    sqlite3_bind_int64(st, 7, p->ended_at_ms);
+    sqlite3_bind_int64(st, 8, p->played_ms);
+    sqlite3_bind_text(st, 9, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, p->detail, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, now_ms);
+    ret = store_exec_stmt(s, st);
+    *inserted = ret == 0 && sqlite3_changes(store_db(s)) == 1;
+    return ret;
+}
+
+typedef struct refusal {
+    const char *code, *msg;
+} refusal;
+
+static const refusal UNKNOWN_AIRING = {"unknown_airing", "không có lượt phát (airing) này"};
+static const refusal NOT_TARGETED = {"not_targeted", "lượt phát này không giao cho cụm loa"};
+static const refusal WRONG_MEDIA = {"wrong_media", "tệp âm thanh khác với tệp của lượt phát"};
+static const refusal MISSED_PLAYED = {"bad_times", "lượt bị lỡ nhưng thời lượng đã phát khác 0"};
+static const refusal BAD_TIMES = {"bad_times",
+                                  "thời gian bắt đầu, kết thúc và thời lượng mâu thuẫn"};
+static const refusal TOO_LONG = {"too_long", "thời lượng đã phát dài hơn tệp âm thanh"};
+
+/* Checks a decoded play against its airing: NULL when it may be stored. The decoder already
+ * holds the times to each other; those checks stay here too so the rule does not depend on it. */
+static const refusal *check_play(const proto_play *p, const airing_info *a)
+{
+    if (!a->found)
+        return &UNKNOWN_AIRING;
+    if (!a->targeted)
+        return &NOT_TARGETED;
+    if (strcmp(p->media, a->media))
+        return &WRONG_MEDIA;
+    if (p->outcome == PROTO_OUTCOME_MISSED && p->played_ms != 0)
+        return &MISSED_PLAYED;
+    if (p->played_ms > p->ended_at_ms - p->started_at_ms + STORE_PLAYS_TOLERANCE_MS)
+        return &BAD_TIMES;
+    if (p->played_ms > a->media_ms + STORE_PLAYS_TOLERANCE_MS)
+        return &TOO_LONG;
+    return NULL;
+}
+
+/* Sorts an id already in the table into duplicate, conflict or foreign_id. */
+static int classify_prior(store *s, int64_t box_id, const proto_play *p, batch *b)
+{
+    prior pr = PRIOR_NONE;
+    int ret = find_prior(s, box_id, p, &pr);
+    if (ret == 0 && pr == PRIOR_SAME)
+        g_ptr_array_add(b->duplicates, g_strdup(p->id));
+    else if (ret == 0 && pr == PRIOR_DIFFERENT)
+        reject(b, p->id, "conflict", "mã báo cáo đã dùng cho một báo cáo khác");
+    else if (ret == 0 && pr == PRIOR_FOREIGN)
+        reject(b, p->id, "foreign_id", "mã báo cáo đã được cụm loa khác dùng");
+    else if (ret == 0)
+        ret = store_failf(s, -EIO, "play %s neither inserted nor found", p->id);
+    return ret;
+}
+
+/* Validates, then inserts unless the id exists; only then is the earlier report looked up, so
+ * a new report (the common case) costs one look-up (its airing) and one insert. A report that
+ * fails validation is rejected for that reason even if its id was used before. */
+static int ingest_one(store *s, int64_t box_id, int64_t commune_id, const json_t *el,
+                      int64_t now_ms, batch *b)
+{
+    proto_play p = {0};
+    char err[PROTO_ERR_MAX];
+    airing_info a;
+    const refusal *no = NULL;
+    bool inserted = false;
+    if (proto_play_from_json(el, &p, err) != 0) {
+        char *m = g_strdup_printf("báo cáo không hợp lệ (%s)", err);
+        reject(b, raw_id(el), "invalid", m);
+        g_free(m);
+        return 0;
+    }
+    int ret = find_airing(s, box_id, commune_id, p.airing, &a);
+    if (ret == 0 && (no = check_play(&p, &a)) != NULL)
+        reject(b, p.id, no->code, no->msg);
+    else if (ret == 0)
+        ret = insert_play(s, box_id, &p, now_ms, &inserted);
+    if (ret == 0 && inserted)
+        g_ptr_array_add(b->accepted, g_strdup(p.id));
+    else if (ret == 0 && !no)
+        ret = classify_prior(s, box_id, &p, b);
+    proto_play_clear(&p);
+    return ret;
+}
+
+static int box_commune(store *s, int64_t box_id, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = store_prepare(s, "SELECT commune_id FROM boxes WHERE id = ?1", &st);
+    if (ret != 0)
+        return ret;
+    sqlite3_bind_int64(st, 1, box_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        ret = store_failf(s, -ENOENT, "no box %" PRId64, box_id);
+    else
+        ret = store_fail(s, rc, "box commune");
+    sqlite3_reset(st);
+    return ret;
+}
+
+static json_t *batch_result(batch *b)
+{
+    proto_plays_result r = {
+        .accepted = (char **)b->accepted->pdata,
+        .n_accepted = b->accepted->len,
+        .duplicates = (char **)b->duplicates->pdata,
+        .n_duplicates = b->duplicates->len,
+        .rejected = (proto_rejected *)(void *)b->rejected->data,
+        .n_rejected = b->rejected->len,
+    };
+    return proto_plays_result_to_json(&r);
+}
+
+static void rejected_clear(gpointer p)
+{
+    proto_rejected *r = p;
+    g_free(r->id);
+    g_free(r->error);
+}
+
+int store_plays_ingest_at(store *s, int64_t box_id, const json_t *plays_array, int64_t now_ms,
+                          json_t **result_out)
+{
+    int64_t commune_id = 0;
+    *result_out = NULL;
+    if (!json_is_array(plays_array))
+        return store_failf(s, -EINVAL, "plays is not an array");
+    if (json_array_size(plays_array) > STORE_PLAYS_BATCH_MAX)
+        return store_failf(s, -E2BIG, "more than %d plays in a batch", STORE_PLAYS_BATCH_MAX);
+    batch b = {g_ptr_array_new_with_free_func(g_free), g_ptr_array_new_with_free_func(g_free),
+               g_array_new(FALSE, FALSE, sizeof(proto_rejected))};
+    g_array_set_clear_func(b.rejected, rejected_clear);
+    int ret = store_begin(s);
+    if (ret != 0)
+        goto out;
+    ret = box_commune(s, box_id, &commune_id);
+    for (size_t i = 0; ret == 0 && i < json_array_size(plays_array); i++)
+        ret = ingest_one(s, box_id, commune_id, json_array_get(plays_array, i), now_ms, &b);
+    if (ret == 0)
+        ret = store_commit(s);
+    if (ret != 0) {
+        store_rollback(s);
+        goto out;
+    }
+    *result_out = batch_result(&b);
+    if (!*result_out)
+        ret = store_failf(s, -ENOMEM, "encode plays result");
+out:
+    g_ptr_array_free(b.accepted, TRUE);
+    g_ptr_array_free(b.duplicates, TRUE);
+    g_array_free(b.rejected, TRUE);
+    return ret;
+}
+
+int store_plays_ingest(store *s, int64_t box_id, const json_t *plays_array, json_t **result_out)
+{
+    return store_plays_ingest_at(s, box_id, plays_array, store_now_ms(), result_out);
+}

@@ -1,0 +1,38 @@
+/* store_plays: the play reports boxes post (DESIGN.md §5 POST /api/v1/box/plays). A batch is
+ * validated element by element and written in one write transaction that is durable before
+ * the answer goes out, so a box may forget what was accepted. Idempotent by play id.
+ *
+ * Each rejected element is {"id": its id or "" when unusable, "error": "CODE: message"} —
+ * CODE a short English token a program can match, the message Vietnamese for the technician
+ * reading the box's log:
+ *   invalid       the element does not decode (the decoder's English reason follows)
+ *   foreign_id    the play id was already reported by another box
+ *   conflict      the id was reported before by this box with different content
+ *   unknown_airing  no such airing
+ *   not_targeted  the airing is not addressed to this box
+ *   wrong_media   media differs from the airing's media
+ *   bad_times     missed with played_ms > 0, or times that contradict each other
+ *   too_long      played_ms beyond the media's duration (+ STORE_PLAYS_TOLERANCE_MS)
+ * An identical re-report is a duplicate (not an error): the box lost our previous answer. */
+#ifndef LOALANG_STORE_PLAYS_H
+#define LOALANG_STORE_PLAYS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define STORE_PLAYS_BATCH_MAX    1000
+#define STORE_PLAYS_TOLERANCE_MS 1000 /* clock granularity, as the proto decoder allows */
+
+/* Ingests plays_array (the "plays" member; a JSON array) for box_id at the store's clock and
+ * commits. *result_out (json_decref) is the §5 answer. -E2BIG more than STORE_PLAYS_BATCH_MAX
+ * elements, -EINVAL not an array, -ENOENT no such box; store errors otherwise (nothing
+ * written). Opens and commits its own transaction: call it outside one. */
+int store_plays_ingest(store *s, int64_t box_id, const json_t *plays_array, json_t **result_out);
+
+/* Same with the receive time given (tests, benchmarks). */
+int store_plays_ingest_at(store *s, int64_t box_id, const json_t *plays_array, int64_t now_ms,
+                          json_t **result_out);
+
+#endif

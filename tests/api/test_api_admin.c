@@ -1,0 +1,207 @@
+/* Users, communes and boxes over HTTP: the token shown once and working at once, revocation
+ * refusing the very next box request, operators confined to their commune, and bad input
+ * (missing or mistyped fields, duplicates, unknown ids, oversized bodies) changing nothing. */
+#include <glib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "api_client.h"
+#include "daemon.h"
+
+typedef struct fx {
+    td *t;
+    ac *admin;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = g_new0(fx, 1);
+    f->t = td_start(NULL);
+    f->admin = ac_user(f->t, "admin", "admin", NULL);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    ac_free(f->admin);
+    td_free(f->t);
+    g_free(f);
+    return 0;
+}
+
+/* POSTs a JSON text (packed by the caller) and checks the status; the reply is returned. */
+static json_t *post(fx *f, const char *path, json_t *body, long want)
+{
+    long st = 0;
+    json_t *j = ac_call(f->admin, "POST", path, body, &st);
+    json_decref(body);
+    if (st != want)
+        fail_msg("POST %s: %ld, wanted %ld: %s", path, st, want, j ? json_dumps(j, 0) : "");
+    return j;
+}
+
+static size_t count(fx *f, const char *path, const char *key)
+{
+    long st = 0;
+    json_t *j = ac_call(f->admin, "GET", path, NULL, &st);
+    assert_int_equal(st, 200);
+    size_t n = json_array_size(json_object_get(j, key));
+    json_decref(j);
+    return n;
+}
+
+static void test_communes(void **state)
+{
+    fx *f = *state;
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "Bằng Khánh"), 201));
+    json_t *j = post(f, "/api/v1/communes", json_pack("{ss}", "name", "Bằng Khánh"), 409);
+    assert_string_equal(ac_error_code(j), "exists");
+    json_decref(j);
+    json_decref(post(f, "/api/v1/communes", json_pack("{si}", "name", 3), 400));
+    json_decref(post(f, "/api/v1/communes", json_pack("{}"), 400));
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", " có dấu cách "), 400));
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "dòng\nmới"), 400));
+    assert_int_equal(count(f, "/api/v1/communes", "communes"), 1);
+}
+
+static void test_boxes_and_revocation(void **state)
+{
+    fx *f = *state;
+    long st = 0;
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "Bằng Khánh"), 201));
+    json_t *j = post(f, "/api/v1/boxes",
+                     json_pack("{ss ss}", "name", "Nà Pài", "commune", "Bằng Khánh"), 201);
+    char *token = g_strdup(json_string_value(json_object_get(j, "token")));
+    char *path = g_strdup_printf("/api/v1/boxes/%lld/revoke",
+                                 (long long)json_integer_value(json_object_get(j, "id")));
+    json_decref(j);
+    assert_true(strlen(token) >= 40);
+    /* The token works at once, and the list never shows it. */
+    json_decref(ac_box_call(f->t, token, "GET", "/api/v1/box/events", NULL, &st));
+    assert_int_equal(st, 200);
+    j = ac_call(f->admin, "GET", "/api/v1/boxes", NULL, &st);
+    char *text = json_dumps(j, 0);
+    assert_null(strstr(text, token));
+    free(text);
+    json_decref(j);
+    j = post(f, "/api/v1/boxes", json_pack("{ss ss}", "name", "Khác", "commune", "Không có"), 400);
+    assert_string_equal(ac_error_code(j), "unknown_commune");
+    json_decref(j);
+    json_decref(post(f, path, NULL, 200));
+    j = ac_box_call(f->t, token, "GET", "/api/v1/box/events", NULL, &st);
+    assert_int_equal(st, 401);
+    json_decref(j);
+    j = post(f, path, NULL, 409);
+    assert_string_equal(ac_error_code(j), "already_revoked");
+    json_decref(j);
+    json_decref(post(f, "/api/v1/boxes/999/revoke", NULL, 404));
+    json_decref(post(f, "/api/v1/boxes/abc/revoke", NULL, 404));
+    json_decref(ac_box_call(f->t, NULL, "GET", "/api/v1/box/events", NULL, &st));
+    assert_int_equal(st, 401);
+    g_free(path);
+    g_free(token);
+}
+
+static void test_operator_sees_own_commune(void **state)
+{
+    fx *f = *state;
+    long st = 0;
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "Bằng Khánh"), 201));
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "Xuân Lạc"), 201));
+    json_decref(
+        post(f, "/api/v1/boxes", json_pack("{ss ss}", "name", "A", "commune", "Bằng Khánh"), 201));
+    json_decref(
+        post(f, "/api/v1/boxes", json_pack("{ss ss}", "name", "B", "commune", "Xuân Lạc"), 201));
+    ac *op = ac_user(f->t, "canbo", "operator", "Xuân Lạc");
+    json_t *j = ac_call(op, "GET", "/api/v1/boxes", NULL, &st);
+    assert_int_equal(json_array_size(json_object_get(j, "boxes")), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "boxes"), 0), "commune")),
+                        "Xuân Lạc");
+    json_decref(j);
+    j = ac_call(op, "GET", "/api/v1/communes", NULL, &st);
+    assert_int_equal(json_array_size(json_object_get(j, "communes")), 1);
+    json_decref(j);
+    j = ac_call(op, "GET", "/api/v1/airings?from=2026-12-01&commune=B%E1%BA%B1ng%20Kh%C3%A1nh",
+                NULL, &st);
+    assert_int_equal(st, 403);
+    json_decref(j);
+    ac_free(op);
+}
+
+static void test_users(void **state)
+{
+    fx *f = *state;
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "Xuân Lạc"), 201));
+    json_decref(post(f, "/api/v1/users",
+                     json_pack("{ss ss ss ss}", "name", "canbo", "role", "operator", "commune",
+                               "Xuân Lạc", "password", "đủ tám ký tự"),
+                     201));
+    json_t *j = post(
+        f, "/api/v1/users",
+        json_pack("{ss ss ss}", "name", "ngắn", "role", "technician", "password", "1234567"), 400);
+    assert_string_equal(ac_error_code(j), "weak_password");
+    json_decref(j);
+    json_decref(
+        post(f, "/api/v1/users",
+             json_pack("{ss ss ss}", "name", "op2", "role", "operator", "password", "đủ tám ký tự"),
+             400)); /* operator without a commune */
+    json_decref(post(
+        f, "/api/v1/users",
+        json_pack("{ss ss ss}", "name", "x", "role", "chief", "password", "đủ tám ký tự"), 400));
+    json_decref(post(
+        f, "/api/v1/users",
+        json_pack("{ss ss ss}", "name", "canbo", "role", "technician", "password", "đủ tám ký tự"),
+        409));
+    assert_int_equal(count(f, "/api/v1/users", "users"), 2);
+    ac *op = ac_login(f->t, "canbo", "đủ tám ký tự");
+    long st = 0;
+    json_decref(ac_call(op, "GET", "/api/v1/users", NULL, &st));
+    assert_int_equal(st, 403);
+    ac_free(op);
+}
+
+static void test_limits(void **state)
+{
+    fx *f = *state;
+    long st = 0;
+    char *cookie = g_strdup_printf("Cookie: %s", ac_cookie(f->admin));
+    char *csrf = g_strdup_printf("X-CSRF-Token: %s", ac_csrf(f->admin));
+    const char *h[] = {cookie, csrf, NULL};
+    GString *big = g_string_new("{\"name\":\"");
+    for (int i = 0; i < 10000; i++)
+        g_string_append(big, "Bằng ");
+    g_string_append(big, "\"}");
+    char *out = NULL;
+    assert_int_equal(
+        td_request(f->t, "POST", "/api/v1/communes", h, big->str, big->len, &st, &out, NULL), 0);
+    assert_int_equal(st, 413);
+    g_free(out);
+    g_string_free(big, TRUE);
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "x"), 201));
+    json_decref(ac_call(f->admin, "GET", "/api/v1/nothing-here", NULL, &st));
+    assert_int_equal(st, 404);
+    json_decref(ac_call(f->admin, "PUT", "/api/v1/communes", NULL, &st));
+    assert_int_equal(st, 405);
+    assert_int_equal(count(f, "/api/v1/communes", "communes"), 1);
+    g_free(cookie);
+    g_free(csrf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_communes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_boxes_and_revocation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_operator_sees_own_commune, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

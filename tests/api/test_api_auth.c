@@ -1,0 +1,157 @@
+/* Sessions over HTTP against a real loalangd: login, cookie flags, me, logout, CSRF on
+ * writes, wrong passwords, disabled users, malformed bodies. */
+#include <glib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "api_client.h"
+#include "daemon.h"
+
+static int setup(void **state)
+{
+    *state = td_start(NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    td_free(*state);
+    return 0;
+}
+
+static long raw(td *t, const char *method, const char *path, const char *const *h, const char *body,
+                char **out, char **headers)
+{
+    long status = 0;
+    assert_int_equal(
+        td_request(t, method, path, h, body, body ? strlen(body) : 0, &status, out, headers), 0);
+    return status;
+}
+
+static void test_login_cookie(void **state)
+{
+    td *t = *state;
+    char *out = NULL, *headers = NULL;
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    long st = raw(t, "POST", "/api/v1/session", NULL,
+                  "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}", &out, &headers);
+    assert_int_equal(st, 200);
+    assert_non_null(strstr(headers, "HttpOnly"));
+    assert_non_null(strstr(headers, "SameSite=Strict"));
+    assert_null(strstr(headers, "Secure")); /* plain HTTP here */
+    json_t *j = json_loads(out, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "user"), "role")),
+                        "technician");
+    assert_true(strlen(json_string_value(json_object_get(j, "csrf_token"))) >= 16);
+    json_decref(j);
+    g_free(out);
+    g_free(headers);
+}
+
+static void test_bad_logins(void **state)
+{
+    td *t = *state;
+    char *out = NULL;
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    const char *bodies[] = {
+        "{\"user\":\"ktv.lan\",\"password\":\"sai mật khẩu\"}",
+        "{\"user\":\"không.có\",\"password\":\"" AC_PASSWORD "\"}",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bodies); i++) {
+        assert_int_equal(raw(t, "POST", "/api/v1/session", NULL, bodies[i], &out, NULL), 401);
+        assert_non_null(strstr(out, "bad_credentials"));
+        assert_non_null(strstr(out, "Sai tên đăng nhập hoặc mật khẩu"));
+        g_free(out);
+    }
+    const char *malformed[] = {"{", "[]", "{\"user\":1,\"password\":\"x\"}", "{\"user\":\"a\"}",
+                               "{\"user\":\"a\xff\",\"password\":\"x\"}"};
+    for (size_t i = 0; i < G_N_ELEMENTS(malformed); i++) {
+        assert_int_equal(raw(t, "POST", "/api/v1/session", NULL, malformed[i], &out, NULL), 400);
+        g_free(out);
+    }
+}
+
+static void test_me_logout(void **state)
+{
+    td *t = *state;
+    long st = 0;
+    ac *c = ac_user(t, "admin", "admin", NULL);
+    json_t *j = ac_call(c, "GET", "/api/v1/session", NULL, &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(json_string_value(json_object_get(j, "csrf_token")), ac_csrf(c));
+    json_decref(j);
+    j = ac_call(c, "DELETE", "/api/v1/session", NULL, &st);
+    assert_int_equal(st, 204);
+    json_decref(j);
+    j = ac_call(c, "GET", "/api/v1/session", NULL, &st);
+    assert_int_equal(st, 401);
+    assert_string_equal(ac_error_code(j), "unauthenticated");
+    json_decref(j);
+    ac_free(c);
+}
+
+static void test_csrf(void **state)
+{
+    td *t = *state;
+    char *out = NULL;
+    ac *c = ac_user(t, "admin", "admin", NULL);
+    char *cookie = g_strdup_printf("Cookie: %s", ac_cookie(c));
+    const char *no_csrf[] = {cookie, NULL};
+    const char *wrong[] = {cookie, "X-CSRF-Token: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL};
+    assert_int_equal(raw(t, "POST", "/api/v1/communes", no_csrf, "{\"name\":\"Xã A\"}", &out, NULL),
+                     403);
+    assert_non_null(strstr(out, "\"csrf\""));
+    g_free(out);
+    assert_int_equal(raw(t, "POST", "/api/v1/communes", wrong, "{\"name\":\"Xã A\"}", &out, NULL),
+                     403);
+    g_free(out);
+    /* Reads need no CSRF token; nothing was created by the refused writes. */
+    assert_int_equal(raw(t, "GET", "/api/v1/communes", no_csrf, NULL, &out, NULL), 200);
+    assert_string_equal(out, "{\"communes\":[]}");
+    g_free(out);
+    g_free(cookie);
+    ac_free(c);
+}
+
+static void test_disabled_user(void **state)
+{
+    td *t = *state;
+    long st = 0;
+    ac *admin = ac_user(t, "admin", "admin", NULL);
+    ac *tech = ac_user(t, "ktv", "technician", NULL);
+    json_t *me = ac_call(tech, "GET", "/api/v1/session", NULL, &st);
+    char *path = g_strdup_printf(
+        "/api/v1/users/%lld",
+        (long long)json_integer_value(json_object_get(json_object_get(me, "user"), "id")));
+    json_decref(me);
+    json_t *body = json_pack("{sb}", "disabled", 1);
+    json_decref(ac_call(admin, "PATCH", path, body, &st));
+    assert_int_equal(st, 200);
+    json_decref(ac_call(tech, "GET", "/api/v1/session", NULL, &st));
+    assert_int_equal(st, 401); /* the session ended with the account */
+    char *out = NULL;
+    assert_int_equal(raw(t, "POST", "/api/v1/session", NULL,
+                         "{\"user\":\"ktv\",\"password\":\"" AC_PASSWORD "\"}", &out, NULL),
+                     401);
+    g_free(out);
+    json_decref(body);
+    g_free(path);
+    ac_free(tech);
+    ac_free(admin);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_login_cookie, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_logins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_me_logout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disabled_user, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,262 @@
+/* `loalangd piece …` through the real binary on a temp data dir, with audio made here by
+ * espeak-ng: an import prints its summary and the piece id alone on the last line, and the
+ * store then holds that piece and its media file; --approve walks it to approved; a refused
+ * import (not audio, silence, bad genre, unknown commune) exits 1 in Vietnamese and leaves
+ * nothing in the database or in media/; list, approve, reject. */
+#include <errno.h>
+#include <glib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "store.h"
+#include "store_media.h"
+#include "store_pieces.h"
+#include "vtime.h"
+
+typedef struct fixture {
+    char *tmp, *dir;
+    char *out, *err; /* of the last run */
+    char *speech, *silence, *text;
+} fixture;
+
+static int run_argv(fixture *f, const char *const *args)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, LOALANGD_PATH);
+    g_ptr_array_add(argv, "-d");
+    g_ptr_array_add(argv, f->dir);
+    for (; *args; args++)
+        g_ptr_array_add(argv, (char *)*args);
+    g_ptr_array_add(argv, NULL);
+    g_free(f->out);
+    g_free(f->err);
+    int status = -1;
+    assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &f->out,
+                             &f->err, &status, NULL));
+    g_ptr_array_free(argv, TRUE);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+#define run(f, ...)         run_argv(f, (const char *const[]){__VA_ARGS__, NULL})
+#define assert_err(f, text) assert_non_null(strstr((f)->err, text))
+
+static void sh(const char *dir, const char *cmd)
+{
+    const char *argv[] = {"/bin/sh", "-ec", cmd, NULL};
+    int status = -1;
+    assert_true(g_spawn_sync(dir, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                             NULL, &status, NULL));
+    assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+static int setup(void **state)
+{
+    fixture *f = g_new0(fixture, 1);
+    f->tmp = g_dir_make_tmp("loalang-cli-piece-XXXXXX", NULL);
+    f->dir = g_build_filename(f->tmp, "data", NULL);
+    sh(f->tmp, "espeak-ng -v vi -w speech.wav 'Bản tin sáng nay của đài truyền thanh xã.'");
+    sh(f->tmp, "sox -n -r 48000 -c 1 silence.wav trim 0 3");
+    sh(f->tmp, "echo 'không phải âm thanh' > notes.wav");
+    f->speech = g_build_filename(f->tmp, "speech.wav", NULL);
+    f->silence = g_build_filename(f->tmp, "silence.wav", NULL);
+    f->text = g_build_filename(f->tmp, "notes.wav", NULL);
+    assert_int_equal(run(f, "init"), 0);
+    assert_int_equal(run(f, "commune", "add", "Bằng Lãng"), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                 NULL);
+    g_free(f->out);
+    g_free(f->err);
+    g_free(f->speech);
+    g_free(f->silence);
+    g_free(f->text);
+    g_free(f->dir);
+    g_free(f->tmp);
+    g_free(f);
+    return 0;
+}
+
+static char *last_line(const char *out)
+{
+    char *copy = g_strchomp(g_strdup(out));
+    char *nl = strrchr(copy, '\n');
+    char *last = g_strdup(nl ? nl + 1 : copy);
+    g_free(copy);
+    return last;
+}
+
+/* The piece as the store has it; NULL when there is none. */
+static json_t *stored_piece(fixture *f, const char *id)
+{
+    char err[STORE_ERR_MAX];
+    store *s = NULL;
+    GTimeZone *tz = NULL;
+    json_t *p = NULL;
+    assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
+    assert_int_equal(vtime_zone_new(NULL, &tz), 0);
+    store_piece_get(s, tz, id, &p);
+    g_time_zone_unref(tz);
+    store_close(s);
+    return p;
+}
+
+static int64_t count(fixture *f, const char *sql)
+{
+    char err[STORE_ERR_MAX];
+    store *s = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
+    assert_int_equal(store_prepare(s, sql, &st), 0);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    store_close(s);
+    return n;
+}
+
+/* Entries under media/, recursively (directories not counted). */
+static int media_files(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    int n = 0;
+    assert_non_null(d);
+    for (const char *e; (e = g_dir_read_name(d));) {
+        char *p = g_build_filename(dir, e, NULL);
+        n += g_file_test(p, G_FILE_TEST_IS_DIR) ? media_files(p) : 1;
+        g_free(p);
+    }
+    g_dir_close(d);
+    return n;
+}
+
+static int files(fixture *f)
+{
+    char *m = g_build_filename(f->dir, STORE_MEDIA_DIR, NULL);
+    int n = media_files(m);
+    g_free(m);
+    return n;
+}
+
+static void test_import_prints_id_last(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(run(f, "piece", "import", f->speech, "--title", "Bản tin sáng", "--genre",
+                         "news", "--theme", "Chuyển đổi số", "--commune", "Bằng Lãng"),
+                     0);
+    assert_non_null(strstr(f->out, "Thời lượng: 00:0"));
+    assert_non_null(strstr(f->out, "LUFS trước"));
+    char *id = last_line(f->out);
+    assert_true(ids_is_uuid(id));
+    json_t *p = stored_piece(f, id);
+    assert_non_null(p);
+    assert_string_equal(json_string_value(json_object_get(p, "status")), "draft");
+    assert_string_equal(json_string_value(json_object_get(p, "commune")), "Bằng Lãng");
+    const char *sha = json_string_value(json_object_get(json_object_get(p, "media"), "sha256"));
+    char *path = NULL;
+    assert_int_equal(store_media_path(f->dir, sha, &path), 0);
+    assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+    assert_int_equal(files(f), 1);
+    g_free(path);
+    json_decref(p);
+    g_free(id);
+
+    /* The same audio again, approved at once: a second piece, still one file. */
+    assert_int_equal(run(f, "piece", "import", f->speech, "--title=Phát lại", "--genre=article",
+                         "--approve", "--priority", "priority"),
+                     0);
+    assert_non_null(strstr(f->out, "dùng lại"));
+    id = last_line(f->out);
+    p = stored_piece(f, id);
+    assert_string_equal(json_string_value(json_object_get(p, "status")), "approved");
+    json_t *rv = json_object_get(p, "reviews");
+    assert_int_equal(json_array_size(rv), 3);
+    assert_true(
+        g_str_has_prefix(json_string_value(json_object_get(json_array_get(rv, 2), "who")), "cli:"));
+    json_decref(p);
+    assert_int_equal(files(f), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM media"), 1);
+
+    assert_int_equal(run(f, "piece", "list"), 0);
+    assert_non_null(strstr(f->out, id));
+    assert_non_null(strstr(f->out, "đã duyệt"));
+    assert_int_equal(run(f, "piece", "list", "--status", "draft"), 0);
+    assert_null(strstr(f->out, id));
+    g_free(id);
+}
+
+static void assert_nothing_stored(fixture *f)
+{
+    assert_int_equal(count(f, "SELECT count(*) FROM pieces"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM media"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action LIKE 'piece.%'"), 0);
+    assert_int_equal(files(f), 0);
+}
+
+static void test_refused_imports_store_nothing(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(run(f, "piece", "import", f->text, "--title", "T", "--genre", "news"), 1);
+    assert_err(f, "không phải âm thanh");
+    assert_int_equal(run(f, "piece", "import", f->silence, "--title", "T", "--genre", "news"), 1);
+    assert_err(f, "im lặng");
+    assert_int_equal(run(f, "piece", "import", f->speech, "--title", "T", "--genre", "nhạc"), 1);
+    assert_err(f, "thể loại không hợp lệ");
+    assert_int_equal(run(f, "piece", "import", f->speech, "--title", "T", "--genre", "news",
+                         "--commune", "Không Có"),
+                     1);
+    assert_err(f, "không có xã");
+    assert_int_equal(run(f, "piece", "import", f->speech, "--title", "", "--genre", "news"), 1);
+    assert_err(f, "tiêu đề không hợp lệ");
+    assert_int_equal(run(f, "piece", "import", f->speech, "--genre", "news"), 2);
+    assert_int_equal(
+        run(f, "piece", "import", f->speech, "--title", "T", "--genre", "news", "--bogus"), 2);
+    assert_nothing_stored(f);
+}
+
+static void test_approve_and_reject(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(run(f, "piece", "import", f->speech, "--title", "T", "--genre", "news"), 0);
+    char *id = last_line(f->out);
+    assert_int_equal(run(f, "piece", "reject", id), 2);
+    assert_int_equal(run(f, "piece", "reject", id, "--note", "Sai chính tả"), 0);
+    json_t *p = stored_piece(f, id);
+    assert_string_equal(json_string_value(json_object_get(p, "status")), "rejected");
+    json_decref(p);
+    assert_int_equal(run(f, "piece", "reject", id, "--note", "lần nữa"), 1);
+    assert_err(f, "không thể chuyển");
+    assert_int_equal(run(f, "piece", "approve", "00000000-0000-4000-8000-000000000000"), 1);
+    assert_err(f, "không có tin bài");
+    g_free(id);
+    assert_int_equal(run(f, "piece", "import", f->speech, "--title", "U", "--genre", "news"), 0);
+    id = last_line(f->out);
+    assert_int_equal(run(f, "piece", "approve", id), 0);
+    p = stored_piece(f, id);
+    assert_string_equal(json_string_value(json_object_get(p, "status")), "approved");
+    json_decref(p);
+    g_free(id);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_import_prints_id_last, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_imports_store_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_approve_and_reject, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

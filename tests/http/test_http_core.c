@@ -1,0 +1,724 @@
+/* http.c in-process: the server runs on its own libuv loop in a thread; the test thread is the
+ * client (libcurl) and asks the loop thread for anything touching the server (resume, close)
+ * through a uv_async. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "http.h"
+
+#define WAIT_MS 20000 /* upper bound for waiting on the loop thread; never a timing assertion */
+
+typedef struct core {
+    uv_loop_t loop;
+    uv_async_t async;
+    http_server *srv;
+    uint16_t port;
+    GThread *thread;
+    GAsyncQueue *calls; /* (void (*)(struct core *)) to run on the loop thread */
+    http_req *held[8];
+    atomic_int n_held;
+    atomic_int cancelled;
+    atomic_int closed;
+    atomic_int work_started;
+    atomic_int gate; /* deferred work waits until this is set */
+    char *dir;
+} core;
+
+static core C;
+
+/* ---- handlers ---- */
+
+static int h_echo(http_req *r, void *ud)
+{
+    (void)ud;
+    const char *q = http_query(r, "q"), *h = http_header(r, "x-test"), *k = http_cookie(r, "k");
+    return http_reply_json(r, 200,
+                           json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:s?}", "method", http_method(r),
+                                     "a", http_param(r, "a"), "b", http_param(r, "b"), "path",
+                                     http_path(r), "q", q, "h", h, "cookie", k));
+}
+
+static int h_rest(http_req *r, void *ud)
+{
+    (void)ud;
+    return http_reply_json(r, 200, json_pack("{s:s}", "rest", http_param(r, "rest")));
+}
+
+static int h_json(http_req *r, void *ud)
+{
+    (void)ud;
+    json_t *j;
+    if (http_body_json(r, &j) != 0)
+        return 0;
+    return http_reply_json(r, 201, j);
+}
+
+typedef struct stream_state {
+    size_t bytes, chunks;
+    uint32_t sum; /* order-sensitive checksum of the bytes */
+    bool ended;
+} stream_state;
+
+static uint32_t fnv(uint32_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)p[i]) * 16777619u;
+    return h;
+}
+
+static int on_stream(http_req *r, const char *data, size_t len, void *ud)
+{
+    (void)ud;
+    stream_state *s = http_state(r);
+    if (!s) {
+        s = g_new0(stream_state, 1);
+        s->sum = 2166136261u;
+        http_set_state(r, s, g_free);
+    }
+    if (len == 0) {
+        s->ended = true;
+        return 0;
+    }
+    if (memmem(data, len, "BAD", 3)) {
+        http_reply_error(r, 422, "bad_data", "Dữ liệu không hợp lệ.");
+        return -EINVAL;
+    }
+    s->bytes += len;
+    s->chunks++;
+    s->sum = fnv(s->sum, data, len);
+    return 0;
+}
+
+static int h_stream(http_req *r, void *ud)
+{
+    (void)ud;
+    stream_state *s = http_state(r);
+    return http_reply_json(r, 200,
+                           json_pack("{s:I,s:I,s:I,s:b}", "bytes", (json_int_t)(s ? s->bytes : 0),
+                                     "chunks", (json_int_t)(s ? s->chunks : 0), "sum",
+                                     (json_int_t)(s ? s->sum : 0), "ended", s && s->ended));
+}
+
+static int h_file(http_req *r, void *ud)
+{
+    (void)ud;
+    char *path = g_build_filename(C.dir, "big", NULL);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    g_free(path);
+    if (fd < 0)
+        return -errno;
+    uint64_t off = g_ascii_strtoull(http_query(r, "off") ? http_query(r, "off") : "0", NULL, 10);
+    uint64_t len = g_ascii_strtoull(http_query(r, "len"), NULL, 10);
+    return http_reply_fd(r, 200, "application/octet-stream", fd, off, len);
+}
+
+static void on_cancel(http_req *r, void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 8; i++)
+        if (C.held[i] == r)
+            C.held[i] = NULL;
+    atomic_fetch_add(&C.cancelled, 1);
+    atomic_fetch_sub(&C.n_held, 1);
+}
+
+static int h_hold(http_req *r, void *ud)
+{
+    (void)ud;
+    int rc = http_suspend(r, on_cancel, NULL);
+    if (rc != 0)
+        return rc;
+    for (int i = 0; i < 8; i++) {
+        if (!C.held[i]) {
+            C.held[i] = r;
+            break;
+        }
+    }
+    atomic_fetch_add(&C.n_held, 1);
+    return 0;
+}
+
+/* A long-poll that finds its answer at once: suspended and answered in the same call. */
+static int h_hold_ready(http_req *r, void *ud)
+{
+    (void)ud;
+    int rc = http_suspend(r, on_cancel, NULL);
+    if (rc != 0)
+        return rc;
+    return http_resume_json(r, 200, json_pack("{s:b}", "ready", 1));
+}
+
+static int work(void *arg)
+{
+    (void)arg;
+    atomic_store(&C.work_started, 1);
+    while (!atomic_load(&C.gate))
+        g_usleep(1000);
+    return 42;
+}
+
+static void work_done(http_req *r, void *arg, int status)
+{
+    (void)arg;
+    http_reply_json(r, 200, json_pack("{s:i}", "status", status));
+}
+
+static int h_defer(http_req *r, void *ud)
+{
+    (void)ud;
+    return http_defer(r, work, work_done, NULL);
+}
+
+static int h_fail(http_req *r, void *ud)
+{
+    (void)r;
+    (void)ud;
+    return -EIO;
+}
+
+static int h_noreply(http_req *r, void *ud)
+{
+    (void)r;
+    (void)ud;
+    return 0;
+}
+
+static const http_route routes[] = {
+    {"GET", "/echo/:a/:b", h_echo, 0, NULL},
+    {"DELETE", "/echo/:a/:b", h_echo, 0, NULL},
+    {"GET", "/files/*rest", h_rest, 0, NULL},
+    {"POST", "/json", h_json, 1024, NULL},
+    {"PUT", "/stream", h_stream, 1 << 20, on_stream},
+    {"GET", "/file", h_file, 0, NULL},
+    {"GET", "/hold", h_hold, 0, NULL},
+    {"GET", "/hold/ready", h_hold_ready, 0, NULL},
+    {"GET", "/defer", h_defer, 0, NULL},
+    {"GET", "/fail", h_fail, 0, NULL},
+    {"GET", "/noreply", h_noreply, 0, NULL},
+};
+
+/* ---- the loop thread ---- */
+
+static void on_async(uv_async_t *a)
+{
+    (void)a;
+    void (*fn)(core *);
+    while ((fn = g_async_queue_try_pop(C.calls)))
+        fn(&C);
+}
+
+static gpointer loop_main(gpointer arg)
+{
+    (void)arg;
+    uv_run(&C.loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+static void call_on_loop(void (*fn)(core *))
+{
+    g_async_queue_push(C.calls, fn);
+    uv_async_send(&C.async);
+}
+
+static void on_closed(void *arg)
+{
+    (void)arg;
+    atomic_store(&C.closed, 1);
+    uv_close((uv_handle_t *)&C.async, NULL);
+}
+
+static void do_close(core *c)
+{
+    http_server_close(c->srv, on_closed, NULL);
+}
+
+static void do_release(core *c)
+{
+    for (int i = 0; i < 8; i++) {
+        if (c->held[i]) {
+            http_req *r = c->held[i];
+            c->held[i] = NULL;
+            atomic_fetch_sub(&c->n_held, 1);
+            assert_int_equal(http_resume_json(r, 200, json_pack("{s:b}", "released", 1)), 0);
+        }
+    }
+}
+
+static bool wait_for(atomic_int *v, int want)
+{
+    for (int i = 0; i < WAIT_MS; i++) {
+        if (atomic_load(v) == want)
+            return true;
+        g_usleep(1000);
+    }
+    return false;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&C, 0, sizeof C);
+    char tmpl[] = "/tmp/loalang-http-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    C.dir = g_strdup(tmpl);
+    C.calls = g_async_queue_new();
+    uv_loop_init(&C.loop);
+    uv_async_init(&C.loop, &C.async, on_async);
+    http_config cfg = {.port = 0, .max_body = 4096};
+    assert_int_equal(http_server_start(&C.loop, &cfg, &C.srv), 0);
+    assert_int_equal(http_server_add_routes(C.srv, routes, G_N_ELEMENTS(routes), NULL), 0);
+    C.port = http_server_port(C.srv);
+    assert_true(C.port > 0);
+    C.thread = g_thread_new("loop", loop_main, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (!atomic_load(&C.closed))
+        call_on_loop(do_close);
+    g_thread_join(C.thread);
+    assert_int_equal(atomic_load(&C.closed), 1);
+    assert_int_equal(uv_loop_close(&C.loop), 0);
+    g_async_queue_unref(C.calls);
+    char *big = g_build_filename(C.dir, "big", NULL);
+    unlink(big);
+    g_free(big);
+    rmdir(C.dir);
+    g_free(C.dir);
+    return 0;
+}
+
+/* ---- the client ---- */
+
+typedef struct resp {
+    long status;
+    GString *body, *headers;
+    CURLcode rc;
+} resp;
+
+static size_t collect(char *d, size_t s, size_t n, void *ud)
+{
+    g_string_append_len(ud, d, (gssize)(s * n));
+    return s * n;
+}
+
+typedef struct chunked_src {
+    size_t left;
+    uint32_t sum;
+    char fill;
+} chunked_src;
+
+static size_t read_chunked(char *buf, size_t s, size_t n, void *ud)
+{
+    chunked_src *src = ud;
+    size_t k = MIN(s * n, src->left);
+    k = MIN(k, 7001); /* odd sizes, so chunks don't line up with anything */
+    for (size_t i = 0; i < k; i++)
+        buf[i] = (char)(src->fill + (char)((src->left - i) % 23));
+    src->sum = fnv(src->sum, buf, k);
+    src->left -= k;
+    return k;
+}
+
+/* One request. body NULL = none; chunked != NULL streams that source with chunked encoding. */
+static resp request(const char *method, const char *path, const char *const *headers,
+                    const char *body, size_t len, chunked_src *chunked, long timeout_ms)
+{
+    resp out = {0, g_string_new(NULL), g_string_new(NULL), CURLE_OK};
+    char *url = g_strdup_printf("http://127.0.0.1:%u%s", C.port, path);
+    struct curl_slist *hl = NULL;
+    CURL *c = curl_easy_init();
+    for (size_t i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (!strcmp(method, "HEAD"))
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    if (chunked) {
+        hl = curl_slist_append(hl, "Transfer-Encoding: chunked");
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, read_chunked);
+        curl_easy_setopt(c, CURLOPT_READDATA, chunked);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out.body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out.headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms ? timeout_ms : 60000L);
+    out.rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    g_free(url);
+    return out;
+}
+
+static void resp_free(resp *r)
+{
+    g_string_free(r->body, TRUE);
+    g_string_free(r->headers, TRUE);
+}
+
+static json_t *body_json(const resp *r)
+{
+    json_t *j = json_loads(r->body->str, 0, NULL);
+    if (!j)
+        fail_msg("not JSON: %s", r->body->str);
+    return j;
+}
+
+static const char *jstr(json_t *j, const char *key)
+{
+    return json_string_value(json_object_get(j, key));
+}
+
+/* The error code of an {"error":{…}} body; the message must be present. */
+static void assert_error(const resp *r, long status, const char *code)
+{
+    assert_int_equal(r->status, status);
+    json_t *j = body_json(r);
+    json_t *e = json_object_get(j, "error");
+    assert_string_equal(jstr(e, "code"), code);
+    assert_non_null(jstr(e, "message"));
+    json_decref(j);
+}
+
+/* ---- tests ---- */
+
+static void test_routing(void **state)
+{
+    (void)state;
+    const char *hdr[] = {"X-Test: hi", "Cookie: k=v; other=1", NULL};
+    resp r = request("GET", "/echo/x%20y/2?q=%C4%91i", hdr, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    json_t *j = body_json(&r);
+    assert_string_equal(jstr(j, "a"), "x y");
+    assert_string_equal(jstr(j, "b"), "2");
+    assert_string_equal(jstr(j, "q"), "đi");
+    assert_string_equal(jstr(j, "h"), "hi");
+    assert_string_equal(jstr(j, "cookie"), "v");
+    assert_string_equal(jstr(j, "path"), "/echo/x y/2");
+    assert_non_null(strstr(r.headers->str, "application/json"));
+    json_decref(j);
+    resp_free(&r);
+
+    r = request("GET", "/files/a/b/c.txt", NULL, NULL, 0, NULL, 0);
+    j = body_json(&r);
+    assert_string_equal(jstr(j, "rest"), "a/b/c.txt");
+    json_decref(j);
+    resp_free(&r);
+
+    const char *missing[] = {"/", "/echo/1", "/echo/1/2/3", "/echo//2", "/nothing"};
+    for (size_t i = 0; i < G_N_ELEMENTS(missing); i++) {
+        r = request("GET", missing[i], NULL, NULL, 0, NULL, 0);
+        assert_error(&r, 404, "not_found");
+        resp_free(&r);
+    }
+}
+
+static void test_method_not_allowed_and_head(void **state)
+{
+    (void)state;
+    resp r = request("POST", "/echo/1/2", NULL, "{}", 2, NULL, 0);
+    assert_error(&r, 405, "method_not_allowed");
+    assert_non_null(strstr(r.headers->str, "Allow: GET, HEAD, DELETE"));
+    resp_free(&r);
+
+    r = request("DELETE", "/echo/1/2", NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+
+    r = request("HEAD", "/echo/1/2", NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body->len, 0);
+    assert_non_null(strstr(r.headers->str, "Content-Length: "));
+    resp_free(&r);
+}
+
+static void test_json_body(void **state)
+{
+    (void)state;
+    const char *ok = "{\"tên\":\"Xã Đông\",\"n\":[1,2]}";
+    resp r = request("POST", "/json", NULL, ok, strlen(ok), NULL, 0);
+    assert_int_equal(r.status, 201);
+    json_t *j = body_json(&r);
+    assert_string_equal(jstr(j, "tên"), "Xã Đông");
+    json_decref(j);
+    resp_free(&r);
+
+    const char *bad[] = {"{", "[1]", "{\"a\":1}x", "\xff\xfe", "", "{\"a\":1,\"a\":2}"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        r = request("POST", "/json", NULL, bad[i], strlen(bad[i]), NULL, 0);
+        assert_error(&r, 400, "bad_json");
+        resp_free(&r);
+    }
+    GString *deep = g_string_new(NULL);
+    for (int i = 0; i < 40; i++)
+        g_string_append(deep, "{\"a\":");
+    g_string_append(deep, "1");
+    for (int i = 0; i < 40; i++)
+        g_string_append_c(deep, '}');
+    r = request("POST", "/json", NULL, deep->str, deep->len, NULL, 0);
+    assert_error(&r, 400, "bad_json");
+    resp_free(&r);
+    g_string_free(deep, TRUE);
+
+    /* exactly at the route's limit (1024 bytes) is accepted, one byte more is not */
+    for (size_t size = 1024; size <= 1025; size++) {
+        GString *doc = g_string_new("{\"a\":\"");
+        while (doc->len < size - 2)
+            g_string_append_c(doc, 'x');
+        g_string_append(doc, "\"}");
+        assert_int_equal(doc->len, size);
+        r = request("POST", "/json", NULL, doc->str, doc->len, NULL, 0);
+        if (size == 1024) {
+            assert_int_equal(r.status, 201);
+            j = body_json(&r);
+            assert_int_equal(strlen(jstr(j, "a")), 1024 - 8);
+            json_decref(j);
+        } else {
+            assert_error(&r, 413, "too_large");
+        }
+        resp_free(&r);
+        g_string_free(doc, TRUE);
+    }
+}
+
+static void test_too_large(void **state)
+{
+    (void)state;
+    /* declared: refused before the body is read */
+    char *big = g_malloc(2000);
+    memset(big, ' ', 2000);
+    big[0] = '{';
+    big[1999] = '}';
+    resp r = request("POST", "/json", NULL, big, 2000, NULL, 0);
+    assert_error(&r, 413, "too_large");
+    resp_free(&r);
+    g_free(big);
+    /* streamed with chunked encoding: found while reading */
+    chunked_src src = {.left = 3 << 20, .sum = 2166136261u, .fill = 'a'};
+    r = request("PUT", "/stream", NULL, NULL, 0, &src, 0);
+    assert_error(&r, 413, "too_large");
+    resp_free(&r);
+    /* the server still works afterwards */
+    r = request("GET", "/echo/1/2", NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+}
+
+static void test_streaming_body(void **state)
+{
+    (void)state;
+    chunked_src src = {.left = 300000, .sum = 2166136261u, .fill = 'a'};
+    resp r = request("PUT", "/stream", NULL, NULL, 0, &src, 0);
+    assert_int_equal(r.status, 200);
+    json_t *j = body_json(&r);
+    assert_int_equal(json_integer_value(json_object_get(j, "bytes")), 300000);
+    assert_true(json_integer_value(json_object_get(j, "chunks")) >= 1);
+    assert_int_equal((uint32_t)json_integer_value(json_object_get(j, "sum")), src.sum);
+    assert_true(json_is_true(json_object_get(j, "ended")));
+    json_decref(j);
+    resp_free(&r);
+
+    /* the body callback refuses: its own reply goes out */
+    r = request("PUT", "/stream", NULL, "xxBADxx", 7, NULL, 0);
+    assert_error(&r, 422, "bad_data");
+    resp_free(&r);
+}
+
+static void test_fd_reply(void **state)
+{
+    (void)state;
+    size_t n = 8u << 20;
+    char *data = g_malloc(n);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (char)(i * 7 + i / 4096);
+    char *path = g_build_filename(C.dir, "big", NULL);
+    assert_true(g_file_set_contents(path, data, (gssize)n, NULL));
+    g_free(path);
+
+    char q[64];
+    g_snprintf(q, sizeof q, "/file?len=%zu", n);
+    resp r = request("GET", q, NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body->len, n);
+    assert_memory_equal(r.body->str, data, n);
+    resp_free(&r);
+
+    r = request("GET", "/file?off=1000000&len=12345", NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body->len, 12345);
+    assert_memory_equal(r.body->str, data + 1000000, 12345);
+    resp_free(&r);
+    g_free(data);
+}
+
+static void test_handler_errors(void **state)
+{
+    (void)state;
+    resp r = request("GET", "/fail", NULL, NULL, 0, NULL, 0);
+    assert_error(&r, 500, "internal");
+    resp_free(&r);
+    r = request("GET", "/noreply", NULL, NULL, 0, NULL, 0);
+    assert_error(&r, 500, "internal");
+    resp_free(&r);
+}
+
+typedef struct bg {
+    const char *path;
+    resp r;
+} bg;
+
+static gpointer bg_request(gpointer arg)
+{
+    bg *b = arg;
+    b->r = request("GET", b->path, NULL, NULL, 0, NULL, 0);
+    return NULL;
+}
+
+static void test_suspend_resume(void **state)
+{
+    (void)state;
+    bg b[3] = {{.path = "/hold"}, {.path = "/hold"}, {.path = "/hold"}};
+    GThread *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = g_thread_new("bg", bg_request, &b[i]);
+    assert_true(wait_for(&C.n_held, 3));
+    /* other requests are served while those are held */
+    resp r = request("GET", "/echo/1/2", NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    call_on_loop(do_release);
+    for (int i = 0; i < 3; i++) {
+        g_thread_join(t[i]);
+        assert_int_equal(b[i].r.status, 200);
+        assert_non_null(strstr(b[i].r.body->str, "released"));
+        resp_free(&b[i].r);
+    }
+    assert_int_equal(atomic_load(&C.cancelled), 0);
+
+    for (int i = 0; i < 3; i++) { /* on the same and on new connections alike */
+        r = request("GET", "/hold/ready", NULL, NULL, 0, NULL, 0);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body->str, "ready"));
+        resp_free(&r);
+    }
+    assert_int_equal(atomic_load(&C.cancelled), 0);
+}
+
+static void test_cancel_on_disconnect(void **state)
+{
+    (void)state;
+    /* the client gives up; the server notices and runs the cancel callback */
+    resp r = request("GET", "/hold", NULL, NULL, 0, NULL, 300);
+    assert_int_equal(r.rc, CURLE_OPERATION_TIMEDOUT);
+    resp_free(&r);
+    assert_true(wait_for(&C.cancelled, 1));
+    assert_int_equal(atomic_load(&C.n_held), 0);
+    r = request("GET", "/echo/1/2", NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+}
+
+static void test_close_answers_held(void **state)
+{
+    (void)state;
+    bg b = {.path = "/hold"};
+    GThread *t = g_thread_new("bg", bg_request, &b);
+    assert_true(wait_for(&C.n_held, 1));
+    call_on_loop(do_close);
+    g_thread_join(t);
+    assert_error(&b.r, 503, "shutting_down");
+    resp_free(&b.r);
+    assert_int_equal(atomic_load(&C.cancelled), 1);
+    assert_true(wait_for(&C.closed, 1));
+}
+
+static void test_defer(void **state)
+{
+    (void)state;
+    atomic_store(&C.gate, 1);
+    resp r = request("GET", "/defer", NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    json_t *j = body_json(&r);
+    assert_int_equal(json_integer_value(json_object_get(j, "status")), 42);
+    json_decref(j);
+    resp_free(&r);
+}
+
+static void test_close_waits_for_deferred(void **state)
+{
+    (void)state;
+    bg b = {.path = "/defer"};
+    GThread *t = g_thread_new("bg", bg_request, &b);
+    assert_true(wait_for(&C.work_started, 1));
+    call_on_loop(do_close);
+    /* the work is still blocked on the gate, so the server cannot have closed */
+    g_usleep(100000);
+    assert_int_equal(atomic_load(&C.closed), 0);
+    atomic_store(&C.gate, 1);
+    g_thread_join(t);
+    assert_int_equal(b.r.status, 200);
+    resp_free(&b.r);
+    assert_true(wait_for(&C.closed, 1));
+}
+
+static void test_start_errors(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    http_server *s = NULL;
+    uv_loop_init(&loop);
+    http_config bad_addr = {.address = "not-an-address"};
+    assert_int_equal(http_server_start(&loop, &bad_addr, &s), -EINVAL);
+    assert_null(s);
+    http_config in_use = {.port = C.port};
+    assert_int_equal(http_server_start(&loop, &in_use, &s), -EADDRINUSE);
+    http_config no_key = {.tls_cert = "/nonexistent.pem", .tls_key = "/nonexistent.key"};
+    assert_int_equal(http_server_start(&loop, &no_key, &s), -EINVAL);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_ALL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_method_not_allowed_and_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_streaming_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fd_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handler_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_suspend_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_on_disconnect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_answers_held, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_waits_for_deferred, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

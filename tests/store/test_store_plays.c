@@ -1,0 +1,407 @@
+/* Play reports on a real store: accepted, duplicates, conflicts, other boxes' ids, airings not
+ * for this box, wrong media, contradictory times, too long, one bad element alone, the batch
+ * limit, and durability across a reopen. */
+#include <errno.h>
+#include <glib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "hash.h"
+#include "proto.h"
+#include "store.h"
+#include "store_boxes.h"
+#include "store_communes.h"
+#include "store_plays.h"
+#include "vtime.h"
+
+/* ---- fixture: a temp data dir with rows inserted by plain SQL (the publisher is elsewhere) */
+
+#define WHO "cli:test"
+
+typedef struct fixture {
+    char *tmp, *dir;
+    store *s;
+    GTimeZone *tz;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = g_new0(fixture, 1);
+    char err[STORE_ERR_MAX];
+    f->tmp = g_dir_make_tmp("loalang-box-XXXXXX", NULL);
+    f->dir = g_build_filename(f->tmp, "data", NULL);
+    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
+    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
+    assert_int_equal(vtime_zone_new(NULL, &f->tz), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
+    store_close(f->s);
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                 NULL);
+    g_time_zone_unref(f->tz);
+    g_free(f->dir);
+    g_free(f->tmp);
+    g_free(f);
+    return 0;
+}
+
+static void sql(fixture *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *q = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    char *msg = NULL;
+    int rc = sqlite3_exec(store_db(f->s), q, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", q, msg);
+    sqlite3_free(q);
+}
+
+static int64_t add_commune(fixture *f, const char *name)
+{
+    int64_t id = 0;
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(store_commune_add(f->s, WHO, name, &id), 0);
+    assert_int_equal(store_commit(f->s), 0);
+    return id;
+}
+
+static int64_t add_box(fixture *f, const char *name, const char *commune)
+{
+    int64_t id = 0;
+    char token[STORE_BOX_TOKEN_MAX];
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(store_box_add(f->s, WHO, name, commune, &id, token), 0);
+    assert_int_equal(store_commit(f->s), 0);
+    return id;
+}
+
+/* A media row named by the hash of seed; sha written to out. */
+static void add_media(fixture *f, const char *seed, int64_t duration_ms,
+                      char out[HASH_SHA256_HEX_LEN + 1])
+{
+    hash_sha256_buf(seed, strlen(seed), out);
+    sql(f, "INSERT INTO media(sha256, bytes, duration_ms, created_ms) VALUES (%Q, %lld, %lld, 0)",
+        out, (long long)(duration_ms / 8 + 1), (long long)duration_ms);
+}
+
+/* Piece n's id: "0000000n-0000-4000-8000-00000000000n". */
+static const char *piece_id(int n)
+{
+    static char ids[64][40];
+    snprintf(ids[n], sizeof ids[n], "%08d-0000-4000-8000-%012d", n, n);
+    return ids[n];
+}
+
+/* approved_ms 0: a draft; commune 0: about no commune. */
+static void add_piece(fixture *f, int n, const char *title, const char *genre, const char *media,
+                      int64_t duration_ms, int64_t approved_ms, const char *exemplar,
+                      int64_t commune)
+{
+    sql(f,
+        "INSERT INTO pieces(id, title, genre, exemplar, commune_id, status, media_sha256,"
+        " duration_ms, approved_ms, created_ms, updated_ms)"
+        " VALUES (%Q, %Q, %Q, %Q, NULLIF(%lld, 0), %Q, %Q, %lld, NULLIF(%lld, 0), 0, 0)",
+        piece_id(n), title, genre, exemplar, (long long)commune, approved_ms ? "approved" : "draft",
+        media, (long long)duration_ms, (long long)approved_ms);
+}
+
+static int64_t add_version(fixture *f, const char *month, int64_t published_ms)
+{
+    sql(f,
+        "INSERT INTO schedule_versions(month, version, published_ms, published_by)"
+        " VALUES (%Q, (SELECT coalesce(max(version), 0) + 1 FROM schedule_versions"
+        " WHERE month = %Q), %lld, 'test')",
+        month, month, (long long)published_ms);
+    return sqlite3_last_insert_rowid(store_db(f->s));
+}
+
+static void add_airing(fixture *f, const char *id, int64_t version, int piece, const char *media,
+                       int64_t start_ms, int64_t duration_ms, const char *kind, const char *targets)
+{
+    sql(f,
+        "INSERT INTO airings(id, version_id, piece_id, media_sha256, start_ms, duration_ms,"
+        " program_title, target_kind, targets) VALUES (%Q, %lld, %Q, %Q, %lld, %lld,"
+        " 'Bản tin sáng', %Q, %Q)",
+        id, (long long)version, piece_id(piece), media, (long long)start_ms, (long long)duration_ms,
+        kind, targets);
+}
+
+static int64_t local(fixture *f, int y, int mo, int d, int h, int mi)
+{
+    int64_t ms = 0;
+    assert_int_equal(vtime_local_to_utc(f->tz, y, mo, d, h, mi, 0, &ms), 0);
+    return ms;
+}
+
+static void reopen(fixture *f)
+{
+    char err[STORE_ERR_MAX];
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
+}
+
+static int64_t count(fixture *f, const char *q)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(store_db(f->s), q, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Boxes a1 (commune A) and b1 (B); airing X for all (m1, 3 min), Y for commune B only. */
+typedef struct world {
+    int64_t a1, b1, start;
+    char m1[HASH_SHA256_HEX_LEN + 1], m2[HASH_SHA256_HEX_LEN + 1];
+} world;
+
+static void make_world(fixture *f, world *w)
+{
+    add_commune(f, "A");
+    int64_t b = add_commune(f, "B");
+    w->a1 = add_box(f, "a1", "A");
+    w->b1 = add_box(f, "b1", "B");
+    add_media(f, "m1", 180000, w->m1);
+    add_media(f, "m2", 60000, w->m2);
+    add_piece(f, 1, "Tin", "news", w->m1, 180000, 1, NULL, 0);
+    add_piece(f, 2, "Bài", "article", w->m2, 60000, 1, NULL, 0);
+    int64_t v = add_version(f, "2026-12", 0);
+    w->start = local(f, 2026, 12, 10, 6, 0);
+    add_airing(f, "X", v, 1, w->m1, w->start, 180000, "all", "[]");
+    char *t = g_strdup_printf("[%lld]", (long long)b);
+    add_airing(f, "Y", v, 2, w->m2, w->start + 600000, 60000, "communes", t);
+    g_free(t);
+}
+
+/* A play of airing X by default: completed, 180 s. */
+static json_t *play(fixture *f, const world *w, const char *id, const char *airing,
+                    const char *media, int64_t started, int64_t ended, int64_t played,
+                    const char *outcome)
+{
+    char a[VTIME_RFC3339_MAX], b[VTIME_RFC3339_MAX], c[VTIME_RFC3339_MAX];
+    vtime_format_rfc3339(w->start, f->tz, a);
+    vtime_format_rfc3339(started, f->tz, b);
+    vtime_format_rfc3339(ended, f->tz, c);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "id", id, "airing", airing,
+                     "media", media, "scheduled_start", a, "started_at", b, "ended_at", c,
+                     "played_ms", (json_int_t)played, "outcome", outcome, "detail", "");
+}
+
+static json_t *ok_play(fixture *f, const world *w, const char *id)
+{
+    return play(f, w, id, "X", w->m1, w->start, w->start + 180000, 180000, "completed");
+}
+
+static json_t *ingest(fixture *f, int64_t box, json_t *plays /* stolen */)
+{
+    json_t *r = NULL;
+    assert_int_equal(store_plays_ingest(f->s, box, plays, &r), 0);
+    json_decref(plays);
+    /* the answer is a valid §5 result */
+    proto_plays_result pr = {0};
+    char err[PROTO_ERR_MAX];
+    if (proto_plays_result_from_json(r, &pr, err) != 0)
+        fail_msg("result does not parse: %s", err);
+    proto_plays_result_clear(&pr);
+    return r;
+}
+
+static size_t n_of(const json_t *r, const char *k)
+{
+    return json_array_size(json_object_get(r, k));
+}
+
+static const char *rejected_error(const json_t *r, size_t i)
+{
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(r, "rejected"), i), "error"));
+}
+
+static const char *rejected_id(const json_t *r, size_t i)
+{
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(r, "rejected"), i), "id"));
+}
+
+static void assert_code(const json_t *r, size_t i, const char *code)
+{
+    const char *e = rejected_error(r, i);
+    assert_non_null(e);
+    if (strncmp(e, code, strlen(code)) != 0 || e[strlen(code)] != ':')
+        fail_msg("rejected[%zu] = \"%s\", expected %s", i, e, code);
+}
+
+static void test_accept_duplicate_conflict(void **state)
+{
+    fixture *f = *state;
+    world w;
+    make_world(f, &w);
+    json_t *r = ingest(f, w.a1, json_pack("[o, o]", ok_play(f, &w, "p1"), ok_play(f, &w, "p2")));
+    assert_int_equal(n_of(r, "accepted"), 2);
+    assert_int_equal(n_of(r, "duplicates") + n_of(r, "rejected"), 0);
+    json_decref(r);
+    assert_int_equal(count(f, "SELECT count(*) FROM plays"), 2);
+
+    /* the same report again: a duplicate; different content under the same id: conflict;
+     * the id from another box: refused */
+    json_t *changed = play(f, &w, "p2", "X", w.m1, w.start, w.start + 100000, 100000, "partial");
+    r = ingest(f, w.a1, json_pack("[o, o]", ok_play(f, &w, "p1"), changed));
+    assert_int_equal(n_of(r, "duplicates"), 1);
+    assert_int_equal(n_of(r, "accepted"), 0);
+    assert_int_equal(n_of(r, "rejected"), 1);
+    assert_code(r, 0, "conflict");
+    assert_string_equal(rejected_id(r, 0), "p2");
+    json_decref(r);
+    r = ingest(f, w.b1, json_pack("[o]", ok_play(f, &w, "p1")));
+    assert_int_equal(n_of(r, "rejected"), 1);
+    assert_code(r, 0, "foreign_id");
+    json_decref(r);
+    assert_int_equal(count(f, "SELECT count(*) FROM plays"), 2);
+    assert_int_equal(count(f, "SELECT played_ms FROM plays WHERE id = 'p2'"), 180000);
+}
+
+static void test_rejections(void **state)
+{
+    fixture *f = *state;
+    world w;
+    make_world(f, &w);
+    json_t *bad = json_pack("{s:s, s:s}", "id", "p-bad", "airing", "X");
+    json_t *no_id = json_pack("{s:i}", "id", 5);
+    json_t *plays = json_pack(
+        "[o, o, o, o, o, o, o, o, o, o]",
+        play(f, &w, "r-unknown", "nope", w.m1, w.start, w.start + 1000, 1000, "completed"),
+        play(f, &w, "r-target", "Y", w.m2, w.start, w.start + 60000, 60000, "completed"),
+        play(f, &w, "r-media", "X", w.m2, w.start, w.start + 60000, 60000, "completed"),
+        play(f, &w, "r-missed", "X", w.m1, w.start, w.start, 5, "missed"),
+        play(f, &w, "r-long", "X", w.m1, w.start, w.start + 200000, 190000, "completed"), bad,
+        no_id, ok_play(f, &w, "good"),
+        play(f, &w, "r-times", "X", w.m1, w.start, w.start + 1000, 60000, "partial"),
+        play(f, &w, "missed-ok", "X", w.m1, w.start, w.start, 0, "missed"));
+    json_t *r = ingest(f, w.a1, plays);
+    assert_int_equal(n_of(r, "accepted"), 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r, "accepted"), 0)),
+                        "good");
+    assert_int_equal(n_of(r, "rejected"), 8);
+    /* missed with played_ms and played beyond ended − started are already refused by the
+     * decoder (proto.h), so they come back as invalid with its reason */
+    const char *codes[] = {"unknown_airing", "not_targeted", "wrong_media", "invalid",
+                           "too_long",       "invalid",      "invalid",     "invalid"};
+    const char *ids[] = {"r-unknown", "r-target", "r-media", "r-missed",
+                         "r-long",    "p-bad",    "",        "r-times"};
+    for (size_t i = 0; i < 8; i++) {
+        assert_code(r, i, codes[i]);
+        assert_string_equal(rejected_id(r, i), ids[i]);
+    }
+    /* the message after the code is Vietnamese for people */
+    assert_non_null(strstr(rejected_error(r, 1), "cụm loa"));
+    json_decref(r);
+    assert_int_equal(count(f, "SELECT count(*) FROM plays"), 2);
+
+    /* b1 is in commune B: Y is for it */
+    r = ingest(f, w.b1,
+               json_pack("[o]", play(f, &w, "b-y", "Y", w.m2, w.start, w.start + 60000, 60000,
+                                     "completed")));
+    assert_int_equal(n_of(r, "accepted"), 1);
+    json_decref(r);
+}
+
+static void test_limits(void **state)
+{
+    fixture *f = *state;
+    world w;
+    json_t *r = NULL;
+    make_world(f, &w);
+    json_t *big = json_array();
+    for (int i = 0; i <= STORE_PLAYS_BATCH_MAX; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "big-%d", i);
+        json_array_append_new(big, ok_play(f, &w, id));
+    }
+    assert_int_equal(store_plays_ingest(f->s, w.a1, big, &r), -E2BIG);
+    assert_null(r);
+    assert_int_equal(count(f, "SELECT count(*) FROM plays"), 0);
+    /* exactly the limit is fine */
+    assert_int_equal(json_array_remove(big, 0), 0);
+    r = ingest(f, w.a1, big);
+    assert_int_equal(n_of(r, "accepted"), STORE_PLAYS_BATCH_MAX);
+    json_decref(r);
+    json_t *obj = json_object();
+    assert_int_equal(store_plays_ingest(f->s, w.a1, obj, &r), -EINVAL);
+    json_decref(obj);
+    json_t *one = json_pack("[o]", ok_play(f, &w, "x"));
+    assert_int_equal(store_plays_ingest(f->s, 999, one, &r), -ENOENT);
+    json_decref(one);
+}
+
+static void test_durable(void **state)
+{
+    fixture *f = *state;
+    world w;
+    make_world(f, &w);
+    json_t *r = ingest(f, w.a1, json_pack("[o]", ok_play(f, &w, "kept")));
+    json_decref(r);
+    reopen(f);
+    assert_int_equal(count(f, "SELECT count(*) FROM plays WHERE id = 'kept' AND box_id = 1"), 1);
+    r = ingest(f, w.a1, json_pack("[o]", ok_play(f, &w, "kept")));
+    assert_int_equal(n_of(r, "duplicates"), 1);
+    json_decref(r);
+}
+
+/* A child process ingests a batch on its own connection and is killed (SIGKILL) the moment
+ * store_plays_ingest returns: what it answered as accepted is committed. (A kill keeps what
+ * reached the OS; surviving a power cut is the fsync of synchronous=FULL, set by store.c.) */
+static void test_killed_after_answer(void **state)
+{
+    fixture *f = *state;
+    world w;
+    make_world(f, &w);
+    json_t *plays = json_pack("[o, o]", ok_play(f, &w, "k1"), ok_play(f, &w, "k2"));
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[STORE_ERR_MAX];
+        store *s = NULL;
+        json_t *r = NULL;
+        if (store_open(f->dir, &s, err, sizeof err) != 0 ||
+            store_plays_ingest(s, w.a1, plays, &r) != 0 ||
+            json_array_size(json_object_get(r, "accepted")) != 2)
+            _exit(3);
+        raise(SIGKILL);
+        _exit(4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    json_decref(plays);
+    reopen(f);
+    assert_int_equal(count(f, "SELECT count(*) FROM plays WHERE id IN ('k1', 'k2')"), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_accept_duplicate_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_durable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_after_answer, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
