@@ -368,7 +368,7 @@ static void on_sent(const net_result *res, void *data)
     if (q->db == NULL)
         return;
     if (res->rc != 0 || res->status != 200) {
-        char why[64];
+        char why[160];
         if (res->rc != 0)
             g_strlcpy(why, res->error, sizeof why);
         else

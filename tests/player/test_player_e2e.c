@@ -13,15 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "api_client.h"
 #include "daemon.h"
 #include "player_test.h"
+#include "vtime.h"
 
 typedef struct fx {
     td *t;
+    char listen[32];
     ac *tech, *approver, *admin;
     char *dir, *token_file, *piece, *sha;
     int64_t piece_ms;
@@ -112,11 +118,27 @@ static int stop_player(fx *f, int sig)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
+/* A port the kernel just gave out and took back: the daemon keeps it across td_restart, so the
+ * player finds it again (a later --listen overrides td's 127.0.0.1:0). */
+static void free_port(char *out, size_t len)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &al), 0);
+    g_snprintf(out, len, "127.0.0.1:%d", ntohs(a.sin_port));
+    close(s);
+}
+
 static int setup(void **state)
 {
     fx *f = g_new0(fx, 1);
     f->dir = g_dir_make_tmp("player-e2e-XXXXXX", NULL);
-    f->t = td_start(NULL);
+    free_port(f->listen, sizeof f->listen);
+    const char *args[] = {"--listen", f->listen, NULL};
+    f->t = td_start(args);
+    assert_non_null(strstr(td_url(f->t), f->listen));
     char *err = NULL;
     assert_int_equal(td_admin(f->t, NULL, NULL, &err, "commune", "add", "Bằng Lãng", NULL), 0);
     g_free(err);
@@ -361,12 +383,121 @@ static void kill_9_while_playing_never_replays(void **state)
     g_free(id);
 }
 
+static char *month_of(int64_t ms)
+{
+    GTimeZone *tz = g_time_zone_new_identifier("Asia/Ho_Chi_Minh");
+    GDateTime *d = g_date_time_new_from_unix_utc(ms / 1000), *l = g_date_time_to_timezone(d, tz);
+    char *m = g_date_time_format(l, "%Y-%m");
+    g_date_time_unref(l);
+    g_date_time_unref(d);
+    g_time_zone_unref(tz);
+    return m;
+}
+
+/* A one-off airing of the piece at start_ms, added to its month's plan; returns its id. */
+static char *add_airing(fx *f, int64_t start_ms)
+{
+    char start[VTIME_RFC3339_MAX];
+    GTimeZone *tz = g_time_zone_new_identifier("Asia/Ho_Chi_Minh");
+    assert_int_equal(vtime_format_rfc3339(start_ms, tz, start), 0);
+    g_time_zone_unref(tz);
+    char *month = month_of(start_ms), *path = g_strdup_printf("/api/v1/plans/%s/airings", month);
+    json_t *body =
+        json_pack("{ss ss s{ss}}", "piece", f->piece, "start", start, "targets", "kind", "all");
+    long st = 0;
+    json_t *r = ac_call(f->tech, "POST", path, body, &st);
+    if (st != 201)
+        fail_msg("add airing: %ld %s", st, json_dumps(r, 0));
+    const char *id = json_string_value(json_object_get(r, "id"));
+    if (id == NULL)
+        id = json_string_value(json_object_get(json_object_get(r, "airing"), "id"));
+    assert_non_null(id);
+    char *out = g_strdup(id);
+    json_decref(r);
+    json_decref(body);
+    g_free(path);
+    g_free(month);
+    return out;
+}
+
+static void publish(fx *f, int64_t ms)
+{
+    char *month = month_of(ms), *path = g_strdup_printf("/api/v1/plans/%s/publish", month);
+    long st = 0;
+    json_t *r = ac_call(f->tech, "POST", path, NULL, &st);
+    if (st != 200)
+        fail_msg("publish: %ld %s", st, json_dumps(r, 0));
+    json_decref(r);
+    g_free(path);
+    g_free(month);
+}
+
+static void sleep_until(int64_t ms)
+{
+    while (pt_now_ms() < ms)
+        g_usleep(100000);
+}
+
+static bool cached(fx *f)
+{
+    char *path = g_strdup_printf("%s/cache/%s.opus", f->dir, f->sha);
+    bool ok = g_file_test(path, G_FILE_TEST_EXISTS);
+    g_free(path);
+    return ok;
+}
+
+/* Scheduled airings play from the cache with the daemon down, across a player restart with no
+ * network (the stored manifest), and every report arrives once the daemon is back. */
+static void offline_plays_from_cache_and_reports_later(void **state)
+{
+    fx *f = *state;
+    int64_t t0 = pt_now_ms() + 20000;
+    char *a = add_airing(f, t0);
+    char *b = add_airing(f, t0 + f->piece_ms); /* back to back */
+    int64_t tc = t0 + 2 * f->piece_ms + 12000;
+    char *c = add_airing(f, tc);
+    publish(f, t0);
+    if (strcmp(month_of(tc), month_of(t0)) != 0)
+        publish(f, tc);
+    start_player(f);
+    for (int i = 0; i < 150 && !cached(f); i++)
+        g_usleep(100000);
+    assert_true(cached(f));
+    g_usleep(1000000);                  /* the manifest is stored by now */
+    assert_int_equal(td_stop(f->t), 0); /* the network is gone */
+    sleep_until(t0 + 2 * f->piece_ms + 2000);
+    assert_int_equal(stop_player(f, SIGTERM), 0); /* a reboot, still offline */
+    start_player(f);
+    sleep_until(tc + f->piece_ms + 2000);
+    td_restart(f->t);
+    const char *ids[] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        assert_true(wait_plays(f, ids[i], 1, 60));
+        char *wav = wav_of(f, ids[i]);
+        assert_true(g_file_test(wav, G_FILE_TEST_EXISTS));
+        g_free(wav);
+    }
+    g_usleep(2000000);
+    for (int i = 0; i < 3; i++) {
+        json_t *p = plays_of(f, ids[i]);
+        assert_int_equal(json_array_size(p), 1);
+        assert_string_equal(outcome(p, 0), "completed");
+        json_decref(p);
+    }
+    assert_int_equal(stop_player(f, SIGTERM), 0);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(emergency_plays_and_is_reported_once, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_cuts_the_emergency, setup, teardown),
         cmocka_unit_test_setup_teardown(kill_9_while_playing_never_replays, setup, teardown),
+        cmocka_unit_test_setup_teardown(offline_plays_from_cache_and_reports_later, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
