@@ -408,7 +408,7 @@ static int64_t next_wake(const playout *p, int64_t now)
             consider(it->play_at_ms - PLAYOUT_PLAY_LEAD_MS, now, &next);
         if (it->cut_at_ms > 0)
             consider(it->cut_at_ms, now, &next);
-        if (it->at_ms - PLAYOUT_PREROLL_MS > next)
+        if (it->at_ms - MAX(p->o.amp_lead_ms, PLAYOUT_PREROLL_MS) > next)
             break; /* sorted by instant: nothing later can come sooner */
     }
     return next;
