@@ -36,9 +36,11 @@ typedef struct fx {
 
 static char *today(void)
 {
-    GDateTime *now = g_date_time_new_now(g_time_zone_new_identifier("Asia/Ho_Chi_Minh"));
+    GTimeZone *tz = g_time_zone_new_identifier("Asia/Ho_Chi_Minh");
+    GDateTime *now = g_date_time_new_now(tz);
     char *s = g_date_time_format(now, "%Y-%m-%d");
     g_date_time_unref(now);
+    g_time_zone_unref(tz);
     return s;
 }
 
@@ -457,8 +459,11 @@ static void offline_plays_from_cache_and_reports_later(void **state)
     int64_t tc = t0 + 2 * f->piece_ms + 12000;
     char *c = add_airing(f, tc);
     publish(f, t0);
-    if (strcmp(month_of(tc), month_of(t0)) != 0)
+    char *m0 = month_of(t0), *mc = month_of(tc);
+    if (strcmp(m0, mc) != 0) /* the month ended in between */
         publish(f, tc);
+    g_free(m0);
+    g_free(mc);
     start_player(f);
     for (int i = 0; i < 150 && !cached(f); i++)
         g_usleep(100000);
