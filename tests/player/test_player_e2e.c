@@ -5,6 +5,7 @@
  * player is killed with SIGKILL while a third plays and restarted: the airing is reported
  * `partial` once and never played again. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <setjmp.h>
@@ -85,6 +86,18 @@ static void make_piece(fx *f)
     g_free(wav);
 }
 
+/* In the child: stderr (the player's log) also goes to DIR/player.log, for the tests to read. */
+static void log_to_file(gpointer dir)
+{
+    char path[512];
+    g_snprintf(path, sizeof path, "%s/player.log", (const char *)dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+        dup2(fd, 2);
+        close(fd);
+    }
+}
+
 static void start_player(fx *f)
 {
     char *state = g_strdup_printf("%s/state", f->dir), *cache = g_strdup_printf("%s/cache", f->dir);
@@ -103,8 +116,8 @@ static void start_player(fx *f)
                     "--poll-seconds",
                     "2",
                     NULL};
-    assert_true(
-        g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &f->player, NULL));
+    assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, log_to_file, f->dir,
+                              &f->player, NULL));
     g_free(state);
     g_free(cache);
     g_free(out);
@@ -495,6 +508,67 @@ static void offline_plays_from_cache_and_reports_later(void **state)
     g_free(c);
 }
 
+/* The daemon's copy of the media, as it serves it. */
+static char *served_path(fx *f)
+{
+    return g_strdup_printf("%s/media/%.2s/%s.opus", td_dir(f->t), f->sha, f->sha);
+}
+
+static void flip_byte(const char *path, size_t at)
+{
+    gchar *data = NULL;
+    gsize len = 0;
+    assert_true(g_file_get_contents(path, &data, &len, NULL));
+    assert_true(at < len);
+    data[at] ^= 0x5a;
+    assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+    g_free(data);
+}
+
+static bool log_has(fx *f, const char *text)
+{
+    char *path = g_strdup_printf("%s/player.log", f->dir), *log = NULL;
+    bool has = g_file_get_contents(path, &log, NULL, NULL) && strstr(log, text);
+    g_free(log);
+    g_free(path);
+    return has;
+}
+
+/* The daemon serves wrong bytes (a damaged disk): the player refuses them, never puts them in
+ * its cache, fetches again, and plays the right file once the server has it back. */
+static void wrong_bytes_refused_never_played(void **state)
+{
+    fx *f = *state;
+    char *served = served_path(f);
+    flip_byte(served, 4000);
+    int64_t t0 = pt_now_ms() + 25000;
+    char *a = add_airing(f, t0);
+    publish(f, t0);
+    start_player(f);
+    for (int i = 0; i < 200 && !log_has(f, "wrong sha256"); i++)
+        g_usleep(100000);
+    assert_true(log_has(f, "wrong sha256"));
+    assert_false(cached(f)); /* refused: nothing playable in the cache */
+    flip_byte(served, 4000); /* repaired */
+    for (int i = 0; i < 300 && !cached(f); i++)
+        g_usleep(100000);
+    assert_true(cached(f));
+    char *path = g_strdup_printf("%s/cache/%s.opus", f->dir, f->sha);
+    char hex[HASH_SHA256_HEX_LEN + 1];
+    assert_int_equal(hash_sha256_file(path, hex), 0);
+    assert_string_equal(hex, f->sha);
+    sleep_until(t0 + f->piece_ms + 1000);
+    assert_true(wait_plays(f, a, 1, 30));
+    json_t *p = plays_of(f, a);
+    assert_int_equal(json_array_size(p), 1);
+    assert_string_equal(outcome(p, 0), "completed");
+    json_decref(p);
+    assert_int_equal(stop_player(f, SIGTERM), 0);
+    g_free(path);
+    g_free(served);
+    g_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +577,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(kill_9_while_playing_never_replays, setup, teardown),
         cmocka_unit_test_setup_teardown(offline_plays_from_cache_and_reports_later, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(wrong_bytes_refused_never_played, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
