@@ -60,6 +60,8 @@ void api_closed_one(api *a)
         return;
     void (*cb)(void *) = a->close_cb;
     void *arg = a->close_arg;
+    if (a->login_failures)
+        g_hash_table_destroy(a->login_failures);
     free(a->data_dir);
     free(a);
     if (cb)

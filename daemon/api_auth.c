@@ -13,8 +13,20 @@
 #include "store_programs.h"
 #include "store_users.h"
 
+/* Password guessing: after LOGIN_FAILS wrong passwords for one name within LOGIN_WINDOW_MS,
+ * that name is refused (429) until the window ends, whatever the password. Counted per name,
+ * not per address: boxes and offices sit behind shared carrier NAT addresses. */
+#define LOGIN_FAILS     5
+#define LOGIN_WINDOW_MS (15LL * 60 * 1000)
+
+typedef struct login_failure {
+    int count;
+    int64_t first_ms;
+} login_failure;
+
 typedef struct login {
     api *a;
+    char *name;
     int64_t user_id;
     store_role role;
     char hash[STORE_PWHASH_MAX];
@@ -23,11 +35,38 @@ typedef struct login {
 
 static void login_free(login *l)
 {
+    g_free(l->name);
     if (l->password) {
         sodium_memzero(l->password, strlen(l->password));
         free(l->password);
     }
     free(l);
+}
+
+static login_failure *failures_of(api *a, const char *name, int64_t now)
+{
+    if (!a->login_failures)
+        a->login_failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    login_failure *f = g_hash_table_lookup(a->login_failures, name);
+    if (f && now - f->first_ms >= LOGIN_WINDOW_MS) {
+        g_hash_table_remove(a->login_failures, name);
+        f = NULL;
+    }
+    return f;
+}
+
+static void count_failure(api *a, const char *name, int64_t now)
+{
+    login_failure *f = failures_of(a, name, now);
+    if (!f) {
+        /* Bounded: a flood of made-up names cannot grow the table without end. */
+        if (g_hash_table_size(a->login_failures) >= 10000)
+            g_hash_table_remove_all(a->login_failures);
+        f = g_new0(login_failure, 1);
+        f->first_ms = now;
+        g_hash_table_insert(a->login_failures, g_strdup(name), f);
+    }
+    f->count++;
 }
 
 static bool is_write(const char *method)
@@ -140,10 +179,13 @@ static void login_done(http_req *r, void *arg, int status)
     if (rc == 0)
         rc = store_session_lookup(a->db, token, now, &u);
     if (rc == -EACCES) {
+        count_failure(a, l->name, now);
         http_reply_error(r, 401, "bad_credentials", "Sai tên đăng nhập hoặc mật khẩu.");
     } else if (rc != 0) {
         api_fail(r, a, rc, "phiên đăng nhập");
     } else {
+        if (a->login_failures)
+            g_hash_table_remove(a->login_failures, l->name);
         set_cookie(r, a, token, (long)(STORE_SESSION_TTL_MS / 1000));
         http_reply_json(r, 200, json_pack("{so ss}", "user", user_json(&u), "csrf_token", u.csrf));
     }
@@ -169,6 +211,25 @@ static int login_post(http_req *r, void *ud)
         goto out;
     }
     l->a = a;
+    l->name = g_utf8_normalize(name, -1, G_NORMALIZE_NFC);
+    int64_t now = store_now_ms();
+    login_failure *f = l->name ? failures_of(a, l->name, now) : NULL;
+    if (f && f->count >= LOGIN_FAILS) {
+        char retry[24];
+        int64_t wait_s = (f->first_ms + LOGIN_WINDOW_MS - now + 999) / 1000;
+        g_snprintf(retry, sizeof retry, "%" G_GINT64_FORMAT, wait_s);
+        http_add_header(r, "Retry-After", retry);
+        http_reply_error(r, 429, "too_many_attempts",
+                         "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %" G_GINT64_FORMAT
+                         " phút.",
+                         (wait_s + 59) / 60);
+        rc = 0;
+        goto out;
+    }
+    if (!l->name) {
+        rc = -ENOMEM;
+        goto out;
+    }
     rc = store_user_credentials(a->db, name, &l->user_id, &l->role, l->hash);
     if (rc != 0) {
         api_fail(r, a, rc, "đăng nhập");

@@ -4,6 +4,7 @@
 #ifndef LOALANG_API_INTERNAL_H
 #define LOALANG_API_INTERNAL_H
 
+#include <glib.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@ struct api {
     char *data_dir;
     api_events *events;
     struct api_box *box;
+    GHashTable *login_failures; /* user name → api_auth.c's failure window */
     /* closing: parts whose loop handles are still closing, then cb */
     int closing;
     void (*close_cb)(void *arg);

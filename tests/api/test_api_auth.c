@@ -144,6 +144,30 @@ static void test_disabled_user(void **state)
     ac_free(admin);
 }
 
+static void test_guessing_throttled(void **state)
+{
+    td *t = *state;
+    char *out = NULL, *headers = NULL;
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    ac_add_user(t, "ktv.hoa", "technician", NULL);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(raw(t, "POST", "/api/v1/session", NULL,
+                             "{\"user\":\"ktv.lan\",\"password\":\"đoán mò số mấy\"}", &out, NULL),
+                         401);
+        g_free(out);
+    }
+    /* Even the right password is refused now, with a hint of when to come back. */
+    assert_int_equal(raw(t, "POST", "/api/v1/session", NULL,
+                         "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}", &out, &headers),
+                     429);
+    assert_non_null(strstr(out, "too_many_attempts"));
+    assert_non_null(strstr(headers, "Retry-After: "));
+    g_free(out);
+    g_free(headers);
+    /* Another account is not affected. */
+    ac_free(ac_login(t, "ktv.hoa", AC_PASSWORD));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +176,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_me_logout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disabled_user, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_guessing_throttled, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,7 @@ static int setup(void **state)
     f->t = td_start(args);
     char *err = NULL;
     assert_int_equal(td_admin(f->t, NULL, NULL, &err, "commune", "add", "Bằng Khánh", NULL), 0);
+    g_free(err);
     assert_int_equal(td_admin(f->t, NULL, NULL, &err, "commune", "add", "Xuân Lạc", NULL), 0);
     g_free(err);
     f->token = ac_add_box(f->t, "Nà Pài", "Bằng Khánh");
