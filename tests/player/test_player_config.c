@@ -18,6 +18,16 @@ static char *write_temp(const char *name, const char *text)
     return path;
 }
 
+/* Removes a file written by write_temp and its directory. */
+static void remove_temp(char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_free(dir);
+    g_free(path);
+}
+
 static void defaults_without_a_file(void **state)
 {
     (void)state;
@@ -63,8 +73,8 @@ static void file_and_token(void **state)
     g_free(err);
     player_config_clear(&c);
     g_free(text);
-    g_free(path);
-    g_free(token);
+    remove_temp(path);
+    remove_temp(token);
 }
 
 static void bad_values_are_named(void **state)
@@ -76,12 +86,12 @@ static void bad_values_are_named(void **state)
     assert_int_equal(player_config_load(path, &c, &err), -EINVAL);
     assert_non_null(strstr(err, "volume"));
     g_free(err);
-    g_free(path);
+    remove_temp(path);
     path = write_temp("bad2.conf", "[player]\noutput = loa\n");
     assert_int_equal(player_config_load(path, &c, &err), -EINVAL);
     assert_non_null(strstr(err, "loa"));
     g_free(err);
-    g_free(path);
+    remove_temp(path);
 }
 
 static void example_loads(void **state)
