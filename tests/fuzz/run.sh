@@ -15,15 +15,17 @@ cmake -S . -B "$out" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWit
 cmake --build "$out"
 
 mkdir -p "$out/artifacts"
+# manifest_events reads the same JSON vocabulary as proto.
+dict_of() { [ "$1" = manifest_events ] && echo proto || echo "$1"; }
 status=0
-for target in planfile proto api; do
+for target in planfile proto api manifest_events; do
     corpus="$out/corpus/$target"
     rm -rf "$corpus"
     mkdir -p "$corpus"
     cp tests/fuzz/corpus/$target/* "$corpus/"
     echo "fuzz: $target for ${secs}s" >&2
     if ! "$out/tests/fuzz/fuzz_$target" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 \
-        -max_len=65536 -dict="tests/fuzz/$target.dict" -print_final_stats=1 \
+        -max_len=65536 -dict="tests/fuzz/$(dict_of $target).dict" -print_final_stats=1 \
         -artifact_prefix="$out/artifacts/$target-"; then
         echo "fuzz: $target FAILED; reproducer in $out/artifacts/" >&2
         status=1

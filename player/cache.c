@@ -1,0 +1,527 @@
+/* cache: content-addressed media files, resumable verified downloads, eviction. */
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "log.h"
+#include "statefile.h"
+
+#define RETRY_MIN_MS   2000
+#define RETRY_MAX_MS   (10 * 60 * 1000)
+#define URGENT_KEEP_MS ((int64_t)24 * 3600 * 1000)
+
+typedef enum want_state { W_IDLE, W_FETCHING, W_VERIFYING, W_DONE } want_state;
+
+typedef struct want {
+    char sha[HASH_SHA256_HEX_LEN + 1];
+    char *url;
+    int64_t bytes;   /* expected size; 0 unknown */
+    int64_t need_ms; /* start of the soonest airing that needs it */
+    int64_t urgent_until_ms;
+    want_state state;
+    unsigned failures;
+    int64_t retry_at_ms;
+    int fd;
+    net_req *req;
+    struct cache *c;
+} want;
+
+struct cache {
+    uv_loop_t *loop;
+    net *n;
+    char *dir;
+    int64_t cap;
+    GHashTable *files; /* sha → size (int64 in a g_malloc'd box) of verified files */
+    GHashTable *wants; /* sha → want* */
+    bool have_manifest;
+    uv_timer_t retry;
+    int fetching, jobs;
+    bool closing, retry_closed;
+    uint64_t rejected;
+    cache_ready_cb ready;
+    void *ready_data;
+};
+
+typedef struct verify_job {
+    uv_work_t work;
+    cache *c;
+    char sha[HASH_SHA256_HEX_LEN + 1];
+    char *part, *final;
+    int rc; /* 0 verified and in place; -EBADMSG wrong hash; other: I/O */
+    int64_t size;
+} verify_job;
+
+static void pump(cache *c);
+
+static char *file_path(const cache *c, const char *sha, const char *suffix)
+{
+    char *name = g_strconcat(sha, ".opus", suffix, NULL);
+    char *p = g_build_filename(c->dir, name, NULL);
+    g_free(name);
+    return p;
+}
+
+static void want_free(gpointer p)
+{
+    want *w = p;
+    g_free(w->url);
+    g_free(w);
+}
+
+static void scan(cache *c)
+{
+    GDir *d = g_dir_open(c->dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        char sha[HASH_SHA256_HEX_LEN + 1];
+        if (!g_str_has_suffix(name, ".opus") || strlen(name) != HASH_SHA256_HEX_LEN + 5)
+            continue;
+        g_strlcpy(sha, name, sizeof sha);
+        char *p = g_build_filename(c->dir, name, NULL);
+        struct stat st;
+        if (hash_is_sha256_hex(sha) && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            g_hash_table_insert(c->files, g_strdup(sha), g_memdup2(&(int64_t){st.st_size}, 8));
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+    pump(t->data);
+}
+
+int cache_open(uv_loop_t *loop, net *n, const char *dir, int64_t cap_bytes, cache **out)
+{
+    if (g_mkdir_with_parents(dir, 0750) != 0)
+        return -errno;
+    cache *c = g_new0(cache, 1);
+    c->loop = loop;
+    c->n = n;
+    c->dir = g_strdup(dir);
+    c->cap = cap_bytes;
+    c->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    c->wants = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, want_free);
+    uv_timer_init(loop, &c->retry);
+    c->retry.data = c;
+    scan(c);
+    *out = c;
+    return 0;
+}
+
+void cache_set_ready_cb(cache *c, cache_ready_cb cb, void *data)
+{
+    c->ready = cb;
+    c->ready_data = data;
+}
+
+bool cache_has(cache *c, const char *sha)
+{
+    return g_hash_table_contains(c->files, sha);
+}
+
+char *cache_path(cache *c, const char *sha)
+{
+    return cache_has(c, sha) ? file_path(c, sha, "") : NULL;
+}
+
+static want *want_get(cache *c, const char *sha, const char *url)
+{
+    want *w = g_hash_table_lookup(c->wants, sha);
+    if (w == NULL) {
+        w = g_new0(want, 1);
+        g_strlcpy(w->sha, sha, sizeof w->sha);
+        w->fd = -1;
+        w->need_ms = INT64_MAX;
+        w->c = c;
+        g_hash_table_insert(c->wants, w->sha, w);
+    }
+    if (url && (w->url == NULL || strcmp(w->url, url) != 0)) {
+        g_free(w->url);
+        w->url = g_strdup(url);
+    }
+    if (cache_has(c, sha))
+        w->state = W_DONE;
+    return w;
+}
+
+/* Drops wants no airing needs any more (downloads in flight finish on their own terms). */
+static void forget_unneeded(cache *c, GHashTable *keep, int64_t now_ms)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, c->wants);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        want *w = v;
+        if (g_hash_table_contains(keep, k) || w->urgent_until_ms > now_ms)
+            continue;
+        if (w->state == W_FETCHING || w->state == W_VERIFYING)
+            continue;
+        g_hash_table_iter_remove(&it);
+    }
+}
+
+int cache_want(cache *c, const proto_manifest *m, int64_t now_ms)
+{
+    GHashTable *keep = g_hash_table_new(g_str_hash, g_str_equal);
+    for (size_t i = 0; i < m->n_airings; i++) {
+        const proto_airing *a = &m->airings[i];
+        if (a->start_ms + a->duration_ms <= now_ms)
+            continue;
+        const proto_media *md = NULL;
+        for (size_t j = 0; j < m->n_media && !md; j++)
+            md = strcmp(m->media[j].sha256, a->media) == 0 ? &m->media[j] : NULL;
+        want *w = want_get(c, a->media, md ? md->url : NULL);
+        if (g_hash_table_add(keep, w->sha))
+            w->need_ms = a->start_ms;
+        w->need_ms = MIN(w->need_ms, a->start_ms);
+        w->bytes = md ? md->bytes : 0;
+    }
+    forget_unneeded(c, keep, now_ms);
+    g_hash_table_destroy(keep);
+    c->have_manifest = true;
+    pump(c);
+    cache_evict(c, now_ms, NULL);
+    return 0;
+}
+
+int cache_want_urgent(cache *c, const char *sha, const char *url, int64_t now_ms)
+{
+    if (!hash_is_sha256_hex(sha))
+        return -EINVAL;
+    want *w = want_get(c, sha, url);
+    w->need_ms = INT64_MIN; /* ahead of everything */
+    w->urgent_until_ms = now_ms + URGENT_KEEP_MS;
+    w->retry_at_ms = 0;
+    pump(c);
+    return 0;
+}
+
+/* ---- downloads ---- */
+
+static void schedule_retry(cache *c, want *w, const char *why)
+{
+    (void)c; /* pump() re-arms the timer for the earliest retry */
+    w->failures++;
+    int64_t d = RETRY_MIN_MS;
+    for (unsigned i = 1; i < w->failures && d < RETRY_MAX_MS; i++)
+        d *= 2;
+    d = MIN(d, RETRY_MAX_MS);
+    d = d / 2 + g_random_int_range(0, (gint32)(d / 2 + 1));
+    w->retry_at_ms = net_now_ms() + d;
+    w->state = W_IDLE;
+    log_warn("cache: %s: %s; retry in %" G_GINT64_FORMAT " ms", w->sha, why, d);
+}
+
+static void drop_part(cache *c, const char *sha)
+{
+    char *p = file_path(c, sha, ".part");
+    unlink(p);
+    g_free(p);
+}
+
+static void verify_work(uv_work_t *req)
+{
+    verify_job *j = req->data;
+    char hex[HASH_SHA256_HEX_LEN + 1];
+    struct stat st;
+    j->rc = hash_sha256_file(j->part, hex);
+    if (j->rc == 0 && strcmp(hex, j->sha) != 0)
+        j->rc = -EBADMSG;
+    if (j->rc == -EBADMSG)
+        unlink(j->part);
+    if (j->rc == 0 && stat(j->part, &st) == 0)
+        j->size = st.st_size;
+    /* The .part was fsync'd when the download ended; the rename is made durable here. */
+    if (j->rc == 0 && rename(j->part, j->final) != 0)
+        j->rc = -errno;
+    if (j->rc == 0)
+        statefile_sync_dir(j->c->dir);
+}
+
+static void cache_release(cache *c)
+{
+    g_hash_table_destroy(c->files);
+    g_hash_table_destroy(c->wants);
+    g_free(c->dir);
+    g_free(c);
+}
+
+static void retry_closed(uv_handle_t *h)
+{
+    cache *c = h->data;
+    c->retry_closed = true;
+    if (c->jobs == 0)
+        cache_release(c);
+}
+
+static void verify_done(uv_work_t *req, int status)
+{
+    (void)status;
+    verify_job *j = req->data;
+    cache *c = j->c;
+    c->jobs--;
+    want *w = g_hash_table_lookup(c->wants, j->sha);
+    if (c->closing) {
+        if (c->jobs == 0 && c->retry_closed)
+            cache_release(c);
+        c = NULL;
+    } else if (j->rc == 0) {
+        g_hash_table_insert(c->files, g_strdup(j->sha), g_memdup2(&j->size, 8));
+        log_info("cache: %s verified (%" G_GINT64_FORMAT " bytes)", j->sha, j->size);
+        if (w)
+            w->state = W_DONE;
+        if (c->ready)
+            c->ready(j->sha, c->ready_data);
+    } else if (w) {
+        if (j->rc == -EBADMSG)
+            c->rejected++;
+        schedule_retry(c, w, j->rc == -EBADMSG ? "wrong sha256, deleted" : "cannot verify");
+    }
+    g_free(j->part);
+    g_free(j->final);
+    g_free(j);
+    if (c) {
+        pump(c);
+        cache_evict(c, net_now_ms(), NULL);
+    }
+}
+
+static void verify(cache *c, want *w)
+{
+    verify_job *j = g_new0(verify_job, 1);
+    j->c = c;
+    g_strlcpy(j->sha, w->sha, sizeof j->sha);
+    j->part = file_path(c, w->sha, ".part");
+    j->final = file_path(c, w->sha, "");
+    j->work.data = j;
+    w->state = W_VERIFYING;
+    c->jobs++;
+    uv_queue_work(c->loop, &j->work, verify_work, verify_done);
+}
+
+static void fetch_end(want *w)
+{
+    w->req = NULL;
+    w->c->fetching--;
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+}
+
+static void fetched(const net_result *res, void *data)
+{
+    want *w = data;
+    cache *c = w->c;
+    bool ok = res->rc == 0 && (res->status == 200 || res->status == 206) && !res->etag_mismatch;
+    if (ok && fsync(w->fd) != 0)
+        ok = false;
+    struct stat st;
+    int64_t size = ok && fstat(w->fd, &st) == 0 ? st.st_size : -1;
+    fetch_end(w);
+    char why[96];
+    if (res->rc != 0) {
+        g_strlcpy(why, res->error, sizeof why);
+        schedule_retry(c, w, why); /* the .part stays: the next try resumes it */
+    } else if (res->etag_mismatch || res->status == 416 || (w->bytes > 0 && size > w->bytes)) {
+        drop_part(c, w->sha);
+        schedule_retry(c, w, "partial file does not match the server's; starting over");
+    } else if (!ok) {
+        g_snprintf(why, sizeof why, "HTTP %ld", res->status);
+        schedule_retry(c, w, why);
+    } else if (w->bytes > 0 && size < w->bytes) {
+        schedule_retry(c, w, "transfer ended early");
+    } else {
+        verify(c, w);
+    }
+    pump(c);
+}
+
+static void fetch(cache *c, want *w)
+{
+    char *part = file_path(c, w->sha, ".part");
+    char *url = w->url ? g_strdup(w->url) : g_strdup_printf("/media/%s.opus", w->sha);
+    char etag[HASH_SHA256_HEX_LEN + 3];
+    struct stat st;
+    w->fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (w->fd < 0 || fstat(w->fd, &st) != 0) {
+        schedule_retry(c, w, g_strerror(errno));
+        goto out;
+    }
+    if (w->bytes > 0 && st.st_size >= w->bytes) { /* complete already (or too long) */
+        close(w->fd);
+        w->fd = -1;
+        verify(c, w);
+        goto out;
+    }
+    g_snprintf(etag, sizeof etag, "\"%s\"", w->sha);
+    net_opts o = {.fd = w->fd, .range_from = st.st_size, .if_range = etag};
+    if (net_request(c->n, url, &o, fetched, w, &w->req) != 0) {
+        close(w->fd);
+        w->fd = -1;
+        schedule_retry(c, w, "request not started");
+        goto out;
+    }
+    if (st.st_size > 0)
+        log_info("cache: %s resuming at %lld bytes", w->sha, (long long)st.st_size);
+    w->state = W_FETCHING;
+    c->fetching++;
+out:
+    g_free(url);
+    g_free(part);
+}
+
+static gint by_need(gconstpointer a, gconstpointer b)
+{
+    const want *x = *(want *const *)a, *y = *(want *const *)b;
+    return x->need_ms < y->need_ms ? -1 : x->need_ms > y->need_ms;
+}
+
+/* Starts downloads up to CACHE_PARALLEL, soonest need first; re-arms the retry timer for
+ * the earliest want waiting out a backoff. */
+static void pump(cache *c)
+{
+    if (c->n == NULL || c->closing)
+        return;
+    int64_t now = net_now_ms(), next_retry = INT64_MAX;
+    GPtrArray *idle = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, c->wants);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        want *w = v;
+        if (w->state == W_IDLE && cache_has(c, w->sha))
+            w->state = W_DONE;
+        if (w->state != W_IDLE)
+            continue;
+        if (w->retry_at_ms > now)
+            next_retry = MIN(next_retry, w->retry_at_ms);
+        else
+            g_ptr_array_add(idle, w);
+    }
+    g_ptr_array_sort(idle, by_need);
+    for (guint i = 0; i < idle->len && c->fetching < CACHE_PARALLEL; i++)
+        fetch(c, idle->pdata[i]);
+    g_ptr_array_free(idle, TRUE);
+    if (next_retry != INT64_MAX)
+        uv_timer_start(&c->retry, on_retry, (uint64_t)MAX(next_retry - now, 1), 0);
+}
+
+/* ---- eviction ---- */
+
+static void evict_one(cache *c, const char *sha, const char *why)
+{
+    char *p = file_path(c, sha, "");
+    if (unlink(p) == 0 || errno == ENOENT) {
+        log_info("cache: evicted %s (%s)", sha, why);
+        g_hash_table_remove(c->files, sha);
+    }
+    g_free(p);
+}
+
+static int64_t total_bytes(cache *c)
+{
+    int64_t total = 0;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, c->files);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        total += *(int64_t *)v;
+    return total;
+}
+
+static gint by_need_desc(gconstpointer a, gconstpointer b)
+{
+    return -by_need(a, b);
+}
+
+int cache_evict(cache *c, int64_t now_ms, size_t *evicted)
+{
+    size_t n = 0;
+    if (!c->have_manifest) /* nothing known about needs: keep everything */
+        goto out;
+    GPtrArray *gone = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *needed = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, c->files);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        want *w = g_hash_table_lookup(c->wants, k);
+        if (w == NULL)
+            g_ptr_array_add(gone, g_strdup(k));
+        else
+            g_ptr_array_add(needed, w);
+    }
+    for (guint i = 0; i < gone->len; i++, n++)
+        evict_one(c, gone->pdata[i], "no airing needs it");
+    g_ptr_array_sort(needed, by_need_desc);
+    int64_t total = total_bytes(c);
+    for (guint i = 0; c->cap > 0 && total > c->cap && i < needed->len; i++) {
+        want *w = needed->pdata[i];
+        if (w->need_ms <= now_ms + CACHE_KEEP_AHEAD_MS)
+            break; /* sorted: everything after is needed sooner */
+        total -= *(int64_t *)g_hash_table_lookup(c->files, w->sha);
+        evict_one(c, w->sha, "over the cache cap; needed later");
+        w->state = W_IDLE;
+        w->retry_at_ms = w->need_ms - CACHE_KEEP_AHEAD_MS; /* fetched again in time */
+        n++;
+    }
+    g_ptr_array_free(gone, TRUE);
+    g_ptr_array_free(needed, TRUE);
+out:
+    if (evicted)
+        *evicted = n;
+    return 0;
+}
+
+void cache_stats(cache *c, int64_t *bytes, int64_t *files)
+{
+    *bytes = total_bytes(c);
+    *files = g_hash_table_size(c->files);
+}
+
+char **cache_missing(cache *c)
+{
+    GPtrArray *a = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, c->wants);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        if (!cache_has(c, k))
+            g_ptr_array_add(a, g_strdup(k));
+    }
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, FALSE);
+}
+
+uint64_t cache_rejected(const cache *c)
+{
+    return c->rejected;
+}
+
+void cache_free(cache *c)
+{
+    if (c == NULL)
+        return;
+    c->closing = true;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, c->wants);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        want *w = v;
+        if (w->req) {
+            net_cancel(c->n, w->req);
+            fetch_end(w);
+        }
+    }
+    uv_timer_stop(&c->retry);
+    uv_close((uv_handle_t *)&c->retry, retry_closed);
+}

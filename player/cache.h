@@ -1,0 +1,47 @@
+/* cache: the box's media files, named by content (cache/<sha256>.opus). Fetches what the
+ * manifest's airings need, soonest airing first, two at a time; downloads go to .part files
+ * resumed with Range/If-Range and are renamed into place only after their sha256 is verified
+ * (on the thread pool), so a kill -9 at any moment leaves nothing playable that is corrupt.
+ * Evicts media no airing needs, then the furthest-needed when over the cap, never media needed
+ * within 48 hours. cache owns its files and downloads; it borrows the loop and the net. */
+#ifndef LOALANG_PLAYER_CACHE_H
+#define LOALANG_PLAYER_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "net.h"
+#include "proto.h"
+
+#define CACHE_PARALLEL      2
+#define CACHE_KEEP_AHEAD_MS ((int64_t)48 * 3600 * 1000)
+
+typedef struct cache cache;
+
+/* Called on the loop when a media file has been verified and is ready to play. */
+typedef void (*cache_ready_cb)(const char *sha256, void *data);
+
+/* Opens dir (created if absent) and lists the verified files in it. n may be NULL: then
+ * nothing is downloaded (playout tests, a box with no server configured). cap_bytes 0: none. */
+int cache_open(uv_loop_t *loop, net *n, const char *dir, int64_t cap_bytes, cache **out);
+void cache_set_ready_cb(cache *c, cache_ready_cb cb, void *data);
+/* Replaces the set of wanted media by what the manifest's airings that end after now need,
+ * starts downloads and evicts. Emergency media asked for by cache_want_urgent stay wanted. */
+int cache_want(cache *c, const proto_manifest *m, int64_t now_ms);
+/* Fetches one media ahead of everything else (an emergency). url NULL: /media/<sha>.opus. */
+int cache_want_urgent(cache *c, const char *sha256, const char *url, int64_t now_ms);
+/* The verified file's path (g_malloc'd), or NULL when it is not cached. */
+char *cache_path(cache *c, const char *sha256);
+bool cache_has(cache *c, const char *sha256);
+/* Deletes what the eviction rules allow; *evicted (may be NULL) counts the files. */
+int cache_evict(cache *c, int64_t now_ms, size_t *evicted);
+void cache_stats(cache *c, int64_t *bytes, int64_t *files);
+/* Wanted media not cached yet: a g_malloc'd NULL-terminated array (g_strfreev). */
+char **cache_missing(cache *c);
+/* Number of downloads that failed verification since open (tests, status). */
+uint64_t cache_rejected(const cache *c);
+/* Cancels downloads; the struct is released once hashing jobs in flight have finished. */
+void cache_free(cache *c);
+
+#endif

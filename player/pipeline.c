@@ -1,0 +1,206 @@
+/* pipeline: exact-start playback of one file, bus on the libuv loop. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <time.h>
+
+#include "log.h"
+
+struct pipeline {
+    GstElement *pipe;
+    GstBus *bus;
+    uv_poll_t *poll;
+    pipeline_cb cb;
+    void *data;
+    bool waiting_preroll;
+    gint64 first_ns; /* written by the streaming thread (atomically) */
+};
+
+GstClock *pipeline_clock_new(void)
+{
+    GstClock *c = g_object_new(GST_TYPE_SYSTEM_CLOCK, "clock-type", GST_CLOCK_TYPE_REALTIME, NULL);
+    gst_object_ref_sink(c);
+    return c;
+}
+
+static void on_handoff(GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer data)
+{
+    (void)sink;
+    (void)buf;
+    (void)pad;
+    pipeline *pl = data;
+    if (__atomic_load_n(&pl->first_ns, __ATOMIC_ACQUIRE) == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gint64 ns = (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        __atomic_store_n(&pl->first_ns, ns, __ATOMIC_RELEASE);
+    }
+}
+
+int64_t pipeline_first_buffer_ns(const pipeline *pl)
+{
+    return __atomic_load_n(&pl->first_ns, __ATOMIC_ACQUIRE);
+}
+
+static void handle(pipeline *pl, GstMessage *m)
+{
+    switch (GST_MESSAGE_TYPE(m)) {
+    case GST_MESSAGE_ASYNC_DONE:
+        if (pl->waiting_preroll) {
+            pl->waiting_preroll = false;
+            pl->cb(pl, PIPELINE_PREROLLED, NULL, pl->data);
+        }
+        break;
+    case GST_MESSAGE_EOS:
+        pl->cb(pl, PIPELINE_EOS, NULL, pl->data);
+        break;
+    case GST_MESSAGE_ERROR: {
+        GError *e = NULL;
+        gst_message_parse_error(m, &e, NULL);
+        pl->cb(pl, PIPELINE_ERROR, e ? e->message : "error", pl->data);
+        if (e)
+            g_error_free(e);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* The callback may free the pipeline: stop reading the bus as soon as it has. */
+static void on_bus(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    pipeline *pl = h->data;
+    GstMessage *m;
+    while (pl && (m = gst_bus_pop(pl->bus)) != NULL) {
+        GstMessageType t = GST_MESSAGE_TYPE(m);
+        bool final = t == GST_MESSAGE_EOS || t == GST_MESSAGE_ERROR;
+        handle(pl, m);
+        gst_message_unref(m);
+        pl = h->data; /* NULL once pipeline_free ran */
+        if (final)
+            break;
+    }
+}
+
+static char *sink_desc(const pipeline_opts *o)
+{
+    switch (o->output) {
+    case PLAYER_OUTPUT_FAKE:
+        return g_strdup("fakesink name=sink sync=true signal-handoffs=true");
+    case PLAYER_OUTPUT_FILE:
+        return g_strdup("wavenc ! filesink name=sink sync=true");
+    case PLAYER_OUTPUT_ALSA:
+        return g_strdup("alsasink name=sink");
+    case PLAYER_OUTPUT_PULSE:
+        return g_strdup("pulsesink name=sink");
+    case PLAYER_OUTPUT_AUTO:
+    default:
+        return g_strdup("autoaudiosink name=sink");
+    }
+}
+
+static int build(pipeline *pl, const char *media_path, const pipeline_opts *o)
+{
+    char *sink = sink_desc(o);
+    char *desc = g_strdup_printf("filesrc name=src ! oggdemux ! opusdec ! audioconvert ! "
+                                 "audioresample ! volume name=vol ! %s",
+                                 sink);
+    GError *e = NULL;
+    pl->pipe = gst_parse_launch(desc, &e);
+    g_free(desc);
+    g_free(sink);
+    if (pl->pipe == NULL || e != NULL) {
+        log_error("playout: cannot build the pipeline: %s", e ? e->message : "?");
+        if (e)
+            g_error_free(e);
+        return -EINVAL;
+    }
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pl->pipe), "src");
+    GstElement *vol = gst_bin_get_by_name(GST_BIN(pl->pipe), "vol");
+    GstElement *snk = gst_bin_get_by_name(GST_BIN(pl->pipe), "sink");
+    g_object_set(src, "location", media_path, NULL);
+    g_object_set(vol, "volume", o->volume, NULL);
+    if (o->output == PLAYER_OUTPUT_FILE)
+        g_object_set(snk, "location", o->file_path, NULL);
+    if (o->device && (o->output == PLAYER_OUTPUT_ALSA || o->output == PLAYER_OUTPUT_PULSE))
+        g_object_set(snk, "device", o->device, NULL);
+    if (o->output == PLAYER_OUTPUT_FAKE)
+        g_signal_connect(snk, "handoff", G_CALLBACK(on_handoff), pl);
+    gst_object_unref(src);
+    gst_object_unref(vol);
+    gst_object_unref(snk);
+    gst_pipeline_use_clock(GST_PIPELINE(pl->pipe), o->clock);
+    gst_element_set_start_time(pl->pipe, GST_CLOCK_TIME_NONE);
+    return 0;
+}
+
+int pipeline_new(uv_loop_t *loop, const char *media_path, const pipeline_opts *o, pipeline_cb cb,
+                 void *data, pipeline **out)
+{
+    pipeline *pl = g_new0(pipeline, 1);
+    pl->cb = cb;
+    pl->data = data;
+    int rc = build(pl, media_path, o);
+    if (rc != 0) {
+        if (pl->pipe)
+            gst_object_unref(pl->pipe);
+        g_free(pl);
+        return rc;
+    }
+    pl->bus = gst_element_get_bus(pl->pipe);
+    GPollFD pfd;
+    gst_bus_get_pollfd(pl->bus, &pfd);
+    pl->poll = g_new0(uv_poll_t, 1);
+    uv_poll_init(loop, pl->poll, pfd.fd);
+    pl->poll->data = pl;
+    uv_poll_start(pl->poll, UV_READABLE, on_bus);
+    pl->waiting_preroll = true;
+    if (gst_element_set_state(pl->pipe, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
+        pipeline_free(pl);
+        return -EIO;
+    }
+    *out = pl;
+    return 0;
+}
+
+int pipeline_seek(pipeline *pl, int64_t offset_ms)
+{
+    pl->waiting_preroll = true;
+    if (!gst_element_seek_simple(pl->pipe, GST_FORMAT_TIME,
+                                 GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
+                                 offset_ms * GST_MSECOND)) {
+        pl->waiting_preroll = false;
+        return -EIO;
+    }
+    return 0;
+}
+
+int pipeline_play_at(pipeline *pl, int64_t at_ms)
+{
+    pl->waiting_preroll = false;
+    gst_element_set_base_time(pl->pipe, (GstClockTime)at_ms * GST_MSECOND);
+    return gst_element_set_state(pl->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ? -EIO
+                                                                                          : 0;
+}
+
+static void poll_closed(uv_handle_t *h)
+{
+    g_free(h);
+}
+
+void pipeline_free(pipeline *pl)
+{
+    if (pl == NULL)
+        return;
+    uv_poll_stop(pl->poll);
+    pl->poll->data = NULL;
+    uv_close((uv_handle_t *)pl->poll, poll_closed);
+    gst_element_set_state(pl->pipe, GST_STATE_NULL);
+    gst_object_unref(pl->bus);
+    gst_object_unref(pl->pipe);
+    g_free(pl);
+}

@@ -1,0 +1,50 @@
+/* pipeline: one GStreamer pipeline playing one cached Ogg Opus file at an exact wall-clock
+ * instant (DESIGN.md §10): filesrc ! oggdemux ! opusdec ! audioconvert ! audioresample !
+ * volume ! sink, on a shared REALTIME system clock with start_time NONE and base_time = the
+ * instant, prerolled to PAUSED ahead of time. Its bus is read on the libuv loop through
+ * gst_bus_get_pollfd and a uv_poll. The pipeline owns its GStreamer objects and its poll
+ * handle; the caller owns the pipeline and the clock it lends. */
+#ifndef LOALANG_PLAYER_PIPELINE_H
+#define LOALANG_PLAYER_PIPELINE_H
+
+#include <gst/gst.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "player_config.h"
+
+typedef struct pipeline pipeline;
+
+typedef enum pipeline_event {
+    PIPELINE_PREROLLED, /* PAUSED with the first buffer at the sink (also after a seek) */
+    PIPELINE_EOS,       /* played to the end */
+    PIPELINE_ERROR,     /* decode or output error; message given */
+} pipeline_event;
+
+typedef void (*pipeline_cb)(pipeline *pl, pipeline_event ev, const char *message, void *data);
+
+typedef struct pipeline_opts {
+    player_output output;
+    const char *file_path; /* PLAYER_OUTPUT_FILE: the WAV to write */
+    const char *device;    /* NULL: the sink's default */
+    double volume;         /* 0.0 … 1.0 */
+    GstClock *clock;       /* the REALTIME system clock all pipelines share */
+} pipeline_opts;
+
+/* Makes the clock pipelines share: a GstSystemClock of type REALTIME (the process-wide system
+ * clock is left alone). Caller gst_object_unref()s it. */
+GstClock *pipeline_clock_new(void);
+/* Builds the pipeline for media_path and starts prerolling it (PAUSED). */
+int pipeline_new(uv_loop_t *loop, const char *media_path, const pipeline_opts *o, pipeline_cb cb,
+                 void *data, pipeline **out);
+/* Flushing, accurate seek to offset_ms into the media (joining an airing late); another
+ * PIPELINE_PREROLLED follows. */
+int pipeline_seek(pipeline *pl, int64_t offset_ms);
+/* Sets base_time to at_ms (epoch ms) and goes to PLAYING: the first sample leaves at at_ms. */
+int pipeline_play_at(pipeline *pl, int64_t at_ms);
+/* For PLAYER_OUTPUT_FAKE: wall-clock ns when the sink rendered its first buffer, 0 before. */
+int64_t pipeline_first_buffer_ns(const pipeline *pl);
+/* Stops (NULL state), releases the GStreamer objects; the poll handle is freed by the loop. */
+void pipeline_free(pipeline *pl);
+
+#endif
