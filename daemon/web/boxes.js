@@ -1,0 +1,22 @@
+// boxes: every box's state: online or offline since when, last play, missing media, clock.
+import * as api from './api.js';
+import { h, table, fmtDateTime } from './ui.js';
+
+export function boxesTable(boxes) {
+  return table(['Cụm loa', 'Xã', 'Trạng thái', 'Lần phát gần nhất', 'Thiếu tệp', 'Đồng hồ'],
+    boxes.map((b) => h('tr', { 'data-box': b.id },
+      h('td', { text: b.name }), h('td', { text: b.commune }),
+      h('td', {}, h('span', { class: 'badge ' + (b.revoked ? 'retired' : b.online ? 'approved' : 'rejected'),
+        text: b.revoked ? 'Đã thu hồi' : b.online ? 'Trực tuyến' : 'Mất liên lạc' }),
+      b.since ? ' từ ' + fmtDateTime(b.since) : b.last_contact ? '' : ' (chưa từng kết nối)'),
+      h('td', { text: b.last_play ? b.last_play.title + ' · ' + fmtDateTime(b.last_play.started) : '—' }),
+      h('td', { class: b.missing_media ? 'bad' : null, text: b.missing_media ?? '—' }),
+      h('td', { class: b.clock_warning ? 'bad' : null, text: b.clock_offset_ms === null ? '—' :
+        (b.clock_warning ? 'Lệch ' : '') + (b.clock_offset_ms / 1000).toLocaleString('vi-VN') + ' giây' }))),
+    'Cụm loa');
+}
+
+export async function render(main) {
+  const { boxes } = await api.get('/api/v1/boxes/status');
+  main.append(h('section', { class: 'card' }, boxesTable(boxes)));
+}
