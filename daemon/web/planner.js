@@ -162,7 +162,7 @@ export async function render(main) {
       api.get('/api/v1/plans/' + month + '/airings').catch(() => ({ airings: [] })),
       api.get('/api/v1/plans/' + month + '/conflicts').catch(() => ({ conflicts: [] }))]);
     const theme = h('input', { name: 'theme', value: plan.theme || '' });
-    const themeForm = h('form', { class: 'grid', 'aria-label': 'Chủ đề tháng' },
+    const themeForm = h('form', { class: 'grid', 'aria-label': 'Đặt chủ đề tháng' },
       field('Chủ đề tháng', theme), h('button', { type: 'submit', text: 'Lưu chủ đề' }));
     themeForm.addEventListener('submit', async (e) => {
       e.preventDefault();
