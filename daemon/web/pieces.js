@@ -2,7 +2,7 @@
 // list with filters, editing metadata, submitting for approval, retiring.
 import * as api from './api.js';
 import { h, clear, field, select, button, notice, table, audio, label, fmtDate, fmtDuration,
-  GENRES, STATUSES } from './ui.js';
+  monthInput, GENRES, STATUSES } from './ui.js';
 
 export async function communeOptions() {
   const { communes } = await api.get('/api/v1/communes');
@@ -140,13 +140,13 @@ export async function render(main) {
   const filters = {
     status: select('status', [['', 'Tất cả'], ...STATUSES], ''),
     genre: select('genre', [['', 'Tất cả'], ...GENRES], ''),
-    month: h('input', { type: 'month', name: 'month' }),
+    month: monthInput('month'),
     text: h('input', { type: 'search', name: 'text', placeholder: 'tiêu đề, chủ đề…' }),
   };
   const load = async () => {
     try {
       const q = api.query({ status: filters.status.value, genre: filters.genre.value,
-        month: filters.month.value, text: filters.text.value.trim(), limit: 200 });
+        month: filters.month.ym() || '', text: filters.text.value.trim(), limit: 200 });
       const { pieces, total } = await api.get('/api/v1/pieces' + q);
       const rows = [];
       for (const p of pieces) {
@@ -176,7 +176,7 @@ export async function render(main) {
   main.append(uploadCard(communes, load),
     h('section', { class: 'card' }, h('h2', { text: 'Danh sách tin bài' }),
       h('div', { class: 'filters grid' }, field('Trạng thái', filters.status),
-        field('Thể loại', filters.genre), field('Tháng tạo', filters.month),
+        field('Thể loại', filters.genre), field('Tháng tạo (mm/yyyy)', filters.month),
         field('Tìm', filters.text)), msg, list));
   await load();
 }

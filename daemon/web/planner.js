@@ -3,7 +3,7 @@
 // what was not placed and why, and publishing.
 import * as api from './api.js';
 import { h, clear, field, button, notice, table, fmtDate, fmtTime, fmtDuration, nextMonth,
-  localDay, TZ } from './ui.js';
+  localDay, dateInput, monthInput, fmtMonth, TZ } from './ui.js';
 
 const lastFill = new Map(); // month → the fill's answer, for slots and not-placed reasons
 
@@ -23,20 +23,22 @@ function addItemForm(month, approved, communes, msg, reload) {
   const piece = h('select', { name: 'piece' }, approved.map((p) =>
     h('option', { value: p.id, text: p.title + ' (' + fmtDuration(p.duration_ms) + ')' })));
   const count = h('input', { type: 'number', name: 'airings', min: 1, max: 200, value: '3' });
-  const from = h('input', { type: 'date', name: 'window_from' });
-  const until = h('input', { type: 'date', name: 'window_until' });
+  const from = dateInput('window_from');
+  const until = dateInput('window_until');
   const places = communeChecks(communes, 'item-commune');
   const form = h('form', { class: 'grid', 'aria-label': 'Thêm tin bài vào kế hoạch' },
-    field('Tin bài đã duyệt', piece), field('Số lần phát', count), field('Phát từ ngày', from),
-    field('Đến ngày', until), places,
+    field('Tin bài đã duyệt', piece), field('Số lần phát', count), field('Phát từ ngày (dd/mm/yyyy)', from),
+    field('Đến ngày (dd/mm/yyyy)', until), places,
     h('button', { type: 'submit', class: 'primary', text: 'Thêm vào kế hoạch' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!piece.value) return msg.show('Chưa có tin bài nào được duyệt.', 'error');
+    if (from.iso() === null || until.iso() === null)
+      return msg.show('Ngày phải có dạng dd/mm/yyyy.', 'error');
     try {
       await api.post('/api/v1/plans/' + month + '/items', {
-        piece: piece.value, airings: Number(count.value), window_from: from.value || null,
-        window_until: until.value || null, communes: checked(places) });
+        piece: piece.value, airings: Number(count.value), window_from: from.iso() || null,
+        window_until: until.iso() || null, communes: checked(places) });
       reload();
     } catch (err) {
       msg.error(err);
@@ -61,28 +63,29 @@ function itemsTable(month, plan, msg, reload) {
       })))), 'Tin bài trong kế hoạch');
 }
 
-// "2026-12-06T06:00" for a datetime-local input, in the station's zone.
-function localInput(iso) {
-  return localDay(new Date(iso)) + 'T' + fmtTime(iso);
-}
-
 function airingLine(month, a, msg, reload) {
   const li = h('li', { 'data-airing': a.id },
     h('span', { text: fmtTime(a.start) + ' ' + a.title + ' (' + fmtDuration(a.duration_ms) + ')' }));
   const move = button('Dời', () => {
-    const at = h('input', { type: 'datetime-local', value: localInput(a.start),
-      'aria-label': 'Giờ phát mới' });
+    const day = dateInput('day', localDay(new Date(a.start)));
+    day.setAttribute('aria-label', 'Ngày phát mới (dd/mm/yyyy)');
+    const at = h('input', { name: 'time', value: fmtTime(a.start), inputmode: 'numeric',
+      pattern: '\\d{1,2}:\\d{2}', size: 5, 'aria-label': 'Giờ phát mới (HH:MM)' });
     const ok = button('Lưu', async () => {
+      const t = at.value.trim().match(/^(\d{1,2}):(\d{2})$/);
+      if (!day.iso() || !t || +t[1] > 23 || +t[2] > 59)
+        return msg.show('Ngày giờ phải có dạng dd/mm/yyyy và HH:MM.', 'error');
       try {
+        // The station's zone has no daylight saving time: always UTC+7.
         const r = await api.patch('/api/v1/plans/' + month + '/airings/' + enc(a.id),
-          { start: at.value + ':00+07:00' });
+          { start: day.iso() + 'T' + t[1].padStart(2, '0') + ':' + t[2] + ':00+07:00' });
         if (r.warnings && r.warnings.length) msg.show(r.warnings.map((w) => w.message).join(' '), 'warn');
         reload();
       } catch (err) {
         msg.error(err);
       }
     });
-    li.append(h('span', { class: 'inline' }, at, ok));
+    li.append(h('span', { class: 'inline' }, day, at, ok));
   }, 'small');
   const remove = button('Bỏ', async () => {
     try {
@@ -143,13 +146,13 @@ function conflictsList(conflicts) {
 }
 
 export async function render(main) {
-  const monthIn = h('input', { type: 'month', name: 'month', value: nextMonth(), required: true });
+  const monthIn = monthInput('month', nextMonth());
   const body = h('div');
-  main.append(h('div', { class: 'card grid' }, field('Tháng', monthIn)), body);
+  const msg = notice(); // kept across reloads: it reports what the last action did
+  main.append(h('div', { class: 'card grid' }, field('Tháng (mm/yyyy)', monthIn)), body);
   const load = async () => {
-    const month = monthIn.value;
-    if (!/^\d{4}-\d{2}$/.test(month)) return;
-    const msg = notice();
+    const month = monthIn.ym();
+    if (!month) return msg.show('Tháng phải có dạng mm/yyyy.', 'error');
     let plan;
     try {
       plan = await api.get('/api/v1/plans/' + month);
@@ -174,6 +177,7 @@ export async function render(main) {
       }
     });
     const fill = button('Xếp lịch tự động', async () => {
+      msg.hide();
       try {
         const r = await api.post('/api/v1/plans/' + month + '/fill');
         lastFill.set(month, r);
@@ -183,10 +187,10 @@ export async function render(main) {
       }
     }, 'primary');
     const publish = button('Công bố lịch', async () => {
-      if (!window.confirm('Công bố lịch tháng ' + month.split('-').reverse().join('/') +
-        ' cho các cụm loa?')) return;
+      if (!window.confirm('Công bố lịch tháng ' + fmtMonth(month) + ' cho các cụm loa?')) return;
       try {
         const r = await api.post('/api/v1/plans/' + month + '/publish');
+        await load();
         msg.show('Đã công bố phiên bản ' + r.version + ': ' + r.new + ' lần phát mới, ' + r.kept +
           ' giữ nguyên, ' + r.withdrawn + ' rút lại.');
       } catch (err) {
@@ -195,7 +199,7 @@ export async function render(main) {
     }, 'primary');
     const status = plan.published ? 'Đã công bố phiên bản ' + plan.published.version : 'Chưa công bố';
     clear(body,
-      h('section', { class: 'card' }, h('h2', { text: 'Kế hoạch ' + month.split('-').reverse().join('/') }),
+      h('section', { class: 'card' }, h('h2', { text: 'Kế hoạch ' + fmtMonth(month) }),
         h('p', { class: 'meta', text: status + ' · ' + airings.length + ' lần phát trong lịch đang soạn' }),
         themeForm, itemsTable(month, plan, msg, load),
         h('h3', { text: 'Thêm tin bài' }), addItemForm(month, pieces, communes, msg, load)),
@@ -204,6 +208,6 @@ export async function render(main) {
       h('section', { class: 'card' }, h('h2', { text: 'Lịch tháng (giờ Việt Nam, ' + TZ + ')' }),
         calendar(month, airings, lastFill.get(month), msg, load)));
   };
-  monthIn.addEventListener('change', () => load().catch(() => {}));
+  monthIn.addEventListener('change', () => load().catch((err) => msg.error(err)));
   await load();
 }

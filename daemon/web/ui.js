@@ -140,3 +140,37 @@ export function table(headers, rows, caption) {
 export function audio(url) {
   return h('audio', { controls: true, preload: 'none', src: url, 'aria-label': 'Nghe thử' });
 }
+
+// Dates typed as dd/mm/yyyy whatever the browser's language (a native date input follows the
+// browser's locale, often mm/dd/yyyy). .iso() → "YYYY-MM-DD", "" when empty, null when invalid.
+export function dateInput(name, iso) {
+  const el = h('input', { name, inputmode: 'numeric', placeholder: 'dd/mm/yyyy', autocomplete: 'off',
+    pattern: '\\d{1,2}/\\d{1,2}/\\d{4}', value: iso ? fmtDate(iso) : '' });
+  el.iso = () => {
+    const v = el.value.trim();
+    if (!v) return '';
+    const m = v.match(/^(\d{1,2})\/(\d{1,2})\/(\d{4})$/);
+    if (!m) return null;
+    const d = new Date(Date.UTC(+m[3], +m[2] - 1, +m[1]));
+    if (d.getUTCDate() !== +m[1] || d.getUTCMonth() !== +m[2] - 1) return null;
+    return d.toISOString().slice(0, 10);
+  };
+  return el;
+}
+
+// A month typed as mm/yyyy. .ym() → "YYYY-MM", "" when empty, null when invalid.
+export function monthInput(name, ym) {
+  const el = h('input', { name, inputmode: 'numeric', placeholder: 'mm/yyyy', autocomplete: 'off',
+    pattern: '\\d{1,2}/\\d{4}', value: ym ? ym.split('-').reverse().join('/') : '' });
+  el.ym = () => {
+    const v = el.value.trim();
+    if (!v) return '';
+    const m = v.match(/^(\d{1,2})\/(\d{4})$/);
+    return m && +m[1] >= 1 && +m[1] <= 12 ? m[2] + '-' + m[1].padStart(2, '0') : null;
+  };
+  return el;
+}
+
+export function fmtMonth(ym) {
+  return ym.split('-').reverse().join('/');
+}

@@ -201,7 +201,8 @@ async function technicianPlan(browser, base, month) {
   const first = page.locator('.day li[data-airing]').first();
   const id = await first.getAttribute('data-airing');
   await first.getByRole('button', { name: 'Dời' }).click();
-  await first.getByLabel('Giờ phát mới').fill(`${month}-02T06:15`);
+  await first.getByLabel('Ngày phát mới (dd/mm/yyyy)').fill(`02/${month.slice(5)}/${month.slice(0, 4)}`);
+  await first.getByLabel('Giờ phát mới (HH:MM)').fill('06:15');
   await first.getByRole('button', { name: 'Lưu' }).click();
   await page.locator(`.day[data-date="${month}-02"] li[data-airing="${id}"]`).waitFor();
   await page.getByRole('button', { name: 'Công bố lịch' }).click();
