@@ -129,8 +129,13 @@ export function label(list, v) {
   return f ? f[1] : v || '—';
 }
 
+// On a phone each row becomes a card; data-label carries the column's name to every cell.
 export function table(headers, rows, caption) {
-  return h('div', { class: 'scroll' }, h('table', {},
+  for (const tr of rows)
+    [...tr.children].forEach((td, i) => {
+      if (headers[i] && !td.hasAttribute('colspan')) td.dataset.label = headers[i];
+    });
+  return h('div', { class: 'scroll' }, h('table', { class: 'cards' },
     caption ? h('caption', { text: caption }) : null,
     h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, rows.length ? rows : h('tr', {},

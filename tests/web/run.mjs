@@ -83,14 +83,22 @@ async function apiLogin(base, user) {
   };
 }
 
+const pageErrors = [];
+
 async function shot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, name + '.png'), fullPage: true });
 }
 
-async function login(browser, base, user) {
-  const ctx = await browser.newContext({ locale: 'vi-VN', viewport: { width: 1280, height: 900 } });
+async function login(browser, base, user, viewport) {
+  const ctx = await browser.newContext({ locale: 'vi-VN',
+    viewport: viewport || { width: 1280, height: 900 }, isMobile: !!viewport, hasTouch: !!viewport });
   const page = await ctx.newPage();
-  page.on('pageerror', (e) => { throw new Error('page error: ' + e.message); });
+  // Script errors and CSP violations fail the run; refused API calls are expected in places.
+  page.on('pageerror', (e) => pageErrors.push(user + ': ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      pageErrors.push(user + ': ' + m.text());
+  });
   page.on('dialog', (d) => d.accept());
   await page.goto(base + '/');
   await page.getByLabel('Tên đăng nhập').fill(user);
@@ -220,14 +228,15 @@ async function technicianPlan(browser, base, month) {
 // Operator of Bằng Khánh: sees the airing for their commune, not the one for Xuân Lạc, and the
 // API refuses them the other commune's data.
 async function operatorView(browser, base) {
-  const page = await login(browser, base, 'canbo.bangkhanh');
+  // A commune officer works on a phone.
+  const page = await login(browser, base, 'canbo.bangkhanh', { width: 390, height: 844 });
   await page.getByRole('heading', { name: 'Bảy ngày tới' }).waitFor();
   await page.locator('tr', { hasText: 'Gương sáng Nà Pài' }).first().waitFor();
   const body = await page.locator('main').textContent();
   assert.ok(!body.includes('Bản Chang'), 'another commune\'s box on the operator page');
   assert.equal(await page.locator('tr[data-airing]', { hasText: '23:30' }).count(), 0,
     'Xuân Lạc\'s airing shown to Bằng Khánh');
-  await shot(page, 'operator');
+  await shot(page, 'operator-phone');
   const status = await page.evaluate(async () => {
     const today = new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 10);
     const get = async (u) => {
@@ -334,6 +343,7 @@ async function main() {
     await operatorView(browser, base);
     await approverReport(browser, base, month);
     await adminBoxes(browser, base);
+    assert.deepEqual(pageErrors, [], 'errors in the pages');
     console.log('web: every journey passed; screenshots in ' + ARTIFACTS);
   } finally {
     if (browser) await browser.close();
