@@ -2,7 +2,7 @@
 // the month as a calendar of slots (fill level, pieces, move or remove each airing), conflicts,
 // what was not placed and why, and publishing.
 import * as api from './api.js';
-import { h, clear, field, button, notice, table, fmtDate, fmtTime, fmtDuration, nextMonth,
+import { h, clear, field, button, notice, table, fmtDate, fmtTime, fmtDateTime, fmtDuration, nextMonth,
   localDay, dateInput, monthInput, fmtMonth, TZ } from './ui.js';
 
 const lastFill = new Map(); // month → the fill's answer, for slots and not-placed reasons
@@ -142,7 +142,8 @@ function notPlaced(fill) {
 function conflictsList(conflicts) {
   if (!conflicts.length) return null;
   return h('section', { class: 'card warn' }, h('h3', { text: 'Trùng giờ trên cùng cụm loa' }),
-    h('ul', {}, conflicts.map((c) => h('li', { text: JSON.stringify(c) }))));
+    h('ul', {}, conflicts.map((c) => h('li', { text: c.box + ': “' + c.a_title + '” và “' + c.b_title +
+      '” trùng ' + fmtDuration(c.overlap_ms) + ' từ ' + fmtTime(c.from) + ' ' + fmtDate(c.from) }))));
 }
 
 export async function render(main) {
@@ -197,7 +198,8 @@ export async function render(main) {
         msg.error(err);
       }
     }, 'primary');
-    const status = plan.published ? 'Đã công bố phiên bản ' + plan.published.version : 'Chưa công bố';
+    const status = plan.published ? 'Đã công bố phiên bản ' + plan.published.version + ' lúc ' +
+      fmtDateTime(new Date(plan.published.published_ms)) : 'Chưa công bố';
     clear(body,
       h('section', { class: 'card' }, h('h2', { text: 'Kế hoạch ' + fmtMonth(month) }),
         h('p', { class: 'meta', text: status + ' · ' + airings.length + ' lần phát trong lịch đang soạn' }),

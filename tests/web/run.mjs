@@ -219,9 +219,25 @@ async function technicianPlan(browser, base, month) {
   await page.goto(base + '/#/boxes');
   await page.locator('tr[data-box]').first().waitFor();
   await shot(page, 'boxes');
+  await page.context().close();
+}
+
+// Technician: an emergency to every commune, confirmed twice, then stopped.
+async function technicianEmergency(browser, base) {
+  const page = await login(browser, base, 'ktv.lan');
   await page.goto(base + '/#/emergency');
-  await page.getByRole('button', { name: 'Phát khẩn cấp…' }).waitFor();
+  await page.getByText('Không có phát khẩn cấp nào trong 6 giờ qua.').waitFor();
+  await page.getByRole('button', { name: 'Phát khẩn cấp…' }).click();
+  await page.getByText(/Xác nhận lần 1: phát ngay “Gương sáng Nà Pài” tới TẤT CẢ các xã/).waitFor();
+  await page.getByRole('button', { name: 'Tôi xác nhận' }).click();
+  await page.getByRole('button', { name: 'Phát ngay' }).click();
+  await page.getByText('Đã phát khẩn cấp.').waitFor();
+  const live = page.locator('section[data-airing]');
+  await live.first().waitFor();
+  assert.equal(await live.count(), 1);
   await shot(page, 'emergency');
+  await live.getByRole('button', { name: 'Dừng phát' }).click();
+  await page.getByText('Đã gửi lệnh dừng.').waitFor();
   await page.context().close();
 }
 
@@ -342,6 +358,7 @@ async function main() {
     assert.equal(pub.status, 200, JSON.stringify(pub.body));
     await operatorView(browser, base);
     await approverReport(browser, base, month);
+    await technicianEmergency(browser, base);
     await adminBoxes(browser, base);
     assert.deepEqual(pageErrors, [], 'errors in the pages');
     console.log('web: every journey passed; screenshots in ' + ARTIFACTS);
