@@ -17,6 +17,15 @@ export function boxesTable(boxes) {
 }
 
 export async function render(main) {
-  const { boxes } = await api.get('/api/v1/boxes/status');
-  main.append(h('section', { class: 'card' }, boxesTable(boxes)));
+  const card = h('section', { class: 'card' });
+  const load = async () => {
+    const { boxes } = await api.get('/api/v1/boxes/status');
+    card.replaceChildren(boxesTable(boxes));
+  };
+  main.append(card);
+  await load();
+  const timer = setInterval(() => {
+    if (!card.isConnected) return clearInterval(timer);
+    load().catch(() => {}); // a missed refresh is retried on the next tick
+  }, 30000);
 }

@@ -67,4 +67,9 @@ export async function render(main) {
     h('label', { class: 'check' }, all, ' Tất cả các xã'), places, start, confirmBox, msg),
   h('h2', { text: 'Đang và vừa phát' }), list);
   await load();
+  // Boxes report as they start: refresh while the page is open.
+  const timer = setInterval(() => {
+    if (!list.isConnected) return clearInterval(timer);
+    load().catch((err) => msg.error(err));
+  }, 5000);
 }
