@@ -28,6 +28,8 @@ function users(list, communes, reload, msg) {
       h('td', { text: u.name }), h('td', { text: label(ROLES, u.role) }),
       h('td', { text: u.commune || '—' }), h('td', { text: fmtDate(u.created) }),
       h('td', {}, u.disabled ? 'Đã khoá' : button('Khoá', async () => {
+        if (!window.confirm('Khoá tài khoản “' + u.name + '”? Mọi phiên đăng nhập của họ kết thúc ngay.'))
+          return;
         try {
           await api.patch('/api/v1/users/' + u.id, { disabled: true });
           reload();
@@ -54,10 +56,29 @@ function communesCard(communes, reload) {
     }));
 }
 
+// The token exists only in this answer: the server keeps its hash alone.
+function showToken(box) {
+  const code = h('code', { class: 'token', 'data-testid': 'box-token', text: box.token });
+  const copied = h('span', { role: 'status' });
+  const copy = button('Sao chép', async () => {
+    try {
+      await navigator.clipboard.writeText(box.token);
+      copied.textContent = ' Đã sao chép.';
+    } catch {
+      getSelection().selectAllChildren(code); // no clipboard over plain HTTP: select it instead
+      copied.textContent = ' Đã chọn mã: bấm Ctrl+C để sao chép.';
+    }
+  });
+  const slot = document.getElementById('box-token-slot');
+  slot.replaceChildren(h('div', { class: 'notice warn', role: 'alert' },
+    h('p', { text: 'Mã truy cập của cụm loa “' + box.name + '” chỉ hiện MỘT lần. Hãy sao chép và ' +
+      'cài vào cụm loa ngay; nếu mất, phải thu hồi và đăng ký lại.' }), code, copy, copied));
+  slot.scrollIntoView({ block: 'start' });
+}
+
 function boxesCard(boxes, communes, reload, msg) {
   const name = h('input', { name: 'box', required: true });
   const commune = select('box-commune', communes.map((c) => [c.name, c.name]), '');
-  const shown = h('div');
   return h('section', { class: 'card' }, h('h2', { text: 'Cụm loa' }),
     table(['Cụm loa', 'Xã', 'Ngày đăng ký', ''], boxes.map((b) => h('tr', {},
       h('td', { text: b.name }), h('td', { text: b.commune }), h('td', { text: fmtDate(b.created) }),
@@ -73,11 +94,8 @@ function boxesCard(boxes, communes, reload, msg) {
     form('Đăng ký cụm loa', [field('Tên cụm loa', name), field('Xã', commune)], async () => {
       const r = await api.post('/api/v1/boxes', { name: name.value.trim(), commune: commune.value });
       await reload();
-      document.getElementById('box-token-slot').replaceChildren(
-        h('div', { class: 'notice warn', role: 'alert' },
-          h('p', { text: 'Mã truy cập của cụm loa “' + r.name + '” (chỉ hiện MỘT lần — hãy sao chép và cài vào cụm loa ngay):' }),
-          h('code', { class: 'token', 'data-testid': 'box-token', text: r.token })));
-    }), shown);
+      showToken(r);
+    }));
 }
 
 export async function render(main) {
