@@ -2,7 +2,8 @@
 // percentages, bar charts by month and by commune, coverage (exemplar each year), pieces out
 // of their duration bounds, CSV downloads, and every airing's evidence (each box's record).
 import * as api from './api.js';
-import { h, clear, field, table, notice, fmtDateTime, fmtMinutes, fmtPermille, fmtDuration,
+import { record } from './acceptance.js';
+import { h, clear, field, table, notice, button, fmtDateTime, fmtMinutes, fmtPermille, fmtDuration,
   label, GENRES, OUTCOMES } from './ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -82,7 +83,7 @@ export async function render(main) {
   const d = new Date();
   const period = h('input', { name: 'period', value: d.getFullYear() + '-' +
     String(d.getMonth() + 1).padStart(2, '0'), pattern: '\\d{4}(-\\d{2}|-Q[1-4])?', required: true });
-  const out = h('div');
+  const out = h('div', { id: 'report-out' });
   const msg = notice();
   const form = h('form', { class: 'card grid', 'aria-label': 'Chọn kỳ báo cáo' },
     field('Kỳ báo cáo', period, 'Tháng 2026-12, quý 2026-Q4 hoặc năm 2026'),
@@ -91,13 +92,21 @@ export async function render(main) {
     msg.hide();
     const p = encodeURIComponent(period.value.trim());
     try {
-      const r = await api.get('/api/v1/reports/' + p + '?evidence=1');
+      const [r, { contracts }] = await Promise.all([api.get('/api/v1/reports/' + p + '?evidence=1'),
+        api.get('/api/v1/contracts')]);
+      const acceptance = record(period.value.trim(), r, contracts);
+      const print = button('In biên bản nghiệm thu (A4)', () => {
+        document.body.classList.add('print-record');
+        window.addEventListener('afterprint', () => document.body.classList.remove('print-record'),
+          { once: true });
+        window.print();
+      });
       clear(out,
         h('p', { class: 'buttons' },
           h('a', { class: 'button', href: '/api/v1/reports/' + p + '?format=csv', download: '',
             text: 'Tải CSV' }),
           h('a', { class: 'button', href: '/api/v1/reports/' + p + '?format=evidence-csv', download: '',
-            text: 'Tải CSV bằng chứng' })),
+            text: 'Tải CSV bằng chứng' }), print),
         h('section', { class: 'card' }, linesTable(r)),
         h('section', { class: 'card charts' },
           bars('Phút đã phát theo tháng (nền: theo lịch)', r.by_month.map((m) =>
@@ -107,7 +116,8 @@ export async function render(main) {
         h('section', { class: 'card' }, coverage(r), r.missing_exemplar && r.missing_exemplar.length ?
           h('p', { class: 'bad', text: 'Xã chưa có điển hình trong năm: ' + r.missing_exemplar.join(', ') }) : null),
         h('section', { class: 'card' }, outOfBounds(r)),
-        h('section', { class: 'card' }, h('h2', { text: 'Bằng chứng từng lần phát' }), evidence(r)));
+        h('section', { class: 'card' }, h('h2', { text: 'Bằng chứng từng lần phát' }), evidence(r)),
+        h('section', { class: 'card record' }, acceptance));
     } catch (err) {
       clear(out);
       msg.error(err);

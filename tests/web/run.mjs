@@ -288,6 +288,16 @@ async function approverReport(browser, base, month) {
   assert.equal(csv.s, 200);
   assert.equal(csv.bom, '239,187,191');
   await shot(page, 'approver-report');
+  // The A4 acceptance record: the print button, then the page as printed on A4.
+  await page.evaluate(() => { window.print = () => { window.printed = true; }; });
+  await page.getByRole('button', { name: 'In biên bản nghiệm thu (A4)' }).click();
+  assert.equal(await page.evaluate(() => window.printed), true);
+  await page.getByRole('heading', { name: 'BIÊN BẢN NGHIỆM THU' }).waitFor();
+  assert.match(await page.locator('.acceptance').textContent(), /Hợp đồng đặt hàng 2026.*ĐẠI DIỆN BÊN A.*ĐẠI DIỆN BÊN B/s);
+  await page.emulateMedia({ media: 'print' });
+  await page.screenshot({ path: join(ARTIFACTS, 'acceptance-record.png'), fullPage: true });
+  await page.pdf({ path: join(ARTIFACTS, 'acceptance-record.pdf'), format: 'A4' });
+  await page.emulateMedia({ media: 'screen' });
   await page.goto(base + '/#/contracts');
   await page.getByRole('heading', { name: 'Hợp đồng đặt hàng 2026' }).waitFor();
   await shot(page, 'approver-contracts');
