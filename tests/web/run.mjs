@@ -4,6 +4,7 @@
 // to tests/web/artifacts/. Exits 0 when every journey passed.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -279,8 +280,13 @@ async function approverReport(browser, base, month) {
   await page.getByLabel('Kỳ báo cáo', { exact: true }).fill(month);
   await page.getByRole('button', { name: 'Xem báo cáo' }).click();
   await page.getByRole('link', { name: 'Tải CSV', exact: true }).waitFor();
-  await page.locator('details[data-airing] summary').first().click();
-  await page.getByText('Báo cáo của từng cụm loa').first().waitFor();
+  // The evidence behind the figures: the airing Nà Pài reported, box by box.
+  const played = page.locator('details[data-airing]', { hasText: '1/2 cụm loa' });
+  await played.locator('summary').click();
+  const napai = played.locator('tr', { hasText: 'Nà Pài' });
+  await napai.waitFor();
+  assert.doesNotMatch(await napai.textContent(), /Không có báo cáo/);
+  assert.match(await played.locator('tr', { hasText: 'Bản Chang' }).textContent(), /Không có báo cáo/);
   const csv = await page.evaluate(async (u) => {
     const r = await fetch(u);
     return { s: r.status, bom: new Uint8Array(await r.arrayBuffer()).slice(0, 3).join(',') };
@@ -324,7 +330,7 @@ async function main() {
   for (const [name, role, commune] of [['admin', 'admin'], ['ktv.lan', 'technician'],
     ['noivu.hoa', 'approver'], ['canbo.bangkhanh', 'operator', 'Bằng Khánh']])
     cli(['user', 'add', name, '--role', role, ...(commune ? ['--commune', commune] : [])], PASSWORD + '\n');
-  cli(['box', 'add', 'Nà Pài', '--commune', 'Bằng Khánh']);
+  const napai = cli(['box', 'add', 'Nà Pài', '--commune', 'Bằng Khánh']);
   cli(['box', 'add', 'Bản Chang', '--commune', 'Xuân Lạc']);
   const wav = join(dir, 'guong-sang.wav');
   const sox = spawnSync('sox', ['-n', '-r', '16000', '-c', '1', wav, 'synth', '12', 'sine', '300-900',
@@ -352,6 +358,20 @@ async function main() {
     await technicianUpload(browser, base, wav);
     await approverReview(browser, base);
     await technicianPlan(browser, base, month);
+
+    // Nà Pài reports that it played the first airing of the month in full, over the box
+    // protocol with its own token (what loalang-player sends; the player itself is issue 4).
+    const { airings } = (await tech('GET', `/api/v1/airings?from=${month}-01&to=${month}-28`)).body;
+    const first = airings[0];
+    const rfc = (ms) => new Date(ms + VN_MS).toISOString().replace('Z', '+07:00');
+    const startMs = Date.parse(first.start);
+    const plays = await fetch(base + '/api/v1/box/plays', { method: 'POST',
+      headers: { Authorization: 'Bearer ' + napai, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ plays: [{ id: randomUUID(), airing: first.id, media: first.media,
+        scheduled_start: first.start, started_at: rfc(startMs + 4), ended_at: rfc(startMs + first.duration_ms + 4),
+        played_ms: first.duration_ms, outcome: 'completed', detail: '' }] }) });
+    const accepted = await plays.json();
+    assert.equal(accepted.accepted.length, 1, JSON.stringify(accepted));
 
     // This week's schedule for the operator: one airing per commune today (or tomorrow, late
     // in the evening), added by hand to the current month and published.
