@@ -28,7 +28,7 @@ function uploadCard(communes, onDone) {
   const f = metaFields({}, communes);
   const file = h('input', { type: 'file', name: 'file', accept: 'audio/*,.wav,.mp3,.ogg,.opus,.m4a' });
   const submit = h('input', { type: 'checkbox', name: 'submit' });
-  const zone = h('div', { class: 'drop', tabindex: 0 },
+  const zone = h('div', { class: 'drop' },
     h('p', { text: 'Kéo thả tệp âm thanh vào đây, hoặc chọn tệp:' }), field('Tệp âm thanh', file));
   const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Tiến độ tải lên', hidden: true });
   const msg = notice();

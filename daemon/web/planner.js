@@ -47,9 +47,25 @@ function addItemForm(month, approved, communes, msg, reload) {
   return form;
 }
 
+// The number of airings, changed in place.
+function countCell(month, it, msg, reload) {
+  const n = h('input', { type: 'number', min: 1, max: 200, value: String(it.airings), class: 'count',
+    'aria-label': 'Số lần phát của “' + it.title + '”' });
+  n.addEventListener('change', async () => {
+    try {
+      await api.patch('/api/v1/plans/' + month + '/items/' + enc(it.piece), { airings: Number(n.value) });
+      msg.show('Đã đổi số lần phát của “' + it.title + '”. Hãy xếp lịch lại.');
+    } catch (err) {
+      msg.error(err);
+      reload();
+    }
+  });
+  return h('td', {}, n);
+}
+
 function itemsTable(month, plan, msg, reload) {
   return table(['Tin bài', 'Số lần phát', 'Khoảng ngày', 'Xã', ''], plan.items.map((it) =>
-    h('tr', {}, h('td', { text: it.title }), h('td', { text: it.airings }),
+    h('tr', {}, h('td', { text: it.title }), countCell(month, it, msg, reload),
       h('td', { text: it.window_from || it.window_until ?
         fmtDate(it.window_from) + ' – ' + fmtDate(it.window_until) : 'cả tháng' }),
       h('td', { text: it.communes.length ? it.communes.join(', ') : 'mọi xã' }),

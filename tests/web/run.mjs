@@ -201,6 +201,17 @@ async function technicianPlan(browser, base, month) {
   await page.getByLabel('Số lần phát').fill('3');
   await page.getByRole('button', { name: 'Thêm vào kế hoạch' }).click();
   await page.locator('tr', { hasText: 'Gương sáng Nà Pài' }).getByText('cả tháng').waitFor();
+  // Change the count in place (4), then back to 3 before the fill.
+  const count = page.getByLabel('Số lần phát của “Gương sáng Nà Pài”');
+  await count.fill('4');
+  await count.dispatchEvent('change');
+  await page.getByText('Đã đổi số lần phát của “Gương sáng Nà Pài”. Hãy xếp lịch lại.').waitFor();
+  const items = await page.evaluate(async (m) => (await (await fetch('/api/v1/plans/' + m)).json()).items, month);
+  assert.equal(items[0].airings, 4);
+  await count.fill('3');
+  await count.dispatchEvent('change');
+  await page.waitForFunction(async (m) =>
+    (await (await fetch('/api/v1/plans/' + m)).json()).items[0].airings === 3, month);
   await page.getByRole('button', { name: 'Xếp lịch tự động' }).click();
   await page.locator('.day li[data-airing]').nth(2).waitFor();
   assert.equal(await page.locator('.day li[data-airing]').count(), 3);
