@@ -2,13 +2,17 @@
 import * as api from './api.js';
 import { h, table, fmtDateTime } from './ui.js';
 
+function state(b) {
+  const [cls, text] = b.revoked ? ['retired', 'Đã thu hồi'] : b.online ? ['approved', 'Trực tuyến']
+    : b.last_contact ? ['rejected', 'Mất liên lạc'] : ['draft', 'Chưa kết nối lần nào'];
+  return h('span', { class: 'badge ' + cls, text });
+}
+
 export function boxesTable(boxes) {
   return table(['Cụm loa', 'Xã', 'Trạng thái', 'Lần phát gần nhất', 'Thiếu tệp', 'Đồng hồ'],
     boxes.map((b) => h('tr', { 'data-box': b.id },
       h('td', { text: b.name }), h('td', { text: b.commune }),
-      h('td', {}, h('span', { class: 'badge ' + (b.revoked ? 'retired' : b.online ? 'approved' : 'rejected'),
-        text: b.revoked ? 'Đã thu hồi' : b.online ? 'Trực tuyến' : 'Mất liên lạc' }),
-      b.since ? ' từ ' + fmtDateTime(b.since) : b.last_contact ? '' : ' (chưa từng kết nối)'),
+      h('td', {}, state(b), b.since ? ' từ ' + fmtDateTime(b.since) : null),
       h('td', { text: b.last_play ? b.last_play.title + ' · ' + fmtDateTime(b.last_play.started) : '—' }),
       h('td', { class: b.missing_media ? 'bad' : null, text: b.missing_media ?? '—' }),
       h('td', { class: b.clock_warning ? 'bad' : null, text: b.clock_offset_ms === null ? '—' :
