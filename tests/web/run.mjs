@@ -228,9 +228,6 @@ async function technicianPlan(browser, base, month) {
   await page.getByRole('button', { name: 'Công bố lịch' }).click();
   await page.getByText(/Đã công bố phiên bản 1: 3 lần phát mới/).waitFor();
   await shot(page, 'planner-published');
-  await page.goto(base + '/#/boxes');
-  await page.locator('tr[data-box]').first().waitFor();
-  await shot(page, 'boxes');
   await page.context().close();
 }
 
@@ -287,6 +284,11 @@ async function operatorView(browser, base) {
 
 async function approverReport(browser, base, month) {
   const page = await login(browser, base, 'noivu.hoa');
+  // Nà Pài has just reported over the box protocol: online; Bản Chang never connected.
+  await page.goto(base + '/#/boxes');
+  await page.locator('tr[data-box]', { hasText: 'Nà Pài' }).getByText('Trực tuyến').waitFor();
+  await page.locator('tr[data-box]', { hasText: 'Bản Chang' }).getByText('Chưa kết nối lần nào').waitFor();
+  await shot(page, 'boxes');
   await page.goto(base + '/#/report');
   await page.getByLabel('Kỳ báo cáo', { exact: true }).fill(month);
   await page.getByRole('button', { name: 'Xem báo cáo' }).click();
