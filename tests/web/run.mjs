@@ -170,7 +170,18 @@ async function technicianUpload(browser, base, wav) {
   await page.getByRole('button', { name: 'Tải lên' }).click();
   await page.locator('.notice.error').first().waitFor();
   assert.match(await page.locator('.notice.error').first().textContent(), /[âàáảãạăêôơưđ]/);
-  const row = page.locator('tr', { hasText: 'Gương sáng Nà Pài' });
+  const row = page.locator('tr[data-piece]', { hasText: 'Gương sáng Nà Pài' });
+  // Edit the metadata: theme and exemplar.
+  await row.getByRole('button', { name: 'Sửa' }).click();
+  const edit = page.getByRole('form', { name: 'Sửa tin bài Gương sáng Nà Pài' });
+  await edit.getByLabel('Chủ đề').fill('Chuyển đổi số');
+  await edit.getByLabel('Điển hình (gương người tốt, việc tốt)').fill('Ông Hoàng Văn Pài');
+  await edit.getByRole('button', { name: 'Lưu' }).click();
+  await edit.waitFor({ state: 'detached' });
+  const id = await row.getAttribute('data-piece');
+  const saved = await page.evaluate(async (i) => (await fetch('/api/v1/pieces/' + i)).json(), id);
+  assert.equal(saved.theme, 'Chuyển đổi số');
+  assert.equal(saved.exemplar, 'Ông Hoàng Văn Pài');
   await row.getByRole('button', { name: 'Gửi duyệt' }).click();
   await page.locator('tr', { hasText: 'Gương sáng Nà Pài' }).getByText('Chờ duyệt').waitFor();
   await shot(page, 'technician-pieces');
