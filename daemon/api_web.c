@@ -19,10 +19,6 @@
 #define WEB_FILE_MAX (2u << 20) /* a UI file above this is a packaging mistake */
 #define WEB_NAME_MAX 64
 
-#ifndef LOALANG_WEB_DIR
-#define LOALANG_WEB_DIR NULL
-#endif
-
 static const struct {
     const char *ext;
     const char *type;
@@ -61,12 +57,14 @@ static char *web_dir(const api *a)
 {
     if (a->opt.web_dir)
         return g_strdup(a->opt.web_dir);
-    if (LOALANG_WEB_DIR)
-        return g_strdup(LOALANG_WEB_DIR);
+#ifdef LOALANG_WEB_DIR
+    return g_strdup(LOALANG_WEB_DIR);
+#else
     char *src = g_path_get_dirname(__FILE__);
     char *dir = g_build_filename(src, "web", NULL);
     g_free(src);
     return dir;
+#endif
 }
 
 static bool etag_matches(const char *inm, const char *etag)
