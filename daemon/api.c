@@ -27,6 +27,7 @@ static const routes_fn ROUTE_FILES[] = {
     api_routes_reports,
     api_routes_pieces,
     api_routes_media,
+    api_routes_web,
     /* clang-format on */
 };
 
@@ -107,6 +108,7 @@ int api_serve_init(serve_ctx *ctx)
         .target_lufs = c->target_lufs,
         .true_peak_dbtp = c->true_peak_dbtp,
         .bitrate = c->bitrate,
+        .web_dir = c->web_dir,
     };
     api *a = NULL;
     char *media = g_build_filename(ctx->data_dir, STORE_MEDIA_DIR, NULL);

@@ -21,6 +21,7 @@ typedef struct api_options {
     double target_lufs;        /* ingest loudness target */
     double true_peak_dbtp;     /* ingest true-peak ceiling */
     int bitrate;               /* ingest Opus bitrate, bit/s */
+    const char *web_dir;       /* the UI's files (api_web.c); NULL = built-in default; borrowed */
 } api_options;
 
 typedef struct api api;

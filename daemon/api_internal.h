@@ -111,6 +111,7 @@ int api_routes_emergency(api *a);
 int api_routes_contracts(api *a);
 int api_routes_reports(api *a);
 int api_routes_pieces(api *a);
+int api_routes_web(api *a);
 
 /* api_events.c: long-polls of boxes. api_events_notify wakes waiters after this process
  * added events; events added by other processes (admin commands) are noticed by a timer. */

@@ -222,6 +222,12 @@ int http_server_add_routes(http_server *srv, const http_route *routes, size_t n,
         e->ud = ud;
         e->segs = g_strsplit(p[0] == '/' ? p + 1 : p, "/", HTTP_SEGS_MAX + 1);
         e->n = g_strv_length(e->segs);
+        if (e->n == 0) { /* "/": one empty segment, as the request path "/" splits */
+            g_strfreev(e->segs);
+            e->segs = g_new0(char *, 2);
+            e->segs[0] = g_strdup("");
+            e->n = 1;
+        }
         e->rest = e->n > 0 && e->segs[e->n - 1][0] == '*';
     }
     srv->n_routes += n;

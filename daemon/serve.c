@@ -111,6 +111,7 @@ static int load_keys(const config *c, const char *file, serve_config *cfg, char 
     g_free(listen);
     if (rc || (rc = config_get_string(c, "server", "tls_cert", NULL, &cfg->tls_cert, err)) ||
         (rc = config_get_string(c, "server", "tls_key", NULL, &cfg->tls_key, err)) ||
+        (rc = config_get_string(c, "server", "web_dir", NULL, &cfg->web_dir, err)) ||
         (rc = config_get_string(c, "server", "time_zone", VTIME_DEFAULT_ZONE, &cfg->time_zone,
                                 err)) ||
         (rc = config_get_int(c, "server", "max_body", HTTP_DEFAULT_MAX_BODY, 1024, 64 << 20, &v[0],
@@ -170,6 +171,7 @@ void serve_config_clear(serve_config *cfg)
     g_free(cfg->tls_cert);
     g_free(cfg->tls_key);
     g_free(cfg->time_zone);
+    g_free(cfg->web_dir);
     memset(cfg, 0, sizeof *cfg);
 }
 

@@ -31,7 +31,8 @@ typedef struct serve_config {
     int poll_seconds; /* what boxes are told to use between polls */
     double target_lufs;
     double true_peak_dbtp;
-    int bitrate; /* bit/s of the Opus voice encoding */
+    int bitrate;   /* bit/s of the Opus voice encoding */
+    char *web_dir; /* the web UI's files; NULL = the build's default (api_web.c) */
 } serve_config;
 
 /* What every module gets at start-up. */
