@@ -466,7 +466,11 @@ static int transition(http_req *r, api *a, unsigned roles, const char *to, bool 
     if (api_user_require(r, a, roles, &op.by) != 0)
         return 0;
     if (http_body(r, &len) && len > 0) {
-        if (aj_object(r, &body) != 0 ||
+        if (aj_object(r, &body) != 0)
+            goto out;
+        /* An empty note is no note (a form's untouched text box), not an error. */
+        const json_t *note = json_object_get(body, "note");
+        if (!(json_is_string(note) && json_string_length(note) == 0) &&
             aj_str(r, body, "note", AJ_OPTIONAL, STORE_PIECE_NOTE_MAX, &op.note) != 0)
             goto out;
     }

@@ -91,6 +91,33 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     g_free(msg);
 }
 
+static int hex_digit(char c)
+{
+    return g_ascii_xdigit_value(c);
+}
+
+/* Percent-decoding of paths and query values, in place, like MHD's own except that "%00" stays
+ * as it is: a decoded NUL would cut the C string short, so "/static/a.js%00.css" would reach a
+ * handler as "/static/a.js". Left encoded, it matches nothing and fails as a bad name. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (const char *r = s; *r; w++) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0 &&
+            (hi | lo) != 0) {
+            *w = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 /* Binds the listening socket ourselves, so the caller learns why it failed (MHD_start_daemon
  * only says NULL) and the real port when port 0 was asked for. */
 static int bind_listener(const char *address, uint16_t port, int *fd_out, uint16_t *port_out)
@@ -155,13 +182,14 @@ static struct MHD_Daemon *start_mhd(http_server *srv, const http_config *cfg, in
     if (cert)
         flags |= MHD_USE_TLS;
     /* SIGPIPE is ignored process-wide (http_server_start), which lets MHD use sendfile. */
-    return MHD_start_daemon(
-        flags, 0, NULL, NULL, http_on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, srv,
-        MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
-        MHD_OPTION_ARRAY, cert ? tls : tls + 2, MHD_OPTION_END);
+    return MHD_start_daemon(flags, 0, NULL, NULL, http_on_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
+                            mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+                            MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, srv,
+                            MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
+                            MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_UNESCAPE_CALLBACK,
+                            unescape, NULL, MHD_OPTION_ARRAY, cert ? tls : tls + 2, MHD_OPTION_END);
 }
 
 int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out)

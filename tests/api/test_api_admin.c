@@ -189,6 +189,9 @@ static void test_limits(void **state)
     assert_int_equal(st, 404);
     json_decref(ac_call(f->admin, "PUT", "/api/v1/communes", NULL, &st));
     assert_int_equal(st, 405);
+    /* A NUL smuggled into the path must not cut it short into a valid route. */
+    json_decref(ac_call(f->admin, "GET", "/api/v1/communes%00.css", NULL, &st));
+    assert_int_equal(st, 404);
     assert_int_equal(count(f, "/api/v1/communes", "communes"), 1);
     g_free(cookie);
     g_free(csrf);

@@ -178,6 +178,15 @@ static void make_piece(fx *f, char **id, char **sha)
     json_decref(ac_call(f->tech, "POST", path, NULL, &st));
     assert_int_equal(st, 200);
     g_free(path);
+    /* An empty note is no note: fine to approve, not enough to reject. */
+    path = g_strdup_printf("/api/v1/pieces/%s/reject", *id);
+    json_t *empty = json_pack("{ss}", "note", "");
+    p = ac_call(f->approver, "POST", path, empty, &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(ac_error_code(p), "note_required");
+    json_decref(p);
+    json_decref(empty);
+    g_free(path);
     path = g_strdup_printf("/api/v1/pieces/%s/approve", *id);
     json_t *note = json_pack("{ss}", "note", "Đạt yêu cầu");
     p = ac_call(f->approver, "POST", path, note, &st);
