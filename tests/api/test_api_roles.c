@@ -62,6 +62,15 @@ static const endpoint MATRIX[] = {
     {"PUT", "/api/v1/contracts/999/lines/news", "{}", ADMIN | APPROVER},
     {"DELETE", "/api/v1/contracts/999/lines/news", NULL, ADMIN | APPROVER},
     {"GET", "/api/v1/reports/2026-12", NULL, ADMIN | TECH | APPROVER},
+    {"GET", "/api/v1/pieces", NULL, EVERYONE},
+    {"POST", "/api/v1/pieces?title=x&genre=news", "{}", ADMIN | TECH},
+    {"GET", "/api/v1/pieces/nope", NULL, EVERYONE},
+    {"PATCH", "/api/v1/pieces/nope", "{}", ADMIN | TECH},
+    {"POST", "/api/v1/pieces/nope/submit", NULL, ADMIN | TECH},
+    {"POST", "/api/v1/pieces/nope/approve", NULL, APPROVER},
+    {"POST", "/api/v1/pieces/nope/reject", "{\"note\":\"x\"}", APPROVER},
+    {"POST", "/api/v1/pieces/nope/retire", NULL, ADMIN | TECH},
+    {"GET", "/media/" SHA ".opus", NULL, EVERYONE},
 };
 
 static const char *const ROLES[] = {"admin", "technician", "approver", "operator"};
