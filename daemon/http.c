@@ -27,6 +27,8 @@
 
 static void rearm_timer(http_server *srv);
 
+#define RUN_SPINS 16 /* most MHD_run rounds per wake-up while work is ready */
+
 void http_srv_run(http_server *srv)
 {
     if (srv->stopped)
@@ -37,10 +39,16 @@ void http_srv_run(http_server *srv)
         return;
     }
     srv->in_run = true;
+    int spins = 0;
+    MHD_UNSIGNED_LONG_LONG ms = 1;
     do {
         srv->need_run = false;
         MHD_run(srv->mhd);
-    } while (srv->need_run && !srv->stopped);
+        /* A file reply goes out 128 KiB per MHD_run (MHD's sendfile chunk in this mode): while
+         * MHD says more is ready now, go on here rather than through another loop turn. */
+    } while (!srv->stopped &&
+             (srv->need_run ||
+              (++spins < RUN_SPINS && MHD_get_timeout(srv->mhd, &ms) == MHD_YES && ms == 0)));
     srv->in_run = false;
     rearm_timer(srv);
     http_srv_check_closed(srv);
