@@ -17,132 +17,7 @@
 #include "store_communes.h"
 #include "vtime.h"
 
-/* ---- fixture: a temp data dir with rows inserted by plain SQL (the publisher is elsewhere) */
-
-#define WHO "cli:test"
-
-typedef struct fixture {
-    char *tmp, *dir;
-    store *s;
-    GTimeZone *tz;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX];
-    f->tmp = g_dir_make_tmp("loalang-box-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
-    assert_int_equal(vtime_zone_new(NULL, &f->tz), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    store_close(f->s);
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_time_zone_unref(f->tz);
-    g_free(f->dir);
-    g_free(f->tmp);
-    g_free(f);
-    return 0;
-}
-
-static void sql(fixture *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *q = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    char *msg = NULL;
-    int rc = sqlite3_exec(store_db(f->s), q, NULL, NULL, &msg);
-    if (rc != SQLITE_OK)
-        fail_msg("%s: %s", q, msg);
-    sqlite3_free(q);
-}
-
-static int64_t add_commune(fixture *f, const char *name)
-{
-    int64_t id = 0;
-    assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_commune_add(f->s, WHO, name, &id), 0);
-    assert_int_equal(store_commit(f->s), 0);
-    return id;
-}
-
-static int64_t add_box(fixture *f, const char *name, const char *commune)
-{
-    int64_t id = 0;
-    char token[STORE_BOX_TOKEN_MAX];
-    assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_box_add(f->s, WHO, name, commune, &id, token), 0);
-    assert_int_equal(store_commit(f->s), 0);
-    return id;
-}
-
-/* A media row named by the hash of seed; sha written to out. */
-static void add_media(fixture *f, const char *seed, int64_t duration_ms,
-                      char out[HASH_SHA256_HEX_LEN + 1])
-{
-    hash_sha256_buf(seed, strlen(seed), out);
-    sql(f, "INSERT INTO media(sha256, bytes, duration_ms, created_ms) VALUES (%Q, %lld, %lld, 0)",
-        out, (long long)(duration_ms / 8 + 1), (long long)duration_ms);
-}
-
-/* Piece n's id: "0000000n-0000-4000-8000-00000000000n". */
-static const char *piece_id(int n)
-{
-    static char ids[64][40];
-    snprintf(ids[n], sizeof ids[n], "%08d-0000-4000-8000-%012d", n, n);
-    return ids[n];
-}
-
-/* approved_ms 0: a draft; commune 0: about no commune. */
-static void add_piece(fixture *f, int n, const char *title, const char *genre, const char *media,
-                      int64_t duration_ms, int64_t approved_ms, const char *exemplar,
-                      int64_t commune)
-{
-    sql(f,
-        "INSERT INTO pieces(id, title, genre, exemplar, commune_id, status, media_sha256,"
-        " duration_ms, approved_ms, created_ms, updated_ms)"
-        " VALUES (%Q, %Q, %Q, %Q, NULLIF(%lld, 0), %Q, %Q, %lld, NULLIF(%lld, 0), 0, 0)",
-        piece_id(n), title, genre, exemplar, (long long)commune, approved_ms ? "approved" : "draft",
-        media, (long long)duration_ms, (long long)approved_ms);
-}
-
-static int64_t add_version(fixture *f, const char *month, int64_t published_ms)
-{
-    sql(f,
-        "INSERT INTO schedule_versions(month, version, published_ms, published_by)"
-        " VALUES (%Q, (SELECT coalesce(max(version), 0) + 1 FROM schedule_versions"
-        " WHERE month = %Q), %lld, 'test')",
-        month, month, (long long)published_ms);
-    return sqlite3_last_insert_rowid(store_db(f->s));
-}
-
-static void add_airing(fixture *f, const char *id, int64_t version, int piece, const char *media,
-                       int64_t start_ms, int64_t duration_ms, const char *kind, const char *targets)
-{
-    sql(f,
-        "INSERT INTO airings(id, version_id, piece_id, media_sha256, start_ms, duration_ms,"
-        " program_title, target_kind, targets) VALUES (%Q, %lld, %Q, %Q, %lld, %lld,"
-        " 'Bản tin sáng', %Q, %Q)",
-        id, (long long)version, piece_id(piece), media, (long long)start_ms, (long long)duration_ms,
-        kind, targets);
-}
-
-static int64_t local(fixture *f, int y, int mo, int d, int h, int mi)
-{
-    int64_t ms = 0;
-    assert_int_equal(vtime_local_to_utc(f->tz, y, mo, d, h, mi, 0, &ms), 0);
-    return ms;
-}
+#include "box_fixture.h"
 
 /* Communes A (boxes a1, a2) and B (b1); media m1 (3 min), m2 (1 min); pieces 1 (m1), 2 (m2).
  * Now: 10/12/2026 09:00 local. Airings of version v1:
@@ -157,34 +32,35 @@ typedef struct world {
     char m1[HASH_SHA256_HEX_LEN + 1], m2[HASH_SHA256_HEX_LEN + 1];
 } world;
 
-static void make_world(fixture *f, world *w)
+static void make_world(bf_fixture *f, world *w)
 {
-    w->a = add_commune(f, "Bằng Lãng");
-    w->b = add_commune(f, "Nà Pài");
-    w->a1 = add_box(f, "a1", "Bằng Lãng");
-    w->a2 = add_box(f, "a2", "Bằng Lãng");
-    w->b1 = add_box(f, "b1", "Nà Pài");
-    add_media(f, "m1", 180000, w->m1);
-    add_media(f, "m2", 60000, w->m2);
-    add_piece(f, 1, "Tin nông nghiệp", "news", w->m1, 180000, 1, NULL, 0);
-    add_piece(f, 2, "Phóng sự", "report", w->m2, 60000, 1, NULL, 0);
-    w->now = local(f, 2026, 12, 10, 9, 0);
-    w->v1 = add_version(f, "2026-12", w->now - 86400000);
+    w->a = bf_add_commune(f, "Bằng Lãng");
+    w->b = bf_add_commune(f, "Nà Pài");
+    w->a1 = bf_add_box(f, "a1", "Bằng Lãng");
+    w->a2 = bf_add_box(f, "a2", "Bằng Lãng");
+    w->b1 = bf_add_box(f, "b1", "Nà Pài");
+    bf_add_media(f, "m1", 180000, w->m1);
+    bf_add_media(f, "m2", 60000, w->m2);
+    bf_add_piece(f, 1, "Tin nông nghiệp", "news", w->m1, 180000, 1, NULL, 0);
+    bf_add_piece(f, 2, "Phóng sự", "report", w->m2, 60000, 1, NULL, 0);
+    w->now = bf_local(f, 2026, 12, 10, 9, 0);
+    w->v1 = bf_add_version(f, "2026-12", w->now - 86400000);
     char *ca = g_strdup_printf("[%lld]", (long long)w->a);
     char *bb = g_strdup_printf("[%lld]", (long long)w->b1);
-    add_airing(f, "X", w->v1, 1, w->m1, local(f, 2026, 12, 10, 6, 0), 180000, "all", "[]");
-    add_airing(f, "Y", w->v1, 1, w->m1, local(f, 2026, 12, 10, 11, 0), 180000, "communes", ca);
-    add_airing(f, "Z", w->v1, 2, w->m2, local(f, 2026, 12, 11, 6, 0), 60000, "boxes", bb);
-    add_airing(f, "P", w->v1, 1, w->m1, local(f, 2026, 12, 9, 6, 0), 180000, "all", "[]");
-    add_airing(f, "H", w->v1, 1, w->m1, local(f, 2026, 12, 17, 0, 0), 180000, "all", "[]");
-    add_airing(f, "W", w->v1, 2, w->m2, local(f, 2026, 12, 11, 7, 0), 60000, "all", "[]");
-    w->v2 = add_version(f, "2026-12", w->now - 3600000);
-    sql(f, "UPDATE airings SET withdrawn_version_id = %lld WHERE id = 'W'", (long long)w->v2);
+    bf_add_airing(f, "X", w->v1, 1, w->m1, bf_local(f, 2026, 12, 10, 6, 0), 180000, "all", "[]");
+    bf_add_airing(f, "Y", w->v1, 1, w->m1, bf_local(f, 2026, 12, 10, 11, 0), 180000, "communes",
+                  ca);
+    bf_add_airing(f, "Z", w->v1, 2, w->m2, bf_local(f, 2026, 12, 11, 6, 0), 60000, "boxes", bb);
+    bf_add_airing(f, "P", w->v1, 1, w->m1, bf_local(f, 2026, 12, 9, 6, 0), 180000, "all", "[]");
+    bf_add_airing(f, "H", w->v1, 1, w->m1, bf_local(f, 2026, 12, 17, 0, 0), 180000, "all", "[]");
+    bf_add_airing(f, "W", w->v1, 2, w->m2, bf_local(f, 2026, 12, 11, 7, 0), 60000, "all", "[]");
+    w->v2 = bf_add_version(f, "2026-12", w->now - 3600000);
+    bf_sql(f, "UPDATE airings SET withdrawn_version_id = %lld WHERE id = 'W'", (long long)w->v2);
     g_free(ca);
     g_free(bb);
 }
 
-static void opts(fixture *f, manifest_opts *o)
+static void opts(bf_fixture *f, manifest_opts *o)
 {
     manifest_opts_default(o, f->tz);
 }
@@ -198,7 +74,7 @@ static void assert_ids(const proto_manifest *m, const char *const *ids, size_t n
 
 static void test_targets_and_horizon(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     manifest_opts o;
     proto_manifest m;
@@ -213,7 +89,7 @@ static void test_targets_and_horizon(void **state)
     assert_int_equal(m.media[0].duration_ms, 180000);
     assert_string_equal(m.box.name, "a1");
     assert_string_equal(m.box.commune, "Bằng Lãng");
-    assert_int_equal(m.horizon_end_ms, local(f, 2026, 12, 17, 0, 0));
+    assert_int_equal(m.horizon_end_ms, bf_local(f, 2026, 12, 17, 0, 0));
     assert_int_equal(m.volume, 80);
     assert_string_equal(m.airings[0].title, "Tin nông nghiệp");
     assert_string_equal(m.airings[0].genre, "news");
@@ -239,7 +115,7 @@ static void test_targets_and_horizon(void **state)
 
 static void test_targeted_and_errors(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     manifest_opts o;
     proto_manifest m;
@@ -276,7 +152,7 @@ static void parse_body(const char *body, size_t len, proto_manifest *m)
 
 static void test_cache_etag(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     manifest_opts o;
     proto_manifest m;
@@ -312,8 +188,8 @@ static void test_cache_etag(void **state)
     assert_int_equal(manifest_cache_builds(c), 1);
 
     /* a new version with a new airing for A: rebuilt, new ETag */
-    int64_t v3 = add_version(f, "2026-12", w.now);
-    add_airing(f, "N", v3, 2, w.m2, local(f, 2026, 12, 12, 6, 0), 60000, "all", "[]");
+    int64_t v3 = bf_add_version(f, "2026-12", w.now);
+    bf_add_airing(f, "N", v3, 2, w.m2, bf_local(f, 2026, 12, 12, 6, 0), 60000, "all", "[]");
     assert_int_equal(manifest_cache_get(c, f->s, w.a1, w.now + 6000, e3, &body, &len), 0);
     assert_int_equal(manifest_cache_builds(c), 2);
     assert_string_not_equal(e1, e3);
@@ -324,7 +200,7 @@ static void test_cache_etag(void **state)
     g_free(body);
 
     /* a new version that changes nothing for this box: rebuilt, same ETag (content hash) */
-    int64_t v4 = add_version(f, "2026-12", w.now);
+    int64_t v4 = bf_add_version(f, "2026-12", w.now);
     (void)v4;
     assert_int_equal(manifest_cache_get(c, f->s, w.a1, w.now + 7000, e2, NULL, NULL), 0);
     assert_int_equal(manifest_cache_builds(c), 3);
@@ -343,7 +219,7 @@ static void test_cache_etag(void **state)
 
 static void test_cache_box_change(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     manifest_opts o;
     char e1[MANIFEST_ETAG_MAX], e2[MANIFEST_ETAG_MAX];
@@ -352,7 +228,8 @@ static void test_cache_box_change(void **state)
     manifest_cache *c = manifest_cache_new(&o);
     assert_int_equal(manifest_cache_get(c, f->s, w.a1, w.now, e1, NULL, NULL), 0);
     /* the box moves to commune B: Y (for A) goes */
-    sql(f, "UPDATE boxes SET commune_id = %lld WHERE id = %lld", (long long)w.b, (long long)w.a1);
+    bf_sql(f, "UPDATE boxes SET commune_id = %lld WHERE id = %lld", (long long)w.b,
+           (long long)w.a1);
     assert_int_equal(manifest_cache_get(c, f->s, w.a1, w.now, e2, NULL, NULL), 0);
     assert_int_equal(manifest_cache_builds(c), 2);
     assert_string_not_equal(e1, e2);
@@ -366,10 +243,10 @@ static void test_cache_box_change(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_targets_and_horizon, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_targeted_and_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_etag, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cache_box_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_targets_and_horizon, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_targeted_and_errors, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_cache_etag, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_cache_box_change, bf_setup, bf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,146 +20,21 @@
 #include "store_contracts.h"
 #include "vtime.h"
 
-/* ---- fixture: a temp data dir with rows inserted by plain SQL (the publisher is elsewhere) */
-
-#define WHO "cli:test"
-
-typedef struct fixture {
-    char *tmp, *dir;
-    store *s;
-    GTimeZone *tz;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX];
-    f->tmp = g_dir_make_tmp("loalang-box-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
-    assert_int_equal(vtime_zone_new(NULL, &f->tz), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    store_close(f->s);
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_time_zone_unref(f->tz);
-    g_free(f->dir);
-    g_free(f->tmp);
-    g_free(f);
-    return 0;
-}
-
-static void sql(fixture *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *q = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    char *msg = NULL;
-    int rc = sqlite3_exec(store_db(f->s), q, NULL, NULL, &msg);
-    if (rc != SQLITE_OK)
-        fail_msg("%s: %s", q, msg);
-    sqlite3_free(q);
-}
-
-static int64_t add_commune(fixture *f, const char *name)
-{
-    int64_t id = 0;
-    assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_commune_add(f->s, WHO, name, &id), 0);
-    assert_int_equal(store_commit(f->s), 0);
-    return id;
-}
-
-static int64_t add_box(fixture *f, const char *name, const char *commune)
-{
-    int64_t id = 0;
-    char token[STORE_BOX_TOKEN_MAX];
-    assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_box_add(f->s, WHO, name, commune, &id, token), 0);
-    assert_int_equal(store_commit(f->s), 0);
-    return id;
-}
-
-/* A media row named by the hash of seed; sha written to out. */
-static void add_media(fixture *f, const char *seed, int64_t duration_ms,
-                      char out[HASH_SHA256_HEX_LEN + 1])
-{
-    hash_sha256_buf(seed, strlen(seed), out);
-    sql(f, "INSERT INTO media(sha256, bytes, duration_ms, created_ms) VALUES (%Q, %lld, %lld, 0)",
-        out, (long long)(duration_ms / 8 + 1), (long long)duration_ms);
-}
-
-/* Piece n's id: "0000000n-0000-4000-8000-00000000000n". */
-static const char *piece_id(int n)
-{
-    static char ids[64][40];
-    snprintf(ids[n], sizeof ids[n], "%08d-0000-4000-8000-%012d", n, n);
-    return ids[n];
-}
-
-/* approved_ms 0: a draft; commune 0: about no commune. */
-static void add_piece(fixture *f, int n, const char *title, const char *genre, const char *media,
-                      int64_t duration_ms, int64_t approved_ms, const char *exemplar,
-                      int64_t commune)
-{
-    sql(f,
-        "INSERT INTO pieces(id, title, genre, exemplar, commune_id, status, media_sha256,"
-        " duration_ms, approved_ms, created_ms, updated_ms)"
-        " VALUES (%Q, %Q, %Q, %Q, NULLIF(%lld, 0), %Q, %Q, %lld, NULLIF(%lld, 0), 0, 0)",
-        piece_id(n), title, genre, exemplar, (long long)commune, approved_ms ? "approved" : "draft",
-        media, (long long)duration_ms, (long long)approved_ms);
-}
-
-static int64_t add_version(fixture *f, const char *month, int64_t published_ms)
-{
-    sql(f,
-        "INSERT INTO schedule_versions(month, version, published_ms, published_by)"
-        " VALUES (%Q, (SELECT coalesce(max(version), 0) + 1 FROM schedule_versions"
-        " WHERE month = %Q), %lld, 'test')",
-        month, month, (long long)published_ms);
-    return sqlite3_last_insert_rowid(store_db(f->s));
-}
-
-static void add_airing(fixture *f, const char *id, int64_t version, int piece, const char *media,
-                       int64_t start_ms, int64_t duration_ms, const char *kind, const char *targets)
-{
-    sql(f,
-        "INSERT INTO airings(id, version_id, piece_id, media_sha256, start_ms, duration_ms,"
-        " program_title, target_kind, targets) VALUES (%Q, %lld, %Q, %Q, %lld, %lld,"
-        " 'Bản tin sáng', %Q, %Q)",
-        id, (long long)version, piece_id(piece), media, (long long)start_ms, (long long)duration_ms,
-        kind, targets);
-}
-
-static int64_t local(fixture *f, int y, int mo, int d, int h, int mi)
-{
-    int64_t ms = 0;
-    assert_int_equal(vtime_local_to_utc(f->tz, y, mo, d, h, mi, 0, &ms), 0);
-    return ms;
-}
+#include "box_fixture.h"
 
 static int n_plays;
 
-static void add_play(fixture *f, const char *airing, int64_t box, const char *media, int64_t start,
-                     int64_t played, const char *outcome)
+static void add_play(bf_fixture *f, const char *airing, int64_t box, const char *media,
+                     int64_t start, int64_t played, const char *outcome)
 {
     char id[32];
     snprintf(id, sizeof id, "play-%03d", ++n_plays);
-    sql(f,
-        "INSERT INTO plays(id, airing_id, box_id, media_sha256, scheduled_ms, started_ms,"
-        " ended_ms, played_ms, outcome, received_ms) VALUES (%Q, %Q, %lld, %Q, %lld, %lld, %lld,"
-        " %lld, %Q, 0)",
-        id, airing, (long long)box, media, (long long)start, (long long)start,
-        (long long)(start + played), (long long)played, outcome);
+    bf_sql(f,
+           "INSERT INTO plays(id, airing_id, box_id, media_sha256, scheduled_ms, started_ms,"
+           " ended_ms, played_ms, outcome, received_ms) VALUES (%Q, %Q, %lld, %Q, %lld, %lld, %lld,"
+           " %lld, %Q, 0)",
+           id, airing, (long long)box, media, (long long)start, (long long)start,
+           (long long)(start + played), (long long)played, outcome);
 }
 
 /* Communes A (boxes a1…a5) and B (b1). Contract for 2026: news 2 pieces a month × 2 airings,
@@ -177,40 +52,40 @@ typedef struct world {
     int64_t contract;
 } world;
 
-static void make_world(fixture *f, world *w)
+static void make_world(bf_fixture *f, world *w)
 {
     char m1[HASH_SHA256_HEX_LEN + 1], m2[HASH_SHA256_HEX_LEN + 1], m3[HASH_SHA256_HEX_LEN + 1];
     const char *names[] = {"a1", "a2", "a3", "a4", "a5", "b1"};
     n_plays = 0;
-    w->a = add_commune(f, "Bằng Lãng");
-    w->b = add_commune(f, "Nà Pài");
+    w->a = bf_add_commune(f, "Bằng Lãng");
+    w->b = bf_add_commune(f, "Nà Pài");
     for (int i = 0; i < 6; i++)
-        w->box[i] = add_box(f, names[i], i < 5 ? "Bằng Lãng" : "Nà Pài");
-    add_media(f, "m1", 180000, m1);
-    add_media(f, "m2", 300000, m2);
-    add_media(f, "m3", 600000, m3);
-    int64_t approved = local(f, 2026, 12, 1, 1, 0);
-    add_piece(f, 1, "Gương sáng Bằng Lãng", "news", m1, 180000, approved, "Ông A", w->a);
-    add_piece(f, 2, "Tin dài", "news", m2, 300000, approved, NULL, 0);
-    add_piece(f, 3, "Phóng sự, \"đặc biệt\"", "report", m3, 600000, approved, NULL, 0);
+        w->box[i] = bf_add_box(f, names[i], i < 5 ? "Bằng Lãng" : "Nà Pài");
+    bf_add_media(f, "m1", 180000, m1);
+    bf_add_media(f, "m2", 300000, m2);
+    bf_add_media(f, "m3", 600000, m3);
+    int64_t approved = bf_local(f, 2026, 12, 1, 1, 0);
+    bf_add_piece(f, 1, "Gương sáng Bằng Lãng", "news", m1, 180000, approved, "Ông A", w->a);
+    bf_add_piece(f, 2, "Tin dài", "news", m2, 300000, approved, NULL, 0);
+    bf_add_piece(f, 3, "Phóng sự, \"đặc biệt\"", "report", m3, 600000, approved, NULL, 0);
 
-    int64_t v0 = add_version(f, "2026-11", local(f, 2026, 11, 1, 0, 0));
-    int64_t n = local(f, 2026, 11, 20, 6, 0);
-    add_airing(f, "N", v0, 1, m1, n, 180000, "all", "[]");
+    int64_t v0 = bf_add_version(f, "2026-11", bf_local(f, 2026, 11, 1, 0, 0));
+    int64_t n = bf_local(f, 2026, 11, 20, 6, 0);
+    bf_add_airing(f, "N", v0, 1, m1, n, 180000, "all", "[]");
     add_play(f, "N", w->box[0], m1, n, 180000, "completed");
 
-    int64_t v1 = add_version(f, "2026-12", local(f, 2026, 11, 28, 0, 0));
+    int64_t v1 = bf_add_version(f, "2026-12", bf_local(f, 2026, 11, 28, 0, 0));
     char *ta = g_strdup_printf("[%lld]", (long long)w->a);
     char *tb = g_strdup_printf("[%lld]", (long long)w->box[5]);
-    int64_t x1 = local(f, 2026, 12, 5, 6, 0), x2 = local(f, 2026, 12, 6, 6, 0);
-    int64_t x3 = local(f, 2026, 12, 7, 6, 0), x4 = local(f, 2026, 12, 8, 6, 0);
-    add_airing(f, "X1", v1, 1, m1, x1, 180000, "communes", ta);
-    add_airing(f, "X2", v1, 1, m1, x2, 180000, "all", "[]");
-    add_airing(f, "X3", v1, 2, m2, x3, 300000, "boxes", tb);
-    add_airing(f, "X4", v1, 3, m3, x4, 600000, "all", "[]");
-    add_airing(f, "W", v1, 3, m3, local(f, 2026, 12, 9, 6, 0), 600000, "all", "[]");
-    int64_t v2 = add_version(f, "2026-12", local(f, 2026, 12, 1, 0, 0));
-    sql(f, "UPDATE airings SET withdrawn_version_id = %lld WHERE id = 'W'", (long long)v2);
+    int64_t x1 = bf_local(f, 2026, 12, 5, 6, 0), x2 = bf_local(f, 2026, 12, 6, 6, 0);
+    int64_t x3 = bf_local(f, 2026, 12, 7, 6, 0), x4 = bf_local(f, 2026, 12, 8, 6, 0);
+    bf_add_airing(f, "X1", v1, 1, m1, x1, 180000, "communes", ta);
+    bf_add_airing(f, "X2", v1, 1, m1, x2, 180000, "all", "[]");
+    bf_add_airing(f, "X3", v1, 2, m2, x3, 300000, "boxes", tb);
+    bf_add_airing(f, "X4", v1, 3, m3, x4, 600000, "all", "[]");
+    bf_add_airing(f, "W", v1, 3, m3, bf_local(f, 2026, 12, 9, 6, 0), 600000, "all", "[]");
+    int64_t v2 = bf_add_version(f, "2026-12", bf_local(f, 2026, 12, 1, 0, 0));
+    bf_sql(f, "UPDATE airings SET withdrawn_version_id = %lld WHERE id = 'W'", (long long)v2);
     g_free(ta);
     g_free(tb);
     for (int i = 0; i < 4; i++)
@@ -243,7 +118,7 @@ static json_int_t num(const json_t *o, const char *k)
     return json_integer_value(v);
 }
 
-static json_t *build(fixture *f, const char *period, bool evidence)
+static json_t *build(bf_fixture *f, const char *period, bool evidence)
 {
     report_period p;
     json_t *r = NULL;
@@ -265,7 +140,7 @@ static json_t *by_name(const json_t *a, const char *key, const char *value)
 
 static void test_month_figures(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     make_world(f, &w);
     json_t *r = build(f, "2026-12", false);
@@ -338,7 +213,7 @@ static void test_month_figures(void **state)
 
 static void test_evidence_and_csv(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     make_world(f, &w);
     json_t *r = build(f, "2026-12", true);
@@ -396,19 +271,19 @@ static void test_evidence_and_csv(void **state)
 
 static void test_quarter_and_year(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     char m4[HASH_SHA256_HEX_LEN + 1];
     make_world(f, &w);
     /* an interview with an exemplar about B, reaching b1 in November: B has its exemplar for
      * 2026, though not in December */
-    add_media(f, "m4", 240000, m4);
-    add_piece(f, 4, "Gương sáng Nà Pài", "interview", m4, 240000, local(f, 2026, 11, 1, 0, 0),
-              "Bà B", w.b);
-    int64_t v = add_version(f, "2026-11", local(f, 2026, 11, 2, 0, 0));
+    bf_add_media(f, "m4", 240000, m4);
+    bf_add_piece(f, 4, "Gương sáng Nà Pài", "interview", m4, 240000, bf_local(f, 2026, 11, 1, 0, 0),
+                 "Bà B", w.b);
+    int64_t v = bf_add_version(f, "2026-11", bf_local(f, 2026, 11, 2, 0, 0));
     char *tb = g_strdup_printf("[%lld]", (long long)w.box[5]);
-    int64_t x5 = local(f, 2026, 11, 10, 6, 0);
-    add_airing(f, "X5", v, 4, m4, x5, 240000, "boxes", tb);
+    int64_t x5 = bf_local(f, 2026, 11, 10, 6, 0);
+    bf_add_airing(f, "X5", v, 4, m4, x5, 240000, "boxes", tb);
     g_free(tb);
     add_play(f, "X5", w.box[5], m4, x5, 240000, "completed");
     json_t *r = build(f, "2026-12", false);
@@ -477,7 +352,7 @@ static void test_period_parse(void **state)
 
 static void test_contracts_crud(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     json_t *c = NULL;
     make_world(f, &w);
@@ -529,11 +404,11 @@ static void test_contracts_crud(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_month_figures, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_evidence_and_csv, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quarter_and_year, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_month_figures, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_evidence_and_csv, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_quarter_and_year, bf_setup, bf_teardown),
         cmocka_unit_test(test_period_parse),
-        cmocka_unit_test_setup_teardown(test_contracts_crud, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_contracts_crud, bf_setup, bf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,134 +21,9 @@
 #include "store_plays.h"
 #include "vtime.h"
 
-/* ---- fixture: a temp data dir with rows inserted by plain SQL (the publisher is elsewhere) */
+#include "box_fixture.h"
 
-#define WHO "cli:test"
-
-typedef struct fixture {
-    char *tmp, *dir;
-    store *s;
-    GTimeZone *tz;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX];
-    f->tmp = g_dir_make_tmp("loalang-box-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
-    assert_int_equal(vtime_zone_new(NULL, &f->tz), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    store_close(f->s);
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_time_zone_unref(f->tz);
-    g_free(f->dir);
-    g_free(f->tmp);
-    g_free(f);
-    return 0;
-}
-
-static void sql(fixture *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *q = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    char *msg = NULL;
-    int rc = sqlite3_exec(store_db(f->s), q, NULL, NULL, &msg);
-    if (rc != SQLITE_OK)
-        fail_msg("%s: %s", q, msg);
-    sqlite3_free(q);
-}
-
-static int64_t add_commune(fixture *f, const char *name)
-{
-    int64_t id = 0;
-    assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_commune_add(f->s, WHO, name, &id), 0);
-    assert_int_equal(store_commit(f->s), 0);
-    return id;
-}
-
-static int64_t add_box(fixture *f, const char *name, const char *commune)
-{
-    int64_t id = 0;
-    char token[STORE_BOX_TOKEN_MAX];
-    assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_box_add(f->s, WHO, name, commune, &id, token), 0);
-    assert_int_equal(store_commit(f->s), 0);
-    return id;
-}
-
-/* A media row named by the hash of seed; sha written to out. */
-static void add_media(fixture *f, const char *seed, int64_t duration_ms,
-                      char out[HASH_SHA256_HEX_LEN + 1])
-{
-    hash_sha256_buf(seed, strlen(seed), out);
-    sql(f, "INSERT INTO media(sha256, bytes, duration_ms, created_ms) VALUES (%Q, %lld, %lld, 0)",
-        out, (long long)(duration_ms / 8 + 1), (long long)duration_ms);
-}
-
-/* Piece n's id: "0000000n-0000-4000-8000-00000000000n". */
-static const char *piece_id(int n)
-{
-    static char ids[64][40];
-    snprintf(ids[n], sizeof ids[n], "%08d-0000-4000-8000-%012d", n, n);
-    return ids[n];
-}
-
-/* approved_ms 0: a draft; commune 0: about no commune. */
-static void add_piece(fixture *f, int n, const char *title, const char *genre, const char *media,
-                      int64_t duration_ms, int64_t approved_ms, const char *exemplar,
-                      int64_t commune)
-{
-    sql(f,
-        "INSERT INTO pieces(id, title, genre, exemplar, commune_id, status, media_sha256,"
-        " duration_ms, approved_ms, created_ms, updated_ms)"
-        " VALUES (%Q, %Q, %Q, %Q, NULLIF(%lld, 0), %Q, %Q, %lld, NULLIF(%lld, 0), 0, 0)",
-        piece_id(n), title, genre, exemplar, (long long)commune, approved_ms ? "approved" : "draft",
-        media, (long long)duration_ms, (long long)approved_ms);
-}
-
-static int64_t add_version(fixture *f, const char *month, int64_t published_ms)
-{
-    sql(f,
-        "INSERT INTO schedule_versions(month, version, published_ms, published_by)"
-        " VALUES (%Q, (SELECT coalesce(max(version), 0) + 1 FROM schedule_versions"
-        " WHERE month = %Q), %lld, 'test')",
-        month, month, (long long)published_ms);
-    return sqlite3_last_insert_rowid(store_db(f->s));
-}
-
-static void add_airing(fixture *f, const char *id, int64_t version, int piece, const char *media,
-                       int64_t start_ms, int64_t duration_ms, const char *kind, const char *targets)
-{
-    sql(f,
-        "INSERT INTO airings(id, version_id, piece_id, media_sha256, start_ms, duration_ms,"
-        " program_title, target_kind, targets) VALUES (%Q, %lld, %Q, %Q, %lld, %lld,"
-        " 'Bản tin sáng', %Q, %Q)",
-        id, (long long)version, piece_id(piece), media, (long long)start_ms, (long long)duration_ms,
-        kind, targets);
-}
-
-static int64_t local(fixture *f, int y, int mo, int d, int h, int mi)
-{
-    int64_t ms = 0;
-    assert_int_equal(vtime_local_to_utc(f->tz, y, mo, d, h, mi, 0, &ms), 0);
-    return ms;
-}
-
-static void reopen(fixture *f)
+static void reopen(bf_fixture *f)
 {
     char err[STORE_ERR_MAX];
     store_close(f->s);
@@ -156,7 +31,7 @@ static void reopen(fixture *f)
     assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
 }
 
-static int64_t count(fixture *f, const char *q)
+static int64_t count(bf_fixture *f, const char *q)
 {
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(store_db(f->s), q, -1, &st, NULL), SQLITE_OK);
@@ -172,26 +47,26 @@ typedef struct world {
     char m1[HASH_SHA256_HEX_LEN + 1], m2[HASH_SHA256_HEX_LEN + 1];
 } world;
 
-static void make_world(fixture *f, world *w)
+static void make_world(bf_fixture *f, world *w)
 {
-    add_commune(f, "A");
-    int64_t b = add_commune(f, "B");
-    w->a1 = add_box(f, "a1", "A");
-    w->b1 = add_box(f, "b1", "B");
-    add_media(f, "m1", 180000, w->m1);
-    add_media(f, "m2", 60000, w->m2);
-    add_piece(f, 1, "Tin", "news", w->m1, 180000, 1, NULL, 0);
-    add_piece(f, 2, "Bài", "article", w->m2, 60000, 1, NULL, 0);
-    int64_t v = add_version(f, "2026-12", 0);
-    w->start = local(f, 2026, 12, 10, 6, 0);
-    add_airing(f, "X", v, 1, w->m1, w->start, 180000, "all", "[]");
+    bf_add_commune(f, "A");
+    int64_t b = bf_add_commune(f, "B");
+    w->a1 = bf_add_box(f, "a1", "A");
+    w->b1 = bf_add_box(f, "b1", "B");
+    bf_add_media(f, "m1", 180000, w->m1);
+    bf_add_media(f, "m2", 60000, w->m2);
+    bf_add_piece(f, 1, "Tin", "news", w->m1, 180000, 1, NULL, 0);
+    bf_add_piece(f, 2, "Bài", "article", w->m2, 60000, 1, NULL, 0);
+    int64_t v = bf_add_version(f, "2026-12", 0);
+    w->start = bf_local(f, 2026, 12, 10, 6, 0);
+    bf_add_airing(f, "X", v, 1, w->m1, w->start, 180000, "all", "[]");
     char *t = g_strdup_printf("[%lld]", (long long)b);
-    add_airing(f, "Y", v, 2, w->m2, w->start + 600000, 60000, "communes", t);
+    bf_add_airing(f, "Y", v, 2, w->m2, w->start + 600000, 60000, "communes", t);
     g_free(t);
 }
 
 /* A play of airing X by default: completed, 180 s. */
-static json_t *play(fixture *f, const world *w, const char *id, const char *airing,
+static json_t *play(bf_fixture *f, const world *w, const char *id, const char *airing,
                     const char *media, int64_t started, int64_t ended, int64_t played,
                     const char *outcome)
 {
@@ -204,12 +79,12 @@ static json_t *play(fixture *f, const world *w, const char *id, const char *airi
                      "played_ms", (json_int_t)played, "outcome", outcome, "detail", "");
 }
 
-static json_t *ok_play(fixture *f, const world *w, const char *id)
+static json_t *ok_play(bf_fixture *f, const world *w, const char *id)
 {
     return play(f, w, id, "X", w->m1, w->start, w->start + 180000, 180000, "completed");
 }
 
-static json_t *ingest(fixture *f, int64_t box, json_t *plays /* stolen */)
+static json_t *ingest(bf_fixture *f, int64_t box, json_t *plays /* stolen */)
 {
     json_t *r = NULL;
     assert_int_equal(store_plays_ingest(f->s, box, plays, &r), 0);
@@ -250,7 +125,7 @@ static void assert_code(const json_t *r, size_t i, const char *code)
 
 static void test_accept_duplicate_conflict(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     make_world(f, &w);
     json_t *r = ingest(f, w.a1, json_pack("[o, o]", ok_play(f, &w, "p1"), ok_play(f, &w, "p2")));
@@ -279,7 +154,7 @@ static void test_accept_duplicate_conflict(void **state)
 
 static void test_rejections(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     make_world(f, &w);
     json_t *bad = json_pack("{s:s, s:s}", "id", "p-bad", "airing", "X");
@@ -324,7 +199,7 @@ static void test_rejections(void **state)
 
 static void test_limits(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     json_t *r = NULL;
     make_world(f, &w);
@@ -352,7 +227,7 @@ static void test_limits(void **state)
 
 static void test_durable(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     make_world(f, &w);
     json_t *r = ingest(f, w.a1, json_pack("[o]", ok_play(f, &w, "kept")));
@@ -369,7 +244,7 @@ static void test_durable(void **state)
  * reached the OS; surviving a power cut is the fsync of synchronous=FULL, set by store.c.) */
 static void test_killed_after_answer(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     world w;
     make_world(f, &w);
     json_t *plays = json_pack("[o, o]", ok_play(f, &w, "k1"), ok_play(f, &w, "k2"));
@@ -397,11 +272,11 @@ static void test_killed_after_answer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_accept_duplicate_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_durable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_killed_after_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accept_duplicate_conflict, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_rejections, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_limits, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_durable, bf_setup, bf_teardown),
+        cmocka_unit_test_setup_teardown(test_killed_after_answer, bf_setup, bf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,132 +17,7 @@
 #include "store_status.h"
 #include "vtime.h"
 
-/* ---- fixture: a temp data dir with rows inserted by plain SQL (the publisher is elsewhere) */
-
-#define WHO "cli:test"
-
-typedef struct fixture {
-    char *tmp, *dir;
-    store *s;
-    GTimeZone *tz;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX];
-    f->tmp = g_dir_make_tmp("loalang-box-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
-    assert_int_equal(vtime_zone_new(NULL, &f->tz), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    store_close(f->s);
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_time_zone_unref(f->tz);
-    g_free(f->dir);
-    g_free(f->tmp);
-    g_free(f);
-    return 0;
-}
-
-static void sql(fixture *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *q = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    char *msg = NULL;
-    int rc = sqlite3_exec(store_db(f->s), q, NULL, NULL, &msg);
-    if (rc != SQLITE_OK)
-        fail_msg("%s: %s", q, msg);
-    sqlite3_free(q);
-}
-
-static int64_t add_commune(fixture *f, const char *name)
-{
-    int64_t id = 0;
-    assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_commune_add(f->s, WHO, name, &id), 0);
-    assert_int_equal(store_commit(f->s), 0);
-    return id;
-}
-
-static int64_t add_box(fixture *f, const char *name, const char *commune)
-{
-    int64_t id = 0;
-    char token[STORE_BOX_TOKEN_MAX];
-    assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_box_add(f->s, WHO, name, commune, &id, token), 0);
-    assert_int_equal(store_commit(f->s), 0);
-    return id;
-}
-
-/* A media row named by the hash of seed; sha written to out. */
-static void add_media(fixture *f, const char *seed, int64_t duration_ms,
-                      char out[HASH_SHA256_HEX_LEN + 1])
-{
-    hash_sha256_buf(seed, strlen(seed), out);
-    sql(f, "INSERT INTO media(sha256, bytes, duration_ms, created_ms) VALUES (%Q, %lld, %lld, 0)",
-        out, (long long)(duration_ms / 8 + 1), (long long)duration_ms);
-}
-
-/* Piece n's id: "0000000n-0000-4000-8000-00000000000n". */
-static const char *piece_id(int n)
-{
-    static char ids[64][40];
-    snprintf(ids[n], sizeof ids[n], "%08d-0000-4000-8000-%012d", n, n);
-    return ids[n];
-}
-
-/* approved_ms 0: a draft; commune 0: about no commune. */
-static void add_piece(fixture *f, int n, const char *title, const char *genre, const char *media,
-                      int64_t duration_ms, int64_t approved_ms, const char *exemplar,
-                      int64_t commune)
-{
-    sql(f,
-        "INSERT INTO pieces(id, title, genre, exemplar, commune_id, status, media_sha256,"
-        " duration_ms, approved_ms, created_ms, updated_ms)"
-        " VALUES (%Q, %Q, %Q, %Q, NULLIF(%lld, 0), %Q, %Q, %lld, NULLIF(%lld, 0), 0, 0)",
-        piece_id(n), title, genre, exemplar, (long long)commune, approved_ms ? "approved" : "draft",
-        media, (long long)duration_ms, (long long)approved_ms);
-}
-
-static int64_t add_version(fixture *f, const char *month, int64_t published_ms)
-{
-    sql(f,
-        "INSERT INTO schedule_versions(month, version, published_ms, published_by)"
-        " VALUES (%Q, (SELECT coalesce(max(version), 0) + 1 FROM schedule_versions"
-        " WHERE month = %Q), %lld, 'test')",
-        month, month, (long long)published_ms);
-    return sqlite3_last_insert_rowid(store_db(f->s));
-}
-
-static void add_airing(fixture *f, const char *id, int64_t version, int piece, const char *media,
-                       int64_t start_ms, int64_t duration_ms, const char *kind, const char *targets)
-{
-    sql(f,
-        "INSERT INTO airings(id, version_id, piece_id, media_sha256, start_ms, duration_ms,"
-        " program_title, target_kind, targets) VALUES (%Q, %lld, %Q, %Q, %lld, %lld,"
-        " 'Bản tin sáng', %Q, %Q)",
-        id, (long long)version, piece_id(piece), media, (long long)start_ms, (long long)duration_ms,
-        kind, targets);
-}
-
-static int64_t local(fixture *f, int y, int mo, int d, int h, int mi)
-{
-    int64_t ms = 0;
-    assert_int_equal(vtime_local_to_utc(f->tz, y, mo, d, h, mi, 0, &ms), 0);
-    return ms;
-}
+#include "box_fixture.h"
 
 #define POLL 60
 
@@ -154,7 +29,7 @@ static json_t *status_json(const char *sha, int64_t offset, const char *playing)
                      "playing", playing, "volume", 70, "last_error");
 }
 
-static int64_t count_rows(fixture *f, int64_t box)
+static int64_t count_rows(bf_fixture *f, int64_t box)
 {
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(store_db(f->s),
@@ -180,18 +55,18 @@ static json_t *find_box(const json_t *list, const char *name)
 
 static void test_report_and_list(void **state)
 {
-    fixture *f = *state;
+    bf_fixture *f = *state;
     char m1[HASH_SHA256_HEX_LEN + 1];
-    int64_t a = add_commune(f, "Bằng Lãng");
-    add_commune(f, "Nà Pài");
-    int64_t a1 = add_box(f, "a1", "Bằng Lãng");
-    int64_t b1 = add_box(f, "b1", "Nà Pài");
-    add_box(f, "c1", "Nà Pài"); /* never heard from */
-    add_media(f, "m1", 180000, m1);
-    add_piece(f, 1, "Tin nông nghiệp", "news", m1, 180000, 1, NULL, 0);
-    int64_t v = add_version(f, "2026-12", 0);
-    int64_t now = local(f, 2026, 12, 10, 9, 0);
-    add_airing(f, "X", v, 1, m1, now - 3600000, 180000, "all", "[]");
+    int64_t a = bf_add_commune(f, "Bằng Lãng");
+    bf_add_commune(f, "Nà Pài");
+    int64_t a1 = bf_add_box(f, "a1", "Bằng Lãng");
+    int64_t b1 = bf_add_box(f, "b1", "Nà Pài");
+    bf_add_box(f, "c1", "Nà Pài"); /* never heard from */
+    bf_add_media(f, "m1", 180000, m1);
+    bf_add_piece(f, 1, "Tin nông nghiệp", "news", m1, 180000, 1, NULL, 0);
+    int64_t v = bf_add_version(f, "2026-12", 0);
+    int64_t now = bf_local(f, 2026, 12, 10, 9, 0);
+    bf_add_airing(f, "X", v, 1, m1, now - 3600000, 180000, "all", "[]");
 
     json_t *st = status_json(m1, -2500, "X"), *ans = NULL;
     /* a report older than STORE_STATUS_KEEP_DAYS goes when the next one comes */
@@ -308,7 +183,7 @@ static void test_report_and_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_report_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_and_list, bf_setup, bf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
