@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "store_rows.h"
+
 #include "hash.h"
 #include "ids.h"
 #include "publish.h"
@@ -33,37 +35,6 @@ typedef struct fixture {
     int64_t before;
     char *news, *report, *sang;
 } fixture;
-
-static char *add_piece(store *s, const char *title, const char *genre, int seconds,
-                       const char *status)
-{
-    char id[IDS_UUID_LEN + 1], sha[HASH_SHA256_HEX_LEN + 1];
-    ids_uuid4(id);
-    hash_sha256_buf(id, strlen(id), sha);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_prepare(s,
-                                   "INSERT INTO media(sha256, bytes, duration_ms, created_ms)"
-                                   " VALUES (?1, 1000, ?2, 0)",
-                                   &st),
-                     0);
-    sqlite3_bind_text(st, 1, sha, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, seconds * 1000LL);
-    assert_int_equal(store_exec_stmt(s, st), 0);
-    assert_int_equal(store_prepare(s,
-                                   "INSERT INTO pieces(id, title, genre, status, media_sha256,"
-                                   " duration_ms, approved_ms, created_ms, updated_ms) VALUES"
-                                   " (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, 0)",
-                                   &st),
-                     0);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, genre, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, status, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, sha, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, seconds * 1000LL);
-    assert_int_equal(store_exec_stmt(s, st), 0);
-    return g_strdup(id);
-}
 
 static int64_t count(fixture *f, const char *sql)
 {
@@ -90,8 +61,8 @@ static int setup(void **state)
     assert_int_equal(store_commune_add(f->s, WHO, "Bản Thi", NULL), 0);
     assert_int_equal(store_box_add(f->s, WHO, "Nà Pài", "Bằng Lãng", NULL, token), 0);
     assert_int_equal(store_box_add(f->s, WHO, "Nà Tùm", "Bản Thi", NULL, token), 0);
-    f->news = add_piece(f->s, "Tin thi đua", "news", 60, "approved");
-    f->report = add_piece(f->s, "Phóng sự", "report", 300, "approved");
+    f->news = sr_add_piece(f->s, "Tin thi đua", "news", 60, "approved");
+    f->report = sr_add_piece(f->s, "Phóng sự", "report", 300, "approved");
     json_t *in =
                json_pack("{s:s, s:[sssssss], s:s, s:i}", "title", "Bản tin sáng", "weekdays", "mon",
                          "tue", "wed", "thu", "fri", "sat", "sun", "start", "06:00", "length", 30),
@@ -313,7 +284,7 @@ static void test_oneoff(void **state)
     json_decref(t);
     /* refusals change nothing */
     int64_t versions = count(f, "SELECT count(*) FROM schedule_versions");
-    char *draft = add_piece(f->s, "Nháp", "news", 30, "draft");
+    char *draft = sr_add_piece(f->s, "Nháp", "news", 30, "draft");
     t = json_pack("{s:s, s:[s]}", "kind", "communes", "communes", "Hà Nội");
     struct {
         const char *piece, *prio;

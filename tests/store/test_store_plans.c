@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "store_rows.h"
+
 #include "hash.h"
 #include "ids.h"
 #include "store.h"
@@ -31,37 +33,6 @@ typedef struct fixture {
     int64_t before; /* 2026-11-20, before the month */
     char *jingle, *news, *report, *article, *draft, *sang, *toi;
 } fixture;
-
-static char *add_piece(store *s, const char *title, const char *genre, int seconds,
-                       const char *status)
-{
-    char id[IDS_UUID_LEN + 1], sha[HASH_SHA256_HEX_LEN + 1];
-    ids_uuid4(id);
-    hash_sha256_buf(id, strlen(id), sha);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_prepare(s,
-                                   "INSERT INTO media(sha256, bytes, duration_ms, created_ms)"
-                                   " VALUES (?1, 1000, ?2, 0)",
-                                   &st),
-                     0);
-    sqlite3_bind_text(st, 1, sha, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, seconds * 1000LL);
-    assert_int_equal(store_exec_stmt(s, st), 0);
-    assert_int_equal(store_prepare(s,
-                                   "INSERT INTO pieces(id, title, genre, status, media_sha256,"
-                                   " duration_ms, approved_ms, created_ms, updated_ms) VALUES"
-                                   " (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, 0)",
-                                   &st),
-                     0);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, genre, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, status, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, sha, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, seconds * 1000LL);
-    assert_int_equal(store_exec_stmt(s, st), 0);
-    return g_strdup(id);
-}
 
 static void set_status(store *s, const char *piece, const char *status)
 {
@@ -102,11 +73,11 @@ static int setup(void **state)
         g_snprintf(box, sizeof box, "Loa %s", communes[i]);
         assert_int_equal(store_box_add(f->s, WHO, box, communes[i], NULL, token), 0);
     }
-    f->jingle = add_piece(f->s, "Nhạc hiệu sáng", "jingle", 20, "approved");
-    f->news = add_piece(f->s, "Tin thi đua", "news", 60, "approved");
-    f->report = add_piece(f->s, "Phóng sự Bản Thi", "report", 300, "approved");
-    f->article = add_piece(f->s, "Bài 22/12", "article", 240, "approved");
-    f->draft = add_piece(f->s, "Tin nháp", "news", 60, "draft");
+    f->jingle = sr_add_piece(f->s, "Nhạc hiệu sáng", "jingle", 20, "approved");
+    f->news = sr_add_piece(f->s, "Tin thi đua", "news", 60, "approved");
+    f->report = sr_add_piece(f->s, "Phóng sự Bản Thi", "report", 300, "approved");
+    f->article = sr_add_piece(f->s, "Bài 22/12", "article", 240, "approved");
+    f->draft = sr_add_piece(f->s, "Tin nháp", "news", 60, "draft");
     char *t = g_strdup_printf("{\"title\":\"Bản tin sáng\",\"weekdays\":[\"mon\",\"tue\",\"wed\","
                               "\"thu\",\"fri\",\"sat\",\"sun\"],\"start\":\"06:00\",\"length\":30,"
                               "\"intro\":\"%s\"}",

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "store_rows.h"
+
 #include "hash.h"
 #include "ids.h"
 #include "store.h"
@@ -27,38 +29,6 @@ typedef struct fixture {
     GTimeZone *tz;
     int64_t now; /* 2026-11-20 */
 } fixture;
-
-/* Inserts an approved (or other status) piece with its media row; returns its id. */
-static char *add_piece(store *s, const char *title, const char *genre, int seconds,
-                       const char *status)
-{
-    char id[IDS_UUID_LEN + 1], sha[HASH_SHA256_HEX_LEN + 1];
-    ids_uuid4(id);
-    hash_sha256_buf(id, strlen(id), sha);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_prepare(s,
-                                   "INSERT INTO media(sha256, bytes, duration_ms, created_ms)"
-                                   " VALUES (?1, 1000, ?2, 0)",
-                                   &st),
-                     0);
-    sqlite3_bind_text(st, 1, sha, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, seconds * 1000LL);
-    assert_int_equal(store_exec_stmt(s, st), 0);
-    assert_int_equal(store_prepare(s,
-                                   "INSERT INTO pieces(id, title, genre, status, media_sha256,"
-                                   " duration_ms, approved_ms, created_ms, updated_ms) VALUES"
-                                   " (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, 0)",
-                                   &st),
-                     0);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, genre, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, status, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, sha, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, seconds * 1000LL);
-    assert_int_equal(store_exec_stmt(s, st), 0);
-    return g_strdup(id);
-}
 
 static int setup(void **state)
 {
@@ -121,7 +91,7 @@ static void test_create_get_list(void **state)
     fixture *f = *state;
     store_refusal why = {0};
     json_t *p = NULL, *g = NULL, *l = NULL;
-    char *jingle = add_piece(f->s, "Nhạc hiệu sáng", "jingle", 20, "approved");
+    char *jingle = sr_add_piece(f->s, "Nhạc hiệu sáng", "jingle", 20, "approved");
     char *text = g_strdup_printf(
         "{\"title\":\"Bản tin sáng\",\"weekdays\":[\"mon\",\"wed\",\"sat\"],\"start\":\"06:00\","
         "\"length\":30,\"valid_from\":\"2026-12-01\",\"targets\":{\"kind\":\"communes\","
@@ -173,8 +143,8 @@ static void expect_refusal(fixture *f, const char *text, int err, const char *co
 static void test_validation(void **state)
 {
     fixture *f = *state;
-    char *piece = add_piece(f->s, "Tin thường", "news", 60, "approved");
-    char *draft = add_piece(f->s, "Nhạc hiệu nháp", "jingle", 10, "draft");
+    char *piece = sr_add_piece(f->s, "Tin thường", "news", 60, "approved");
+    char *draft = sr_add_piece(f->s, "Nhạc hiệu nháp", "jingle", 10, "draft");
 #define BASE "\"weekdays\":[\"mon\"],\"start\":\"06:00\",\"length\":30"
     expect_refusal(f, "{" BASE "}", -EINVAL, "bad_title");
     expect_refusal(f, "{\"title\":\" x\"," BASE "}", -EINVAL, "bad_title");
@@ -341,7 +311,7 @@ static void test_delete(void **state)
     fixture *f = *state;
     store_refusal why = {0};
     json_t *a = NULL;
-    char *piece = add_piece(f->s, "Tin", "news", 60, "approved");
+    char *piece = sr_add_piece(f->s, "Tin", "news", 60, "approved");
     assert_int_equal(create(f,
                             "{\"title\":\"Bản tin chiều\",\"weekdays\":[\"mon\"],\"start\":"
                             "\"17:00\",\"length\":30}",
