@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "media_map.h"
 #include "ingest.h"
 #include "log.h"
 #include "serve.h"
@@ -63,6 +64,7 @@ void api_closed_one(api *a)
     void *arg = a->close_arg;
     if (a->login_failures)
         g_hash_table_destroy(a->login_failures);
+    media_map_free(a->media_maps);
     free(a->data_dir);
     free(a);
     if (cb)

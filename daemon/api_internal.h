@@ -30,6 +30,7 @@ struct api {
     api_events *events;
     struct api_box *box;
     GHashTable *login_failures; /* user name → api_auth.c's failure window */
+    struct media_map *media_maps; /* api_media.c's maps of recently served media */
     /* closing: parts whose loop handles are still closing, then cb */
     int closing;
     void (*close_cb)(void *arg);

@@ -11,10 +11,14 @@
 
 #include "api_internal.h"
 #include "hash.h"
+#include "media_map.h"
 #include "range.h"
 #include "store_media.h"
 
 #define OPUS_TYPE "audio/ogg; codecs=opus"
+/* Maps kept for reuse: a month's media for a district is a few dozen files of about 1 MB. */
+#define MAPS_MAX_FILES 64
+#define MAPS_MAX_BYTES (256u << 20)
 
 /* "<64 lowercase hex>.opus" → sha (65 bytes); false for anything else. */
 static bool media_name(const char *file, char sha[HASH_SHA256_HEX_LEN + 1])
@@ -55,6 +59,19 @@ static bool etag_matches(const char *inm, const char *etag)
     }
     g_strfreev(tags);
     return hit;
+}
+
+/* From a shared map when there is one (see media_map.h); a file reply otherwise. Takes fd. */
+static int reply_body(http_req *r, api *a, unsigned status, int fd, const struct stat *sb,
+                      uint64_t start, uint64_t len)
+{
+    media_map_ref *ref = NULL;
+    if (len > 0 && a->media_maps && media_map_get(a->media_maps, fd, sb, &ref) == 0) {
+        close(fd);
+        return http_reply_mem(r, status, OPUS_TYPE, media_map_data(ref) + start, (size_t)len,
+                              media_map_unref, ref);
+    }
+    return http_reply_fd(r, status, OPUS_TYPE, fd, start, len);
 }
 
 static int media_get(http_req *r, void *ud)
@@ -108,9 +125,9 @@ static int media_get(http_req *r, void *ud)
                    "bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, start,
                    start + len - 1, size);
         http_add_header(r, "Content-Range", buf);
-        return http_reply_fd(r, 206, OPUS_TYPE, fd, start, len);
+        return reply_body(r, a, 206, fd, &sb, start, len);
     }
-    return http_reply_fd(r, 200, OPUS_TYPE, fd, 0, size);
+    return reply_body(r, a, 200, fd, &sb, 0, size);
 }
 
 static const http_route ROUTES[] = {
@@ -119,5 +136,8 @@ static const http_route ROUTES[] = {
 
 int api_routes_media(api *a)
 {
+    int rc = media_map_new(MAPS_MAX_FILES, MAPS_MAX_BYTES, &a->media_maps);
+    if (rc != 0)
+        return rc;
     return http_server_add_routes(a->http, ROUTES, G_N_ELEMENTS(ROUTES), a);
 }

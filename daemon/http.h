@@ -119,6 +119,12 @@ int http_reply_empty(http_req *r, unsigned status);
 int http_reply_fd(http_req *r, unsigned status, const char *content_type, int fd, uint64_t offset,
                   uint64_t len);
 
+/* len bytes at data, sent as they are (one write with the headers when the socket takes it).
+ * data must stay valid until release(cls) runs, which the server calls once the reply is done
+ * with it, or at once if this fails. */
+int http_reply_mem(http_req *r, unsigned status, const char *content_type, const void *data,
+                   size_t len, void (*release)(void *cls), void *cls);
+
 /* Long-polls: suspend keeps the connection open without a reply. The owner later calls one of
  * the resume functions, or any http_reply_* (on the loop thread). on_cancel runs instead when
  * the client goes away (its FIN or a socket error is seen) or the server closes; after it, r

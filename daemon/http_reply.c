@@ -181,6 +181,22 @@ int http_reply_fd(http_req *r, unsigned status, const char *content_type, int fd
     return set_reply(r, status, resp);
 }
 
+int http_reply_mem(http_req *r, unsigned status, const char *content_type, const void *data,
+                   size_t len, void (*release)(void *cls), void *cls)
+{
+    /* An iovec reply, unlike a file reply in this MHD mode, is not cut into 128 KiB rounds
+     * interleaved with every other download: MHD hands it to one sendmsg with the headers. */
+    struct MHD_IoVec iov = {.iov_base = data, .iov_len = len};
+    struct MHD_Response *resp = MHD_create_response_from_iovec(&iov, 1, release, cls);
+    if (!resp) {
+        release(cls);
+        return -EINVAL;
+    }
+    if (content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    return set_reply(r, status, resp);
+}
+
 /* ---- holding requests ---- */
 
 static void on_client_gone(uv_poll_t *p, int status, int events)
