@@ -241,7 +241,7 @@ static int refuse_program_conflicts(store *s, plan_input *pi, GTimeZone *tz, sto
     else if (n > 0) {
         char date[16];
         vtime_format_date_vn(c[0].day, date, sizeof date);
-        ret = store_refuse(s, why, -EINVAL, "program_conflict",
+        ret = store_refuse(s, why, -EBUSY, "program_conflict",
                            "chương trình “%s” trùng giờ với “%s” trên cùng xã/cụm loa (ngày %s): "
                            "sửa chương trình rồi xếp lịch lại",
                            pi->programs[c[0].a].title, pi->programs[c[0].b].title, date);

@@ -423,7 +423,7 @@ static int check_conflicts(store *s, const store_program_row *r, GTimeZone *tz, 
         if (ret == 0 && found) {
             char when[64];
             overlap_text(tz, &c, when, sizeof when);
-            ret = store_refuse(s, why, -EINVAL, "program_conflict",
+            ret = store_refuse(s, why, -EBUSY, "program_conflict",
                                "chương trình “%s” trùng giờ với chương trình “%s” trên cùng xã/"
                                "cụm loa: %s",
                                r->title, pi.programs[i].title, when);

@@ -1,5 +1,6 @@
 /* sync: keeps the box's manifest current and listens for events. The manifest is fetched at
- * start, every poll_seconds and at once on a manifest_changed event, with If-None-Match; the
+ * start, at once on a manifest_changed event, and every poll_seconds while the events
+ * long-poll fails (every 30 min while it answers), with If-None-Match; the
  * last good one is kept in the state directory (atomically) and handed over at boot, before
  * any network, so a box with no link still plays its schedule. The events long-poll loop
  * (GET /api/v1/box/events?after=CURSOR, cursor kept on disk) backs off on errors and passes

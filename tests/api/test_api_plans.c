@@ -145,7 +145,7 @@ static void test_programs(void **state)
     j = req(f->tech, "POST",
             "{\"title\":\"Trùng giờ\",\"weekdays\":[\"wed\"],\"start\":\"06:15\",\"length\":20,"
             "\"targets\":{\"kind\":\"communes\",\"communes\":[\"Xuân Lạc\"]}}",
-            4, "program_conflict", "/api/v1/programs");
+            409, "program_conflict", "/api/v1/programs");
     assert_non_null(strstr(str(json_object_get(j, "error"), "message"), "Bản tin sáng"));
     json_decref(j);
     const char *bad[][2] = {
@@ -215,7 +215,7 @@ static void test_programs(void **state)
            "/api/v1/programs/00000000-0000-4000-8000-000000000000"));
     OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/programs/nope"));
     char *other = create_program(f, "Thời sự tối", "19:00", 30, "{\"kind\":\"all\"}");
-    OK(req(f->tech, "PATCH", "{\"start\":\"07:10\"}", 4, "program_conflict", "/api/v1/programs/%s",
+    OK(req(f->tech, "PATCH", "{\"start\":\"07:10\"}", 409, "program_conflict", "/api/v1/programs/%s",
            other));
     g_free(other);
     g_free(id);

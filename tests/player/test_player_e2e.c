@@ -14,9 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -133,24 +130,11 @@ static int stop_player(fx *f, int sig)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
-/* A port the kernel just gave out and took back: the daemon keeps it across td_restart, so the
- * player finds it again (a later --listen overrides td's 127.0.0.1:0). */
-static void free_port(char *out, size_t len)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof a;
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &al), 0);
-    g_snprintf(out, len, "127.0.0.1:%d", ntohs(a.sin_port));
-    close(s);
-}
-
 static int setup(void **state)
 {
     fx *f = g_new0(fx, 1);
     f->dir = g_dir_make_tmp("player-e2e-XXXXXX", NULL);
-    free_port(f->listen, sizeof f->listen);
+    td_free_listen(f->listen, sizeof f->listen);
     const char *args[] = {"--listen", f->listen, NULL};
     f->t = td_start(args);
     assert_non_null(strstr(td_url(f->t), f->listen));

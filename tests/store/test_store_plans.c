@@ -345,7 +345,7 @@ static void test_fill_refuses_conflicting_programmes(void **state)
                                       " ('00000000-0000-4000-8000-000000000001', 'Chen ngang',"
                                       " 127, 22500, 600, 0, 0)"),
                      0);
-    assert_int_equal(fill(f, f->before, &r, &why), -EINVAL);
+    assert_int_equal(fill(f, f->before, &r, &why), -EBUSY);
     assert_string_equal(why.code, "program_conflict");
     assert_non_null(strstr(why.message, "“Bản tin sáng”"));
     assert_non_null(strstr(why.message, "“Chen ngang”"));

@@ -212,7 +212,7 @@ static void test_conflicts(void **state)
                             "\"length\":30,\"targets\":{\"kind\":\"communes\",\"communes\":"
                             "[\"Bản Thi\"]}}",
                             &b, &why),
-                     -EINVAL);
+                     -EBUSY);
     assert_string_equal(why.code, "program_conflict");
     assert_non_null(strstr(why.message, "“Bản tin sáng”"));
     assert_non_null(strstr(why.message, "06:15"));
@@ -253,7 +253,7 @@ static void test_conflicts(void **state)
     const char *bid = json_string_value(json_object_get(b, "id"));
     json_t *e = json_pack("{s:s}", "start", "06:10"), *out = NULL, *g = NULL;
     assert_int_equal(store_begin(f->s), 0);
-    assert_int_equal(store_program_edit(f->s, WHO, bid, e, f->tz, f->now, &out, &why), -EINVAL);
+    assert_int_equal(store_program_edit(f->s, WHO, bid, e, f->tz, f->now, &out, &why), -EBUSY);
     store_rollback(f->s);
     assert_string_equal(why.code, "program_conflict");
     json_decref(e);

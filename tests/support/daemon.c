@@ -1,5 +1,8 @@
 /* daemon: a real loalangd under test (see daemon.h). */
 #include "daemon.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -334,4 +337,15 @@ void td_free(td *t)
     g_free(t->ca);
     g_strfreev(t->extra);
     g_free(t);
+}
+
+void td_free_listen(char *out, size_t len)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &al), 0);
+    g_snprintf(out, len, "127.0.0.1:%d", ntohs(a.sin_port));
+    close(s);
 }

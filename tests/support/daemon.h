@@ -15,6 +15,10 @@
 
 typedef struct td td;
 
+/* "127.0.0.1:PORT" with a port the kernel just gave out and took back: passed as --listen, the
+ * daemon keeps it across td_restart, so a player finds it again. */
+void td_free_listen(char *out, size_t len);
+
 /* A fresh initialised data dir; the daemon is not running yet. */
 td *td_new(void);
 /* Starts `serve` on the td's dir; extra_args (NULL-terminated, may be NULL) follow
