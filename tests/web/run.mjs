@@ -349,7 +349,7 @@ async function adminBoxes(browser, base) {
 
 // Technician: the programmes page: add one (weekdays, time, length, communes), an overlap
 // refused with the other programme named in Vietnamese, edit (time, targets to a box), delete;
-// the admin sees the page too.
+// the admin sees the page too, on a phone.
 async function technicianPrograms(browser, base) {
   const page = await login(browser, base, 'ktv.lan');
   await page.goto(base + '/#/programs');
@@ -400,9 +400,12 @@ async function technicianPrograms(browser, base) {
   await row.waitFor({ state: 'detached' });
   assert.equal(await stored(), undefined);
   await page.context().close();
-  const admin = await login(browser, base, 'admin');
+  // The admin sees the page too, here on a phone: nothing wider than the screen.
+  const admin = await login(browser, base, 'admin', { width: 390, height: 844 });
   await admin.goto(base + '/#/programs');
   await admin.locator('tr[data-program]', { hasText: 'Bản tin sáng' }).waitFor();
+  assert.ok(await admin.evaluate(() => document.documentElement.scrollWidth <= 390), 'page wider than a phone');
+  await shot(admin, 'programs-phone');
   await admin.context().close();
 }
 
