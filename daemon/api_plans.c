@@ -153,6 +153,19 @@ static int conflicts_get(http_req *r, void *ud)
     return rc ? api_fail(r, a, rc, "lịch đang soạn") : http_reply_json(r, 200, out);
 }
 
+/* The fill levels of the month's slots, read again from the working schedule: a page
+ * reloaded after the fill still shows them. */
+static int slots_get(http_req *r, void *ud)
+{
+    api *a = ud;
+    plan_op op = {0};
+    json_t *out = NULL;
+    if (begin(r, a, READERS, false, &op) != 0)
+        return 0;
+    int rc = store_plan_slots(a->db, op.month, vtime_zone(), &out);
+    return rc ? api_fail(r, a, rc, "khung giờ của tháng") : http_reply_json(r, 200, out);
+}
+
 static int airing_add_tx(api *a, void *ctx)
 {
     plan_op *op = ctx;
@@ -259,6 +272,7 @@ static const http_route ROUTES[] = {
     {"PATCH", "/api/v1/plans/:month/airings/:id", airing_patch, 4096, NULL},
     {"DELETE", "/api/v1/plans/:month/airings/:id", airing_delete, 0, NULL},
     {"GET", "/api/v1/plans/:month/conflicts", conflicts_get, 0, NULL},
+    {"GET", "/api/v1/plans/:month/slots", slots_get, 0, NULL},
     {"POST", "/api/v1/plans/:month/publish", plan_publish, 0, NULL},
 };
 

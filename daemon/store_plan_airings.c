@@ -370,23 +370,28 @@ static int percent(int64_t part, int64_t whole)
     return whole > 0 ? (int)((part * 100 + whole / 2) / whole) : 0;
 }
 
+/* One slot occurrence as the API shows it, from the fill or from the stored schedule. */
+static json_t *slot_json(GTimeZone *tz, const char *program, const char *title,
+                         const sched_slot *slot, int64_t used_ms, size_t n_airings)
+{
+    int y, m, d;
+    char date[16];
+    vtime_civil_from_day(slot->day, &y, &m, &d);
+    snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+    return json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:i, s:i}", "program", program,
+                     "program_title", title, "date", date, "start", time_json(tz, slot->start_ms),
+                     "length_ms", (json_int_t)slot->length_ms, "used_ms", (json_int_t)used_ms,
+                     "fill_percent", percent(used_ms, slot->length_ms), "airings", (int)n_airings);
+}
+
 static json_t *slots_json(const store_plan_fill_run *run)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < run->res->n_slots; i++) {
         const sched_filled_slot *fs = &run->res->slots[i];
         const sched_program *p = &run->pi.programs[fs->slot.program];
-        int y, m, d;
-        char date[16];
-        vtime_civil_from_day(fs->slot.day, &y, &m, &d);
-        snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:i, s:i}", "program",
-                                           p->id, "program_title", p->title, "date", date, "start",
-                                           time_json(run->pi.tz, fs->slot.start_ms), "length_ms",
-                                           (json_int_t)fs->slot.length_ms, "used_ms",
-                                           (json_int_t)fs->used_ms, "fill_percent",
-                                           percent(fs->used_ms, fs->slot.length_ms), "airings",
-                                           (int)fs->n_airings));
+        json_array_append_new(
+            a, slot_json(run->pi.tz, p->id, p->title, &fs->slot, fs->used_ms, fs->n_airings));
     }
     return a;
 }
@@ -422,6 +427,58 @@ json_t *store_plan_fill_json(store *s, const store_plan_fill_run *run)
     json_object_set_new(list, "not_placed", not_placed_json(run));
     json_object_set_new(list, "slots", slots_json(run));
     return list;
+}
+
+/* The slot of each working airing is found again from its programme and start: the fill's
+ * own answer is not stored, and hand edits change the schedule after it. */
+int store_plan_slots(store *s, const char *month, GTimeZone *tz, json_t **out)
+{
+    plan_input pi = {.tz = tz};
+    sched_slot *slots = NULL;
+    size_t n = 0;
+    GArray *v = NULL;
+    int32_t from = 0;
+    int y, m;
+    if (!month || vtime_parse_month(month, &y, &m) != 0 ||
+        vtime_day_from_civil(y, m, 1, &from) != 0)
+        return store_refuse(s, NULL, -EINVAL, "bad_month", "tháng không hợp lệ: “%s”",
+                            month ? month : "");
+    int ret = plan_input_district(s, &pi);
+    if (ret == 0)
+        ret = plan_input_programs(s, &pi);
+    if (ret == 0 && sched_expand(pi.programs, pi.n_programs, from,
+                                 from + vtime_days_in_month(y, m) - 1, tz, &slots, &n) != 0)
+        ret = store_failf(s, -EIO, "expand the programmes of %s", month);
+    if (ret == 0)
+        ret = wa_month(s, month, &v);
+    json_t *list = json_array();
+    guint lo = 0; /* slots and airings both go by start: the first airing not before the slot */
+    for (size_t i = 0; ret == 0 && i < n; i++) {
+        const sched_program *p = &pi.programs[slots[i].program];
+        int64_t end = slots[i].start_ms + slots[i].length_ms, used = 0;
+        size_t count = 0;
+        while (lo < v->len && g_array_index(v, wa, lo).start_ms < slots[i].start_ms)
+            lo++;
+        for (guint j = lo; j < v->len && g_array_index(v, wa, j).start_ms < end; j++) {
+            const wa *a = &g_array_index(v, wa, j);
+            if (g_strcmp0(a->program, p->id) != 0)
+                continue;
+            /* A hand edit may run past the slot's end: shown as over 100%, as it is. */
+            used = MAX(used, a->start_ms + a->duration_ms - slots[i].start_ms);
+            count++;
+        }
+        json_array_append_new(list, slot_json(tz, p->id, p->title, &slots[i], used, count));
+    }
+    if (v)
+        g_array_free(v, TRUE);
+    g_free(slots);
+    plan_input_clear(&pi);
+    if (ret != 0) {
+        json_decref(list);
+        return ret;
+    }
+    *out = json_pack("{s:s, s:o}", "month", month, "slots", list);
+    return 0;
 }
 
 /* ---- hand edits ---- */

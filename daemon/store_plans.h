@@ -67,6 +67,12 @@ int store_plan_fill(store *s, const char *who, const char *month, GTimeZone *tz,
 json_t *store_plan_fill_json(store *s, const store_plan_fill_run *run);
 void store_plan_fill_run_clear(store_plan_fill_run *run);
 
+/* {"month","slots":[…as the fill's slots…]}: every occurrence of every programme in the
+ * month, with the fill level of the working schedule as it stands now (after hand edits): an
+ * airing counts in a slot when it belongs to the programme and starts inside the occurrence;
+ * used_ms is the end of the last such airing after the slot's start (past 100% when a hand
+ * edit overfilled it). Works before the month has a plan (every slot empty). */
+int store_plan_slots(store *s, const char *month, GTimeZone *tz, json_t **out);
 /* {"month","airings":[…]} by start. */
 int store_plan_airings_list(store *s, const char *month, GTimeZone *tz, json_t **out);
 /* Hand edits. The result is {"airing":{…},"warnings":[{"code","message"}]}: an airing may be

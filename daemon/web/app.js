@@ -5,6 +5,7 @@ import { h, clear, field, notice, label, ROLES } from './ui.js';
 import * as pieces from './pieces.js';
 import * as review from './review.js';
 import * as planner from './planner.js';
+import * as programs from './programs.js';
 import * as boxes from './boxes.js';
 import * as operator from './operator.js';
 import * as report from './report.js';
@@ -15,6 +16,7 @@ import * as emergency from './emergency.js';
 const PAGES = [
   { path: 'pieces', title: 'Tin bài', roles: ['technician', 'admin'], mod: pieces },
   { path: 'review', title: 'Duyệt tin bài', roles: ['approver'], mod: review },
+  { path: 'programs', title: 'Chương trình', roles: ['technician', 'admin'], mod: programs },
   { path: 'planner', title: 'Kế hoạch tháng', roles: ['technician', 'admin'], mod: planner },
   { path: 'commune', title: 'Xã của tôi', roles: ['operator'], mod: operator },
   { path: 'boxes', title: 'Cụm loa', roles: ['technician', 'admin', 'approver'], mod: boxes },

@@ -1,7 +1,14 @@
-// emergency: broadcast an approved piece now to chosen targets after two confirmations, stop
-// it, and see which boxes have reported it.
+// emergency: broadcast a piece now to chosen targets after two confirmations, stop it, and see
+// which boxes have reported it. The server plays only approved pieces, emergencies included
+// (Phòng Nội vụ approves every piece before it airs, and only an approver can approve): a piece
+// uploaded here goes to the review queue at once, marked urgent, and becomes sendable here as
+// soon as it is approved; the page says so rather than offering what would be refused.
 import * as api from './api.js';
-import { h, clear, field, button, notice, table, fmtDateTime, OUTCOMES } from './ui.js';
+import { h, clear, button, notice, table, fmtDateTime, fmtDuration, label, OUTCOMES, STATUSES } from './ui.js';
+import { communeOptions, uploadCard } from './upload.js';
+import { targetsPicker, describeTargets } from './targets.js';
+
+const enc = encodeURIComponent;
 
 function live(list, msg, reload) {
   if (!list.length) return h('p', { class: 'empty', text: 'Không có phát khẩn cấp nào trong 6 giờ qua.' });
@@ -13,7 +20,7 @@ function live(list, msg, reload) {
     'Cụm loa đã báo phát'),
     button('Dừng phát', async () => {
       try {
-        await api.post('/api/v1/emergency/' + encodeURIComponent(a.id) + '/stop');
+        await api.post('/api/v1/emergency/' + enc(a.id) + '/stop');
         msg.show('Đã gửi lệnh dừng.');
         reload();
       } catch (err) {
@@ -22,54 +29,100 @@ function live(list, msg, reload) {
     }, 'danger')));
 }
 
+// Urgent pieces not approved yet: waiting for Phòng Nội vụ, or refused with its note.
+function waiting(list) {
+  if (!list.length) return null;
+  return h('section', { class: 'card warn', 'aria-label': 'Tin khẩn cấp chưa được duyệt' },
+    h('h2', { text: 'Tin khẩn cấp chưa được duyệt' }),
+    h('p', { class: 'note', text: 'Chưa phát được các tin này. Hãy báo Phòng Nội vụ duyệt gấp; trang tự cập nhật.' }),
+    h('ul', {}, list.map((p) => {
+      const note = (p.reviews || []).filter((r) => r.note).pop();
+      return h('li', { 'data-piece': p.id }, h('strong', { text: p.title }), ' · ',
+        h('span', { class: 'badge ' + p.status, text: label(STATUSES, p.status) }),
+        note ? h('div', { class: 'note', text: 'Ghi chú duyệt: ' + note.note }) : null);
+    })));
+}
+
 export async function render(main) {
-  const [{ pieces }, { communes }] = await Promise.all([
-    api.get('/api/v1/pieces?status=approved&limit=500'), api.get('/api/v1/communes')]);
-  const piece = h('select', { name: 'piece' }, pieces.map((p) => h('option', { value: p.id, text: p.title })));
-  const all = h('input', { type: 'checkbox', name: 'all', checked: true });
-  const places = h('fieldset', { class: 'checks' }, h('legend', { text: 'Hoặc chọn xã' }),
-    communes.map((c) => h('label', { class: 'check' },
-      h('input', { type: 'checkbox', name: 'em-commune', value: c.name }), ' ' + c.name)));
+  const [communeOpts, { communes }, { boxes }] = await Promise.all([communeOptions(),
+    api.get('/api/v1/communes'), api.get('/api/v1/boxes')]);
+  const piece = h('select', { name: 'piece', id: 'em-piece' });
+  const titles = new Map();
+  const targets = targetsPicker(communes, boxes, { kind: 'all' }, 'Phát tới');
   const msg = notice();
   const confirmBox = h('div');
   const list = h('div');
-  const load = async () => {
-    const { emergencies } = await api.get('/api/v1/emergency');
-    clear(list, live(emergencies, msg, load));
+  const pending = h('div');
+  let awaited = null; // the piece uploaded here, selected once it is approved
+  const loadPieces = async () => {
+    const [{ pieces: approved }, { pieces: submitted }, { pieces: rejected }] = await Promise.all([
+      api.get('/api/v1/pieces?status=approved&limit=500'), api.get('/api/v1/pieces?status=submitted&limit=500'),
+      api.get('/api/v1/pieces?status=rejected&limit=500')]);
+    const usable = approved.filter((p) => p.genre !== 'jingle')
+      .sort((a, b) => (b.priority === 'emergency') - (a.priority === 'emergency'));
+    const keep = piece.value;
+    titles.clear();
+    clear(piece, usable.length ? usable.map((p) => {
+      titles.set(p.id, p.title);
+      return h('option', { value: p.id, text: (p.priority === 'emergency' ? '[Khẩn cấp] ' : '') + p.title +
+        ' (' + fmtDuration(p.duration_ms) + ')' });
+    }) : h('option', { value: '', text: '— Chưa có tin bài nào được duyệt —' }));
+    if (titles.has(keep)) piece.value = keep;
+    if (awaited && titles.has(awaited)) {
+      piece.value = awaited;
+      msg.show('Tin “' + titles.get(awaited) + '” đã được duyệt và đã được chọn để phát.');
+      awaited = null;
+    }
+    clear(pending, waiting([...submitted, ...rejected].filter((p) => p.priority === 'emergency')));
   };
-  const targets = () => {
-    const names = [...places.querySelectorAll('input:checked')].map((i) => i.value);
-    return all.checked || !names.length ? { kind: 'all' } : { kind: 'communes', communes: names };
+  const loadLive = async () => {
+    const { emergencies } = await api.get('/api/v1/emergency');
+    clear(list, live(emergencies, msg, loadLive));
   };
   const send = async () => {
     clear(confirmBox);
     try {
-      await api.post('/api/v1/emergency', { piece: piece.value, targets: targets() });
+      await api.post('/api/v1/emergency', { piece: piece.value, targets: targets.value() });
       msg.show('Đã phát khẩn cấp.');
-      await load();
+      await loadLive();
     } catch (err) {
       msg.error(err);
     }
   };
   const start = button('Phát khẩn cấp…', () => {
-    if (!piece.value) return msg.show('Chưa có tin bài nào được duyệt.', 'error');
-    const t = targets();
-    const where = t.kind === 'all' ? 'TẤT CẢ các xã' : 'các xã: ' + t.communes.join(', ');
+    if (!piece.value) return msg.show('Chưa có tin bài nào được duyệt để phát.', 'error');
+    const t = targets.value();
+    if (!t) return msg.show('Hãy chọn ít nhất một xã hoặc một cụm loa.', 'error');
+    const where = t.kind === 'all' ? 'TẤT CẢ các xã' : describeTargets(t);
     clear(confirmBox, h('div', { class: 'notice warn', role: 'alert' },
-      h('p', { text: 'Xác nhận lần 1: phát ngay “' + piece.selectedOptions[0].text + '” tới ' + where +
+      h('p', { text: 'Xác nhận lần 1: phát ngay “' + titles.get(piece.value) + '” tới ' + where +
         '? Mọi chương trình đang phát sẽ bị ngắt.' }),
       button('Tôi xác nhận', () => clear(confirmBox, h('div', { class: 'notice error', role: 'alert' },
         h('p', { text: 'Xác nhận lần 2: bấm để phát ngay.' }), button('Phát ngay', send, 'danger'),
         button('Huỷ', () => clear(confirmBox)))), 'danger'),
       button('Huỷ', () => clear(confirmBox))));
   }, 'danger');
-  main.append(h('section', { class: 'card grid' }, field('Tin bài đã duyệt', piece),
-    h('label', { class: 'check' }, all, ' Tất cả các xã'), places, start, confirmBox, msg),
-  h('h2', { text: 'Đang và vừa phát' }), list);
-  await load();
-  // Boxes report as they start: refresh while the page is open.
+  const upload = uploadCard(communeOpts, {
+    heading: 'Hoặc tải lên tin khẩn cấp mới',
+    intro: 'Mọi tin bài phải được Phòng Nội vụ duyệt trước khi phát, kể cả tin khẩn cấp. ' +
+      'Tin tải lên ở đây được gửi duyệt ngay và đánh dấu khẩn cấp; khi được duyệt, tin tự xuất hiện ' +
+      'trong danh sách trên để phát.',
+    genre: 'news', priority: 'emergency', alwaysSubmit: true,
+    onDone: async (p) => {
+      awaited = p.status === 'approved' ? null : p.id;
+      await loadPieces();
+    },
+  });
+  main.append(h('section', { class: 'card grid', 'aria-label': 'Phát khẩn cấp' },
+    h('div', { class: 'field' }, h('label', { for: 'em-piece', text: 'Tin bài đã duyệt' }), piece,
+      h('small', { text: 'Chỉ tin bài đã được Phòng Nội vụ duyệt mới phát được.' })),
+    targets, h('div', { class: 'buttons' }, start), confirmBox, msg),
+  pending, upload, h('h2', { text: 'Đang và vừa phát' }), list);
+  await Promise.all([loadPieces(), loadLive()]);
+  // Boxes report as they start, and the approver may approve a waiting piece: refresh while
+  // the page is open.
   const timer = setInterval(() => {
     if (!list.isConnected) return clearInterval(timer);
-    load().catch((err) => msg.error(err));
+    Promise.all([loadPieces(), loadLive()]).catch((err) => msg.error(err));
   }, 5000);
 }

@@ -1,47 +1,124 @@
-// planner: the month plan: theme, the approved pieces to air with their constraints, the fill,
-// the month as a calendar of slots (fill level, pieces, move or remove each airing), conflicts,
-// what was not placed and why, and publishing.
+// planner: the month plan: theme, the approved pieces to air with their constraints (number
+// of airings, date window, communes, pins to a day and programme), the fill, the month as a
+// calendar of programme slots (fill level read back from the server, each slot's pieces,
+// pinned ones marked, move or remove each airing), conflicts, what was not placed and why, and
+// publishing. The month is kept in the address (#/planner/YYYY-MM), so a reload shows it again.
 import * as api from './api.js';
-import { h, clear, field, button, notice, table, fmtDate, fmtTime, fmtDateTime, fmtDuration, nextMonth,
-  localDay, dateInput, monthInput, fmtMonth, TZ } from './ui.js';
+import { h, clear, field, select, button, notice, table, fmtDate, fmtTime, fmtDateTime, fmtDuration,
+  nextMonth, localDay, dateInput, monthInput, fmtMonth, TZ } from './ui.js';
 
-const lastFill = new Map(); // month → the fill's answer, for slots and not-placed reasons
+const lastFill = new Map(); // month → the fill's answer, for the not-placed reasons
 
 const enc = encodeURIComponent;
 
-function communeChecks(communes, name) {
+function communeChecks(communes, name, chosen) {
   return h('fieldset', { class: 'checks' }, h('legend', { text: 'Chỉ phát ở các xã (bỏ trống: mọi xã)' }),
     communes.map((c) => h('label', { class: 'check' },
-      h('input', { type: 'checkbox', name, value: c.name }), ' ' + c.name)));
+      h('input', { type: 'checkbox', name, value: c.name, checked: (chosen || []).includes(c.name) }),
+      ' ' + c.name)));
+}
+
+function programLabel(p) {
+  return p.title + ' (' + p.start + ')';
+}
+
+// Pins: the piece airs on that day, in that programme (or any programme of the day).
+// .value() → [{day, program}] or null when a day is not dd/mm/yyyy.
+function pinsEditor(programs, pins) {
+  const rows = h('div');
+  const add = (pin) => {
+    const day = dateInput('pin_day', pin ? pin.day : '');
+    day.setAttribute('aria-label', 'Ngày ghim (dd/mm/yyyy)');
+    const prog = select('pin_program', [['', 'Chương trình bất kỳ trong ngày'],
+      ...programs.map((p) => [p.id, programLabel(p)])], pin && pin.program ? pin.program : '');
+    prog.setAttribute('aria-label', 'Chương trình của ngày ghim');
+    const row = h('div', { class: 'inline pin' }, day, prog);
+    row.append(button('Bỏ ngày ghim', () => row.remove(), 'small'));
+    rows.append(row);
+  };
+  (pins || []).forEach(add);
+  const el = h('fieldset', { class: 'checks pins' },
+    h('legend', { text: 'Ghim vào ngày (mỗi ngày ghim là một lần phát)' }), rows,
+    button('Thêm ngày ghim', () => add(null), 'small'));
+  el.value = () => {
+    const out = [];
+    for (const row of rows.children) {
+      const iso = row.querySelector('input').iso();
+      if (iso === null) return null;
+      if (iso) out.push({ day: iso, program: row.querySelector('select').value || null });
+    }
+    return out;
+  };
+  return el;
+}
+
+function pinsText(it, programs) {
+  if (!it.pins || !it.pins.length) return '—';
+  return it.pins.map((p) => {
+    const g = programs.find((x) => x.id === p.program);
+    return fmtDate(p.day) + (p.program ? ' (' + (g ? programLabel(g) : 'chương trình đã xoá') + ')' : '');
+  }).join('; ');
+}
+
+// The constraints an item carries besides its count: date window, communes, pins.
+function constraintFields(communes, programs, it, name) {
+  const from = dateInput('window_from', it.window_from);
+  const until = dateInput('window_until', it.window_until);
+  const places = communeChecks(communes, name, it.communes);
+  const pins = pinsEditor(programs, it.pins);
+  return {
+    nodes: [field('Phát từ ngày (dd/mm/yyyy)', from), field('Đến ngày (dd/mm/yyyy)', until), places, pins],
+    value() {
+      const p = pins.value();
+      if (from.iso() === null || until.iso() === null || p === null) return null;
+      return { window_from: from.iso() || null, window_until: until.iso() || null,
+        communes: checked(places), pins: p };
+    },
+  };
 }
 
 function checked(fs) {
   return [...fs.querySelectorAll('input:checked')].map((i) => i.value);
 }
 
-function addItemForm(month, approved, communes, msg, reload) {
+function addItemForm(month, approved, communes, programs, msg, reload) {
   const piece = h('select', { name: 'piece' }, approved.map((p) =>
     h('option', { value: p.id, text: p.title + ' (' + fmtDuration(p.duration_ms) + ')' })));
-  const count = h('input', { type: 'number', name: 'airings', min: 1, max: 200, value: '3' });
-  const from = dateInput('window_from');
-  const until = dateInput('window_until');
-  const places = communeChecks(communes, 'item-commune');
+  const count = h('input', { type: 'number', name: 'airings', min: 0, max: 1000, value: '3' });
+  const c = constraintFields(communes, programs, {}, 'item-commune');
   const form = h('form', { class: 'grid', 'aria-label': 'Thêm tin bài vào kế hoạch' },
-    field('Tin bài đã duyệt', piece), field('Số lần phát', count), field('Phát từ ngày (dd/mm/yyyy)', from),
-    field('Đến ngày (dd/mm/yyyy)', until), places,
+    field('Tin bài đã duyệt', piece), field('Số lần phát', count, '0: bằng số ngày ghim'), c.nodes,
     h('button', { type: 'submit', class: 'primary', text: 'Thêm vào kế hoạch' }));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!piece.value) return msg.show('Chưa có tin bài nào được duyệt.', 'error');
-    if (from.iso() === null || until.iso() === null)
-      return msg.show('Ngày phải có dạng dd/mm/yyyy.', 'error');
+    const v = c.value();
+    if (!v) return msg.show('Ngày phải có dạng dd/mm/yyyy.', 'error');
     try {
-      await api.post('/api/v1/plans/' + month + '/items', {
-        piece: piece.value, airings: Number(count.value), window_from: from.iso() || null,
-        window_until: until.iso() || null, communes: checked(places) });
+      await api.post('/api/v1/plans/' + month + '/items', { piece: piece.value, airings: Number(count.value), ...v });
       reload();
     } catch (err) {
       msg.error(err);
+    }
+  });
+  return form;
+}
+
+function editItemForm(month, it, communes, programs, msg, reload) {
+  const c = constraintFields(communes, programs, it, 'edit-commune');
+  const note = notice();
+  const form = h('form', { class: 'edit grid', 'aria-label': 'Ràng buộc của “' + it.title + '”' },
+    c.nodes, h('button', { type: 'submit', class: 'primary', text: 'Lưu ràng buộc' }), note);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = c.value();
+    if (!v) return note.show('Ngày phải có dạng dd/mm/yyyy.', 'error');
+    try {
+      await api.patch('/api/v1/plans/' + month + '/items/' + enc(it.piece), v);
+      msg.show('Đã lưu ràng buộc của “' + it.title + '”. Hãy xếp lịch lại.');
+      reload();
+    } catch (err) {
+      note.error(err);
     }
   });
   return form;
@@ -63,24 +140,35 @@ function countCell(month, it, msg, reload) {
   return h('td', {}, n);
 }
 
-function itemsTable(month, plan, msg, reload) {
-  return table(['Tin bài', 'Số lần phát', 'Khoảng ngày', 'Xã', ''], plan.items.map((it) =>
-    h('tr', {}, h('td', { text: it.title }), countCell(month, it, msg, reload),
+function itemsTable(month, plan, communes, programs, msg, reload) {
+  const rows = [];
+  for (const it of plan.items) {
+    const tr = h('tr', { 'data-item': it.piece }, h('td', { text: it.title }), countCell(month, it, msg, reload),
       h('td', { text: it.window_from || it.window_until ?
         fmtDate(it.window_from) + ' – ' + fmtDate(it.window_until) : 'cả tháng' }),
       h('td', { text: it.communes.length ? it.communes.join(', ') : 'mọi xã' }),
-      h('td', {}, button('Bỏ khỏi kế hoạch', async () => {
+      h('td', { text: pinsText(it, programs) }),
+      h('td', { class: 'actions' }, button('Sửa ràng buộc', () => {
+        const next = tr.nextElementSibling;
+        if (next && next.classList.contains('editing')) return next.remove();
+        tr.after(h('tr', { class: 'editing' }, h('td', { colspan: 6 },
+          editItemForm(month, it, communes, programs, msg, reload))));
+      }), button('Bỏ khỏi kế hoạch', async () => {
         try {
           await api.del('/api/v1/plans/' + month + '/items/' + enc(it.piece));
           reload();
         } catch (err) {
           msg.error(err);
         }
-      })))), 'Tin bài trong kế hoạch');
+      })));
+    rows.push(tr);
+  }
+  return table(['Tin bài', 'Số lần phát', 'Khoảng ngày', 'Xã', 'Ngày ghim', ''], rows, 'Tin bài trong kế hoạch');
 }
 
-function airingLine(month, a, msg, reload) {
-  const li = h('li', { 'data-airing': a.id },
+function airingLine(month, a, pinned, msg, reload) {
+  const li = h('li', { 'data-airing': a.id, 'data-pinned': pinned ? 'true' : null },
+    pinned ? h('span', { class: 'badge pin', text: 'Ghim' }) : null, pinned ? ' ' : null,
     h('span', { text: fmtTime(a.start) + ' ' + a.title + ' (' + fmtDuration(a.duration_ms) + ')' }));
   const move = button('Dời', () => {
     const day = dateInput('day', localDay(new Date(a.start)));
@@ -115,33 +203,51 @@ function airingLine(month, a, msg, reload) {
   return li;
 }
 
-function calendar(month, airings, fill, msg, reload) {
+// An airing is shown as pinned when its item has a pin on its day (and programme, if named):
+// the engine places pins first, so that is where they land.
+function isPinned(a, pinsOf) {
+  const day = localDay(new Date(a.start));
+  return (pinsOf.get(a.piece) || []).some((p) => p.day === day && (!p.program || p.program === a.program));
+}
+
+function slotBox(month, s, list, pinsOf, msg, reload) {
+  const pct = s.fill_percent;
+  return h('div', { class: 'slot', 'data-program': s.program, 'data-start': s.start },
+    h('div', { class: 'slot-head' }, h('span', { text: fmtTime(s.start) + ' ' + (s.program_title || '') }),
+      ' ', h('meter', { min: 0, max: 100, value: Math.min(pct, 100),
+        'aria-label': 'Độ đầy khung ' + fmtTime(s.start) + ' ' + fmtDate(s.date) }),
+      h('small', { class: pct > 100 ? 'bad' : null, text: ' ' + pct + '%' })),
+    list.length ? h('ul', {}, list.map((a) => airingLine(month, a, isPinned(a, pinsOf), msg, reload))) : null);
+}
+
+function calendar(month, airings, slots, pinsOf, msg, reload) {
   const [y, m] = month.split('-').map(Number);
   const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
   const first = (new Date(Date.UTC(y, m - 1, 1)).getUTCDay() + 6) % 7; // Monday first
-  const byDay = new Map();
+  // Each airing goes in the slot of its programme it starts in; the rest (hand-placed) apart.
+  const inSlot = new Map(slots.map((s) => [s, []]));
+  const loose = new Map();
   for (const a of airings) {
-    const d = localDay(new Date(a.start));
-    if (!byDay.has(d)) byDay.set(d, []);
-    byDay.get(d).push(a);
-  }
-  const slots = new Map();
-  for (const s of fill ? fill.slots : []) {
-    if (!slots.has(s.date)) slots.set(s.date, []);
-    slots.get(s.date).push(s);
+    const t = Date.parse(a.start);
+    const s = slots.find((x) => x.program === a.program && t >= Date.parse(x.start) &&
+      t < Date.parse(x.start) + x.length_ms);
+    if (s) inSlot.get(s).push(a);
+    else {
+      const d = localDay(new Date(a.start));
+      if (!loose.has(d)) loose.set(d, []);
+      loose.get(d).push(a);
+    }
   }
   const cells = [];
   for (let i = 0; i < first; i++) cells.push(h('div', { class: 'day blank', 'aria-hidden': 'true' }));
   for (let d = 1; d <= days; d++) {
     const date = month + '-' + String(d).padStart(2, '0');
-    const list = (byDay.get(date) || []).sort((a, b) => a.start.localeCompare(b.start));
+    const extra = (loose.get(date) || []).sort((a, b) => a.start.localeCompare(b.start));
     cells.push(h('div', { class: 'day', 'data-date': date },
       h('div', { class: 'dnum', text: fmtDate(date) }),
-      (slots.get(date) || []).map((s) => h('div', { class: 'slot' },
-        h('span', { text: fmtTime(s.start) + ' ' + (s.program_title || '') }),
-        h('meter', { min: 0, max: 100, value: s.fill_percent, 'aria-label': 'Độ đầy khung giờ',
-          title: s.fill_percent + '%' }), h('small', { text: ' ' + s.fill_percent + '%' }))),
-      h('ul', {}, list.map((a) => airingLine(month, a, msg, reload)))));
+      slots.filter((s) => s.date === date).map((s) => slotBox(month, s, inSlot.get(s), pinsOf, msg, reload)),
+      extra.length ? h('div', { class: 'loose' }, h('small', { text: 'Ngoài khung giờ:' }),
+        h('ul', {}, extra.map((a) => airingLine(month, a, isPinned(a, pinsOf), msg, reload)))) : null));
   }
   const heads = ['T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'CN'].map((t) =>
     h('div', { class: 'dow', text: t }));
@@ -163,7 +269,8 @@ function conflictsList(conflicts) {
 }
 
 export async function render(main) {
-  const monthIn = monthInput('month', nextMonth());
+  const inHash = location.hash.split('/')[2];
+  const monthIn = monthInput('month', /^\d{4}-\d{2}$/.test(inHash || '') ? inHash : nextMonth());
   const body = h('div');
   const msg = notice(); // kept across reloads: it reports what the last action did
   main.append(h('div', { class: 'card grid' }, field('Tháng (mm/yyyy)', monthIn)), body);
@@ -177,10 +284,13 @@ export async function render(main) {
       if (err.status !== 404) throw err;
       plan = { month, theme: '', items: [], airings: 0, published: null };
     }
-    const [{ pieces }, { communes }, { airings }, { conflicts }] = await Promise.all([
-      api.get('/api/v1/pieces?status=approved&limit=500'), api.get('/api/v1/communes'),
-      api.get('/api/v1/plans/' + month + '/airings').catch(() => ({ airings: [] })),
-      api.get('/api/v1/plans/' + month + '/conflicts').catch(() => ({ conflicts: [] }))]);
+    history.replaceState(null, '', '#/planner/' + month);
+    const [{ pieces }, { communes }, { programs }, { airings }, { conflicts }, { slots }] =
+      await Promise.all([api.get('/api/v1/pieces?status=approved&limit=500'),
+        api.get('/api/v1/communes'), api.get('/api/v1/programs'),
+        api.get('/api/v1/plans/' + month + '/airings'), api.get('/api/v1/plans/' + month + '/conflicts'),
+        api.get('/api/v1/plans/' + month + '/slots')]);
+    const pinsOf = new Map(plan.items.map((it) => [it.piece, it.pins || []]));
     const theme = h('input', { name: 'theme', value: plan.theme || '' });
     const themeForm = h('form', { class: 'grid', 'aria-label': 'Đặt chủ đề tháng' },
       field('Chủ đề tháng', theme), h('button', { type: 'submit', text: 'Lưu chủ đề' }));
@@ -219,12 +329,14 @@ export async function render(main) {
     clear(body,
       h('section', { class: 'card' }, h('h2', { text: 'Kế hoạch ' + fmtMonth(month) }),
         h('p', { class: 'meta', text: status + ' · ' + airings.length + ' lần phát trong lịch đang soạn' }),
-        themeForm, itemsTable(month, plan, msg, load),
-        h('h3', { text: 'Thêm tin bài' }), addItemForm(month, pieces, communes, msg, load)),
+        themeForm, itemsTable(month, plan, communes, programs, msg, load),
+        h('h3', { text: 'Thêm tin bài' }), addItemForm(month, pieces.filter((p) => p.genre !== 'jingle'),
+          communes, programs, msg, load)),
       h('div', { class: 'buttons sticky' }, fill, publish), msg,
       notPlaced(lastFill.get(month)), conflictsList(conflicts),
       h('section', { class: 'card' }, h('h2', { text: 'Lịch tháng (giờ Việt Nam, ' + TZ + ')' }),
-        calendar(month, airings, lastFill.get(month), msg, load)));
+        slots.length ? null : h('p', { class: 'empty', text: 'Chưa có chương trình nào phát trong tháng này.' }),
+        calendar(month, airings, slots, pinsOf, msg, load)));
   };
   monthIn.addEventListener('change', () => load().catch((err) => msg.error(err)));
   await load();

@@ -1,5 +1,5 @@
 // review: the approver's queue: every submitted piece with a player, approve, or reject with
-// a note (required by the server).
+// a note (required by the server). Emergency pieces come first, marked urgent.
 import * as api from './api.js';
 import { h, clear, field, button, notice, audio, label, fmtDate, fmtDuration, GENRES } from './ui.js';
 
@@ -18,6 +18,8 @@ function card(p, reload) {
   const m = p.media || {};
   return h('article', { class: 'card piece', 'data-piece': p.id },
     h('h2', { text: p.title }),
+    p.priority === 'emergency' ? h('p', {}, h('span', { class: 'badge emergency',
+      text: 'Tin khẩn cấp: cần duyệt gấp để phát ngay' })) : null,
     h('p', { class: 'meta', text: [label(GENRES, p.genre), fmtDuration(p.duration_ms),
       p.commune, p.theme ? 'Chủ đề: ' + p.theme : null, p.exemplar ? 'Điển hình: ' + p.exemplar : null,
       'Tạo ngày ' + fmtDate(p.created)].filter(Boolean).join(' · ') }),
@@ -31,6 +33,8 @@ export async function render(main) {
   const list = h('div', { class: 'queue' });
   const load = async () => {
     const { pieces } = await api.get('/api/v1/pieces?status=submitted&limit=500');
+    // Emergency announcements wait for this approval before they can air: first in the queue.
+    pieces.sort((a, b) => (b.priority === 'emergency') - (a.priority === 'emergency'));
     clear(list, pieces.length ? pieces.map((p) => card(p, load)) :
       h('p', { class: 'empty', text: 'Không có tin bài nào chờ duyệt.' }));
   };

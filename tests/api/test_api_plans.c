@@ -1,7 +1,8 @@
 /* Programmes and month plans over HTTP: programme CRUD with its refusals (conflicts naming the
  * other programme, deleting one in use), the month's theme and items with every refusal code,
- * the fill's result, hand edits with their warnings, conflicts, publishing and republishing,
- * bad month strings, roles, and GET /api/v1/airings for a range of days. */
+ * the fill's result, the slots' fill levels read back, hand edits with their warnings,
+ * conflicts, publishing and republishing, bad month strings, roles, and GET /api/v1/airings
+ * for a range of days. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <setjmp.h>
@@ -258,6 +259,7 @@ static void test_bad_months(void **state)
         OK(req(f->tech, "POST", NULL, 400, "bad_month", "/api/v1/plans/%s/fill", bad[i]));
         OK(req(f->tech, "POST", NULL, 400, "bad_month", "/api/v1/plans/%s/publish", bad[i]));
         OK(req(f->tech, "GET", NULL, 400, "bad_month", "/api/v1/plans/%s/conflicts", bad[i]));
+        OK(req(f->tech, "GET", NULL, 400, "bad_month", "/api/v1/plans/%s/slots", bad[i]));
     }
     OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/plans/%s", f->month));
     OK(req(f->tech, "POST", NULL, 404, NULL, "/api/v1/plans/%s/fill", f->month));
@@ -482,6 +484,48 @@ static void test_fill_edit_publish(void **state)
     g_free(prog);
 }
 
+/* GET …/slots: the fill levels read back from the working schedule are the fill's own, follow
+ * hand edits, and exist (empty) before the month has a plan. */
+static void test_slots(void **state)
+{
+    fx *f = *state;
+    const char *m = f->month;
+    char *prog = NULL;
+    fill_month(f, &prog);
+    json_t *fill = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
+    json_t *got = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", m);
+    assert_string_equal(str(got, "month"), m);
+    json_t *slots = json_object_get(got, "slots");
+    assert_true(json_array_size(slots) >= 28);
+    assert_true(json_equal(slots, json_object_get(fill, "slots")));
+    json_t *s0 = json_array_get(slots, 0);
+    assert_string_equal(str(s0, "program"), prog);
+    assert_true(num(s0, "used_ms") > 0 && num(s0, "fill_percent") >= 0);
+    int64_t before = num(s0, "airings");
+    assert_true(before >= 1);
+    /* Removing the month's first airing empties its place in the first slot. */
+    char *first = g_strdup(str(json_array_get(json_object_get(fill, "airings"), 0), "id"));
+    json_decref(fill);
+    json_decref(got);
+    OK(req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/airings/%s", m, first));
+    got = req(f->tech, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", m);
+    assert_int_equal(num(json_array_get(json_object_get(got, "slots"), 0), "airings"), before - 1);
+    json_decref(got);
+    g_free(first);
+    /* No plan yet: the programme's slots, all empty. */
+    OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/plans/%s", f->next_month));
+    got = req(f->tech, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", f->next_month);
+    slots = json_object_get(got, "slots");
+    assert_true(json_array_size(slots) >= 28);
+    for (size_t i = 0; i < json_array_size(slots); i++) {
+        assert_int_equal(num(json_array_get(slots, i), "used_ms"), 0);
+        assert_int_equal(num(json_array_get(slots, i), "airings"), 0);
+    }
+    json_decref(got);
+    OK(req(f->op, "GET", NULL, 403, NULL, "/api/v1/plans/%s/slots", m));
+    g_free(prog);
+}
+
 /* A pinned piece airs on its day in its programme; jingles never enter a month plan. */
 static void test_pins(void **state)
 {
@@ -607,6 +651,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_months, setup, teardown),
         cmocka_unit_test_setup_teardown(test_theme_and_items, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_edit_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publish_unapproved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_airings_range, setup, teardown),

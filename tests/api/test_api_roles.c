@@ -50,6 +50,7 @@ static const endpoint MATRIX[] = {
     {"PATCH", "/api/v1/plans/2026-12/airings/nope", "{}", ADMIN | TECH},
     {"DELETE", "/api/v1/plans/2026-12/airings/nope", NULL, ADMIN | TECH},
     {"GET", "/api/v1/plans/2026-12/conflicts", NULL, ADMIN | TECH | APPROVER},
+    {"GET", "/api/v1/plans/2026-12/slots", NULL, ADMIN | TECH | APPROVER},
     {"POST", "/api/v1/plans/2026-12/publish", NULL, ADMIN | TECH},
     {"GET", "/api/v1/emergency", NULL, EVERYONE},
     {"POST", "/api/v1/emergency", "{}", ADMIN | TECH},

@@ -347,6 +347,212 @@ async function adminBoxes(browser, base) {
   await page.context().close();
 }
 
+// Technician: the programmes page: add one (weekdays, time, length, communes), an overlap
+// refused with the other programme named in Vietnamese, edit (time, targets to a box), delete;
+// the admin sees the page too, on a phone.
+async function technicianPrograms(browser, base) {
+  const page = await login(browser, base, 'ktv.lan');
+  await page.goto(base + '/#/programs');
+  await page.locator('tr[data-program]', { hasText: 'Bản tin sáng' }).waitFor();
+  const add = page.getByRole('form', { name: 'Thêm chương trình' });
+  await add.getByLabel('Tên chương trình').fill('Thời sự chiều');
+  await add.getByLabel('Giờ bắt đầu (HH:MM)').fill('17:00');
+  await add.getByLabel('Thời lượng (phút)').fill('20');
+  await add.getByLabel('Thứ Bảy').uncheck();
+  await add.getByLabel('Chủ nhật').uncheck();
+  await add.getByLabel('Chọn xã').check();
+  await add.getByLabel('Xuân Lạc').check();
+  await add.getByRole('button', { name: 'Thêm chương trình' }).click();
+  await page.getByText('Đã thêm chương trình “Thời sự chiều”.').waitFor();
+  const row = page.locator('tr[data-program]', { hasText: 'Thời sự chiều' });
+  assert.match(await row.textContent(), /T2, T3, T4, T5, T6.*17:00.*20 phút.*Các xã: Xuân Lạc/);
+  const stored = async () => (await page.evaluate(async () =>
+    (await (await fetch('/api/v1/programs')).json()).programs)).find((p) => p.title === 'Thời sự chiều');
+  let p = await stored();
+  assert.deepEqual(p.weekdays, ['mon', 'tue', 'wed', 'thu', 'fri']);
+  assert.deepEqual(p.targets, { kind: 'communes', communes: ['Xuân Lạc'] });
+  assert.equal(p.length, 20);
+  // 06:10 every day everywhere overlaps "Bản tin sáng": refused, naming it, nothing stored.
+  const fresh = page.getByRole('form', { name: 'Thêm chương trình' });
+  await fresh.getByLabel('Tên chương trình').fill('Tin trùng giờ');
+  await fresh.getByLabel('Giờ bắt đầu (HH:MM)').fill('06:10');
+  await fresh.getByRole('button', { name: 'Thêm chương trình' }).click();
+  const refused = fresh.locator('.notice.error');
+  await refused.waitFor();
+  assert.match(await refused.textContent(), /trùng giờ với chương trình “Bản tin sáng”/);
+  assert.equal(await page.locator('tr[data-program]').count(), 2);
+  // Edit: later, and only for one box.
+  await row.getByRole('button', { name: 'Sửa' }).click();
+  const edit = page.getByRole('form', { name: 'Sửa chương trình Thời sự chiều' });
+  await edit.getByLabel('Giờ bắt đầu (HH:MM)').fill('17:30');
+  await edit.getByLabel('Chọn cụm loa').check();
+  await edit.getByLabel('Bản Chang').check();
+  await edit.getByRole('button', { name: 'Lưu chương trình' }).click();
+  await page.getByText('Đã lưu chương trình “Thời sự chiều”.').waitFor();
+  assert.match(await row.textContent(), /17:30.*Các cụm loa: Bản Chang/);
+  p = await stored();
+  assert.equal(p.start, '17:30');
+  assert.deepEqual(p.targets, { kind: 'boxes', boxes: ['Bản Chang'] });
+  assert.equal(p.length, 20);
+  await shot(page, 'programs');
+  await row.getByRole('button', { name: 'Xoá' }).click(); // the confirm dialog is accepted
+  await page.getByText('Đã xoá chương trình “Thời sự chiều”.').waitFor();
+  await row.waitFor({ state: 'detached' });
+  assert.equal(await stored(), undefined);
+  await page.context().close();
+  // The admin sees the page too, here on a phone: nothing wider than the screen.
+  const admin = await login(browser, base, 'admin', { width: 390, height: 844 });
+  await admin.goto(base + '/#/programs');
+  await admin.locator('tr[data-program]', { hasText: 'Bản tin sáng' }).waitFor();
+  assert.ok(await admin.evaluate(() => document.documentElement.scrollWidth <= 390), 'page wider than a phone');
+  await shot(admin, 'programs-phone');
+  await admin.context().close();
+}
+
+function monthAfter(month) {
+  const [y, m] = month.split('-').map(Number);
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
+// Technician: constraints of a plan item in another month: date window, commune, pins (one
+// to a day and programme, one to a day; a pin outside the window refused), the fill places
+// the pinned airings on their days, and the slots' fill levels survive a reload.
+async function technicianPins(browser, base, month) {
+  const [yyyy, mm] = month.split('-');
+  const dm = (d) => `${d}/${mm}/${yyyy}`;
+  const days = new Date(Date.UTC(+yyyy, +mm, 0)).getUTCDate();
+  const page = await login(browser, base, 'ktv.lan');
+  await page.goto(base + '/#/planner/' + month);
+  await page.getByRole('heading', { name: `Kế hoạch ${mm}/${yyyy}` }).waitFor();
+  // No plan yet: the calendar already shows the month's slots of "Bản tin sáng", empty.
+  const meters = () => page.locator('.slot meter').evaluateAll((els) => els.map((e) => e.value));
+  assert.deepEqual(await meters(), new Array(days).fill(0));
+  const add = page.getByRole('form', { name: 'Thêm tin bài vào kế hoạch' });
+  await add.getByLabel('Tin bài đã duyệt').selectOption({ label: 'Gương sáng Nà Pài (0:12)' });
+  await add.getByLabel('Số lần phát').fill('3');
+  await add.getByLabel('Phát từ ngày (dd/mm/yyyy)').fill(dm('05'));
+  await add.getByLabel('Đến ngày (dd/mm/yyyy)').fill(dm('20'));
+  await add.getByLabel('Bằng Khánh').check();
+  await add.getByRole('button', { name: 'Thêm ngày ghim' }).click();
+  await add.getByLabel('Ngày ghim (dd/mm/yyyy)').fill(dm('10'));
+  await add.getByLabel('Chương trình của ngày ghim').selectOption({ label: 'Bản tin sáng (06:00)' });
+  await add.getByRole('button', { name: 'Thêm vào kế hoạch' }).click();
+  const row = page.locator('tr[data-item]', { hasText: 'Gương sáng Nà Pài' });
+  await row.waitFor();
+  assert.match(await row.textContent(),
+    new RegExp(`${dm('05')} – ${dm('20')}Bằng Khánh${dm('10')} \\(Bản tin sáng \\(06:00\\)\\)`));
+  const item = async () => page.evaluate(async (m) =>
+    (await (await fetch('/api/v1/plans/' + m)).json()).items[0], month);
+  const prog = (await item()).pins[0].program;
+  assert.ok(prog, 'the pin names the programme');
+  // A second pin outside the date window: the server's refusal, nothing changed.
+  await row.getByRole('button', { name: 'Sửa ràng buộc' }).click();
+  const edit = page.getByRole('form', { name: 'Ràng buộc của “Gương sáng Nà Pài”' });
+  await edit.getByRole('button', { name: 'Thêm ngày ghim' }).click();
+  await edit.getByLabel('Ngày ghim (dd/mm/yyyy)').last().fill(dm('25'));
+  await edit.getByRole('button', { name: 'Lưu ràng buộc' }).click();
+  const refused = edit.locator('.notice.error');
+  await refused.waitFor();
+  assert.match(await refused.textContent(), /[ạảấầẩậắằẳặẹẻếềểệịọỏốồổộớờởợụủứừửựỳỷỹđ]/);
+  assert.equal((await item()).pins.length, 1);
+  await edit.getByLabel('Ngày ghim (dd/mm/yyyy)').last().fill(dm('15'));
+  await edit.getByRole('button', { name: 'Lưu ràng buộc' }).click();
+  await page.getByText('Đã lưu ràng buộc của “Gương sáng Nà Pài”. Hãy xếp lịch lại.').waitFor();
+  const it = await item();
+  assert.deepEqual(it.pins, [{ day: `${month}-10`, program: prog }, { day: `${month}-15`, program: null }]);
+  assert.deepEqual(it.communes, ['Bằng Khánh']);
+  // The fill: the pinned airings on their days, the third inside the window.
+  await page.getByRole('button', { name: 'Xếp lịch tự động' }).click();
+  const aired = page.locator('.day li[data-airing]');
+  await aired.nth(2).waitFor();
+  assert.equal(await aired.count(), 3);
+  await page.locator(`.day[data-date="${month}-10"] .slot li[data-pinned]`).waitFor();
+  await page.locator(`.day[data-date="${month}-15"] .slot li[data-pinned]`).waitFor();
+  assert.equal(await page.locator('li[data-pinned]').count(), 2);
+  const on = await aired.evaluateAll((els) => els.map((e) => e.closest('.day').dataset.date.slice(8)));
+  for (const d of on) assert.ok(d >= '05' && d <= '20', 'airing outside the window on ' + d);
+  const before = await meters();
+  assert.equal(before.filter((v) => v > 0).length, 3, 'three slots hold an airing');
+  assert.ok(before[9] > 0, 'the pinned slot of the 10th is filled');
+  await shot(page, 'planner-pins');
+  // A reload shows the same month, airings and fill levels (read back from the server).
+  await page.reload();
+  await page.getByRole('heading', { name: `Kế hoạch ${mm}/${yyyy}` }).waitFor();
+  await aired.nth(2).waitFor();
+  assert.deepEqual(await meters(), before);
+  assert.equal(await page.locator('li[data-pinned]').count(), 2);
+  await page.context().close();
+}
+
+// Technician: an emergency piece uploaded on the emergency page cannot air before Phòng Nội
+// vụ approves it (the API refuses it, the page says so); once approved in the review queue
+// it is selected, sent to one commune after two confirmations, a box's report shows, stopped.
+async function technicianEmergencyUpload(browser, base, boxToken) {
+  const wav = join(dir, 'canh-bao.wav');
+  assert.equal(spawnSync('sox', ['-n', '-r', '16000', '-c', '1', wav, 'synth', '6', 'sine', '500-700',
+    'vol', '0.4']).status, 0, 'sox');
+  const page = await login(browser, base, 'ktv.lan');
+  await page.goto(base + '/#/emergency');
+  const up = page.getByRole('form', { name: 'Hoặc tải lên tin khẩn cấp mới' });
+  await up.getByText(/phải được Phòng Nội vụ duyệt trước khi phát, kể cả tin khẩn cấp/).waitFor();
+  await up.getByLabel('Tiêu đề').fill('Cảnh báo lũ quét');
+  await up.getByLabel('Tệp âm thanh').setInputFiles(wav);
+  await up.getByRole('button', { name: 'Tải lên' }).click();
+  await up.getByTestId('ingest-result').waitFor({ timeout: 60000 });
+  const waiting = page.getByRole('region', { name: 'Tin khẩn cấp chưa được duyệt' });
+  await waiting.locator('li', { hasText: 'Cảnh báo lũ quét' }).getByText('Chờ duyệt').waitFor();
+  const send = page.getByRole('region', { name: 'Phát khẩn cấp' });
+  const options = () => send.getByLabel('Tin bài đã duyệt').locator('option').allTextContents();
+  assert.ok(!(await options()).some((t) => t.includes('Cảnh báo lũ quét')), 'unapproved piece offered');
+  // What the page does not offer, the API refuses.
+  const tech = await apiLogin(base, 'ktv.lan');
+  const pending = (await tech('GET', '/api/v1/pieces?status=submitted')).body.pieces
+    .find((p) => p.title === 'Cảnh báo lũ quét');
+  assert.equal(pending.priority, 'emergency');
+  const refused = await tech('POST', '/api/v1/emergency', { piece: pending.id, targets: { kind: 'all' } });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error.code, 'piece_not_approved');
+  // Phòng Nội vụ: the urgent piece heads the queue, marked; approved.
+  const appr = await login(browser, base, 'noivu.hoa');
+  const card = appr.locator('article.piece').first();
+  await card.getByRole('heading', { name: 'Cảnh báo lũ quét' }).waitFor();
+  await card.getByText('Tin khẩn cấp: cần duyệt gấp để phát ngay').waitFor();
+  await card.getByRole('button', { name: 'Duyệt', exact: true }).click();
+  await appr.locator('article.piece', { hasText: 'Cảnh báo lũ quét' }).waitFor({ state: 'detached' });
+  await appr.context().close();
+  // The page notices (it refreshes every 5 s) and selects it.
+  await page.getByText('Tin “Cảnh báo lũ quét” đã được duyệt và đã được chọn để phát.').waitFor();
+  assert.equal(await send.getByLabel('Tin bài đã duyệt').inputValue(), pending.id);
+  await send.getByLabel('Chọn xã').check();
+  await send.getByLabel('Bằng Khánh').check();
+  await send.getByRole('button', { name: 'Phát khẩn cấp…' }).click();
+  await send.getByText('Xác nhận lần 1: phát ngay “Cảnh báo lũ quét” tới các xã: Bằng Khánh?',
+    { exact: false }).waitFor();
+  await send.getByRole('button', { name: 'Tôi xác nhận' }).click();
+  await send.getByRole('button', { name: 'Phát ngay' }).click();
+  await page.getByText('Đã phát khẩn cấp.').waitFor();
+  const live = page.locator('section[data-airing]', { hasText: 'Cảnh báo lũ quét' });
+  await live.waitFor();
+  const id = await live.getAttribute('data-airing');
+  const airing = (await tech('GET', '/api/v1/emergency')).body.emergencies.find((a) => a.id === id);
+  assert.deepEqual(airing.targets, { kind: 'communes', names: ['Bằng Khánh'] });
+  // Nà Pài (Bằng Khánh) reports that it started it and was cut after a second.
+  const startMs = Date.parse(airing.start);
+  while (Date.now() < startMs + 1200) await new Promise((r) => setTimeout(r, 100));
+  const rfc = (ms) => new Date(ms + VN_MS).toISOString().replace('Z', '+07:00');
+  const plays = await fetch(base + '/api/v1/box/plays', { method: 'POST',
+    headers: { Authorization: 'Bearer ' + boxToken, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ plays: [{ id: randomUUID(), airing: id, media: airing.media,
+      scheduled_start: airing.start, started_at: rfc(startMs + 10), ended_at: rfc(startMs + 1010),
+      played_ms: 1000, outcome: 'partial', detail: 'dừng' }] }) });
+  assert.equal((await plays.json()).accepted.length, 1);
+  await live.locator('tr', { hasText: 'Nà Pài' }).getByText('Phát một phần').waitFor();
+  await shot(page, 'emergency-upload');
+  await live.getByRole('button', { name: 'Dừng phát' }).click();
+  await page.getByText('Đã gửi lệnh dừng.').waitFor();
+  await page.context().close();
+}
+
 async function main() {
   cli(['init']);
   cli(['commune', 'add', 'Bằng Khánh']);
@@ -381,7 +587,9 @@ async function main() {
       args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     await technicianUpload(browser, base, wav);
     await approverReview(browser, base);
+    await technicianPrograms(browser, base);
     await technicianPlan(browser, base, month);
+    await technicianPins(browser, base, monthAfter(month));
 
     // Nà Pài reports that it played the first airing of the month in full, over the box
     // protocol with its own token (what loalang-player sends; the player itself is issue 4).
@@ -413,6 +621,7 @@ async function main() {
     await operatorView(browser, base);
     await approverReport(browser, base, month);
     await technicianEmergency(browser, base);
+    await technicianEmergencyUpload(browser, base, napai);
     await adminBoxes(browser, base);
     assert.deepEqual(pageErrors, [], 'errors in the pages');
     console.log('web: every journey passed; screenshots in ' + ARTIFACTS);
