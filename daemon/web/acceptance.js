@@ -60,8 +60,8 @@ export function record(period, r, contracts) {
       h('td', { text: t.airings_contracted + ' / ' + t.airings_reached }),
       h('td', { text: fmtMinutes(t.ms_scheduled) }), h('td', { text: fmtMinutes(t.ms_delivered) }),
       h('td', { text: fmtPermille(t.delivered_permille) })))),
-    r.missing_exemplar && r.missing_exemplar.length ? h('p', { text: 'Xã chưa có tin bài điển hình ' +
-      'trong năm: ' + r.missing_exemplar.join(', ') + '.' }) : null,
+    r.exemplar_year && r.exemplar_year.missing.length ? h('p', { text: 'Xã chưa có tin bài điển hình ' +
+      'trong năm ' + r.exemplar_year.year + ': ' + r.exemplar_year.missing.join(', ') + '.' }) : null,
     h('p', { text: 'Kết luận: ' + '.'.repeat(120) }),
     h('p', { text: 'Biên bản lập thành 02 bản có giá trị như nhau, mỗi bên giữ 01 bản.' }),
     h('div', { class: 'signs' }, party('BÊN A', 'Phòng Nội vụ'),

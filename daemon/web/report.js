@@ -32,6 +32,19 @@ function bars(title, rows, unit) {
   return h('figure', {}, h('figcaption', { text: title }), svg);
 }
 
+// The period's headline figures (DESIGN.md §6) and the rules they follow.
+function summary(r) {
+  const item = (term, id, value) => [h('dt', { text: term }), h('dd', { 'data-testid': id, text: value })];
+  return [h('dl', { class: 'summary' },
+    item('Lần phát theo lịch / đạt', 'airings', r.airings_scheduled + ' / ' + r.airings_reached),
+    item('Thời lượng chương trình đã phát', 'programme-airtime', fmtMinutes(r.programme_airtime_ms)),
+    item('Tổng thời lượng phát của các cụm loa', 'box-airtime', fmtMinutes(r.box_airtime_ms))),
+  h('p', { text: 'Một lần phát đạt khi ít nhất ' + fmtPermille(r.reach_permille) +
+    ' số cụm loa được giao phát đủ: phát trọn, hoặc phát một phần từ ' + fmtPermille(r.partial_permille) +
+    ' thời lượng trở lên. Thời lượng chương trình là tổng thời lượng các lần phát đạt; thời lượng ' +
+    'của các cụm loa là tổng thời gian từng cụm loa đã phát.' })];
+}
+
 function linesTable(r) {
   const rows = r.lines.map((l) => h('tr', {},
     h('td', { text: l.label || label(GENRES, l.genre) }),
@@ -52,12 +65,24 @@ function linesTable(r) {
 
 function coverage(r) {
   return table(['Xã', 'Cụm loa', 'Lần phát theo lịch', 'Lần phát đạt', 'Thời lượng phát',
-    'Điển hình đã nghe', 'Có điển hình của xã'], r.communes.map((c) => h('tr', {},
+    'Điển hình đã nghe', 'Có điển hình của xã trong kỳ'], r.communes.map((c) => h('tr', {},
     h('td', { text: c.name }), h('td', { text: c.boxes }), h('td', { text: c.airings_scheduled }),
     h('td', { text: c.airings_reached }), h('td', { text: fmtMinutes(c.box_airtime_ms) }),
     h('td', { text: c.exemplars_heard }),
     h('td', { class: c.has_own_exemplar ? null : 'bad', text: c.has_own_exemplar ? 'Có' : 'Chưa' }))),
   'Độ phủ theo xã');
+}
+
+// "Mỗi xã có ít nhất 01 điển hình" is a yearly rule: judged on the calendar year up to the
+// period's end, not on the period alone (the coverage table's last column).
+function exemplarYear(r) {
+  const y = r.exemplar_year;
+  if (!y) return null;
+  return y.missing.length ?
+    h('p', { class: 'bad', 'data-testid': 'exemplar-year', text: 'Xã chưa có điển hình của xã trong năm ' +
+      y.year + ': ' + y.missing.join(', ') + '.' }) :
+    h('p', { 'data-testid': 'exemplar-year', text: 'Năm ' + y.year +
+      ': xã nào cũng đã có ít nhất một điển hình của xã được phát.' });
 }
 
 function outOfBounds(r) {
@@ -72,9 +97,10 @@ function evidence(r) {
   return h('div', { class: 'evidence' }, (r.evidence || []).map((e) => h('details', { 'data-airing': e.airing },
     h('summary', { text: fmtDateTime(e.start) + ' · ' + e.title + ' · ' + e.reached_boxes + '/' +
       e.target_boxes + ' cụm loa' + (e.reached ? ' · đạt' : ' · chưa đạt') }),
-    table(['Cụm loa', 'Xã', 'Kết quả', 'Bắt đầu', 'Đã phát'], e.boxes.map((b) => h('tr', {},
+    table(['Cụm loa', 'Xã', 'Kết quả', 'Cụm loa báo', 'Bắt đầu', 'Đã phát'], e.boxes.map((b) => h('tr', {},
       h('td', { text: b.name }), h('td', { text: b.commune }),
-      h('td', { text: b.status_label || OUTCOMES[b.outcome] || b.status }),
+      h('td', { text: b.status_label || b.status }),
+      h('td', { text: b.outcome ? OUTCOMES[b.outcome] || b.outcome : '—' }),
       h('td', { text: fmtDateTime(b.started) }), h('td', { text: fmtDuration(b.played_ms) }))),
     'Báo cáo của từng cụm loa'))));
 }
@@ -107,14 +133,13 @@ export async function render(main) {
             text: 'Tải CSV' }),
           h('a', { class: 'button', href: '/api/v1/reports/' + p + '?format=evidence-csv', download: '',
             text: 'Tải CSV bằng chứng' }), print),
-        h('section', { class: 'card' }, linesTable(r)),
+        h('section', { class: 'card' }, summary(r), linesTable(r)),
         h('section', { class: 'card charts' },
           bars('Phút đã phát theo tháng (nền: theo lịch)', r.by_month.map((m) =>
             [m.month.split('-').reverse().join('/'), m.ms_delivered, m.ms_scheduled]), fmtMinutes),
           bars('Thời lượng phát theo xã', r.communes.map((c) => [c.name, c.box_airtime_ms, 0]),
             fmtMinutes)),
-        h('section', { class: 'card' }, coverage(r), r.missing_exemplar && r.missing_exemplar.length ?
-          h('p', { class: 'bad', text: 'Xã chưa có điển hình trong năm: ' + r.missing_exemplar.join(', ') }) : null),
+        h('section', { class: 'card' }, coverage(r), exemplarYear(r)),
         h('section', { class: 'card' }, outOfBounds(r)),
         h('section', { class: 'card' }, h('h2', { text: 'Bằng chứng từng lần phát' }), evidence(r)),
         h('section', { class: 'card record' }, acceptance));

@@ -111,7 +111,9 @@ export function fmtMinutes(ms) {
   return (ms / 60000).toLocaleString('vi-VN', { maximumFractionDigits: 1 }) + ' phút';
 }
 
+// -1 is the API's "no base" (nothing contracted or scheduled): no percentage to show.
 export function fmtPermille(p) {
+  if (p === null || p === undefined || p < 0) return '—';
   return (p / 10).toLocaleString('vi-VN', { maximumFractionDigits: 1 }) + '%';
 }
 
@@ -121,8 +123,9 @@ export const STATUSES = [['draft', 'Bản nháp'], ['submitted', 'Chờ duyệt'
   ['approved', 'Đã duyệt'], ['rejected', 'Bị từ chối'], ['retired', 'Ngừng sử dụng']];
 export const ROLES = [['admin', 'Quản trị'], ['technician', 'Kỹ thuật viên'],
   ['approver', 'Phòng Nội vụ (duyệt)'], ['operator', 'Cán bộ xã']];
+// The outcomes a box reports (DESIGN.md §5).
 export const OUTCOMES = { completed: 'Phát trọn', partial: 'Phát một phần', failed: 'Lỗi',
-  skipped: 'Bỏ qua', interrupted: 'Bị ngắt' };
+  missed: 'Bỏ lỡ' };
 
 export function label(list, v) {
   const f = list.find(([k]) => k === v);

@@ -1,113 +1,19 @@
-// Browser journeys of the web UI against a real loalangd, in Debian's chromium (headless) driven
-// by playwright-core. Usage: node tests/web/run.mjs --loalangd BUILD/loalangd [--chromium PATH]
+// Browser journeys of the web UI against a real loalangd and real loalang-players, in Debian's
+// chromium (headless) driven by playwright-core. Usage: node tests/web/run.mjs
+// --loalangd BUILD/loalangd --loalang-player BUILD/loalang-player [--chromium PATH]
 // Starts its own daemon on a free port in a temp data dir; screenshots of every main page go
 // to tests/web/artifacts/. Exits 0 when every journey passed.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { ARTIFACTS, PASSWORD, options, launchBrowser, dataDir, terminate, startPlayer, stopPlayer, vnDay,
+  nextMonth, rfc3339, apiLogin, pageErrors, shot, login, runMain, showReport } from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = join(HERE, 'artifacts');
-const PASSWORD = 'mật khẩu thử 123';
-
-function arg(name, def) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : def;
-}
-
-const LOALANGD = arg('--loalangd');
-const CHROMIUM = arg('--chromium', process.env.CHROMIUM || '/usr/bin/chromium');
-if (!LOALANGD) {
-  console.error('usage: node tests/web/run.mjs --loalangd PATH [--chromium PATH]');
-  process.exit(2);
-}
-
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.error('playwright-core is missing: run `npm ci --prefix tests/web` (.ci/install-deps does)');
-  process.exit(1);
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'loalang-web-'));
-const data = join(dir, 'data');
-mkdirSync(ARTIFACTS, { recursive: true });
-
-function cli(args, input) {
-  const r = spawnSync(LOALANGD, ['-d', data, ...args], { input: input || '', encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`loalangd ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim().split('\n').pop();
-}
-
-function startDaemon() {
-  const p = spawn(LOALANGD, ['-d', data, 'serve', '--listen', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    p.stdout.on('data', (b) => {
-      out += b;
-      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) resolve({ proc: p, base: m[1] });
-    });
-    p.once('exit', (code) => reject(new Error('loalangd exited with ' + code)));
-  });
-}
-
-// Local calendar helpers in the daemon's zone (Asia/Ho_Chi_Minh, UTC+7, no DST).
-const VN_MS = 7 * 3600 * 1000;
-function vnDay(ms) {
-  return new Date(ms + VN_MS).toISOString().slice(0, 10);
-}
-function nextMonth() {
-  const [y, m] = vnDay(Date.now()).split('-').map(Number);
-  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-}
-
-// A small API client for the set-up, with the session cookie and CSRF token.
-async function apiLogin(base, user) {
-  const r = await fetch(base + '/api/v1/session', { method: 'POST',
-    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, password: PASSWORD }) });
-  assert.equal(r.status, 200, 'login ' + user);
-  const cookie = r.headers.get('set-cookie').split(';')[0];
-  const { csrf_token } = await r.json();
-  return async (method, path, body) => {
-    const res = await fetch(base + path, { method, headers: { Cookie: cookie, 'X-CSRF-Token': csrf_token,
-      'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-}
-
-const pageErrors = [];
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, name + '.png'), fullPage: true });
-}
-
-async function login(browser, base, user, viewport) {
-  const ctx = await browser.newContext({ locale: 'vi-VN',
-    viewport: viewport || { width: 1280, height: 900 }, isMobile: !!viewport, hasTouch: !!viewport });
-  const page = await ctx.newPage();
-  // Script errors and CSP violations fail the run; refused API calls are expected in places.
-  page.on('pageerror', (e) => pageErrors.push(user + ': ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-      pageErrors.push(user + ': ' + m.text());
-  });
-  page.on('dialog', (d) => d.accept());
-  await page.goto(base + '/');
-  await page.getByLabel('Tên đăng nhập').fill(user);
-  await page.getByLabel('Mật khẩu').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.getByRole('button', { name: 'Đăng xuất' }).waitFor();
-  return page;
-}
+const { loalangd: LOALANGD, player: PLAYER, chromium: CHROMIUM } = options('run.mjs',
+  ['loalangd', 'player']);
+const { dir, cli, startDaemon } = dataDir(LOALANGD, 'loalang-web-');
 
 function rawStatus(base, path) {
   const u = new URL(base);
@@ -293,24 +199,67 @@ async function operatorView(browser, base) {
   await page.context().close();
 }
 
-async function approverReport(browser, base, month) {
+// Real loudspeaker boxes: a loalang-player for Nà Pài (writing WAV files) and one for Bản Chang
+// (fakesink: real timing, no sound) pull their schedule from the daemon; an airing for every
+// commune is published by the CLI a few seconds ahead; both play it and report. Nà Mèo is
+// registered but runs no player. Returns the airing and its month.
+async function playersPlay(tech, base, tokens, players) {
+  const napaiWav = join(dir, 'na-pai', 'out.wav');
+  players.push(startPlayer(PLAYER, { base, token: tokens.napai, dir, name: 'na-pai',
+    output: 'file:' + napaiWav }));
+  players.push(startPlayer(PLAYER, { base, token: tokens.banchang, dir, name: 'ban-chang',
+    output: 'fake' }));
+  const piece = (await tech('GET', '/api/v1/pieces?status=approved')).body.pieces[0];
+  // Time for the players to start, fetch the manifest and the media and preroll (3 s ahead).
+  const at = Math.ceil((Date.now() + 20000) / 1000) * 1000;
+  const airing = cli(['airing', 'add', '--piece', piece.id, '--at', rfc3339(at)]);
+  const day = vnDay(at);
+  let plays = [];
+  const deadline = at + piece.duration_ms + 60000;
+  while (Date.now() < deadline) {
+    const { airings } = (await tech('GET', `/api/v1/airings?from=${day}&to=${day}&plays=1`)).body;
+    plays = (airings.find((a) => a.id === airing) || { plays: [] }).plays;
+    if (plays.length >= 2) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.deepEqual(plays.map((p) => [p.box, p.outcome]).sort(),
+    [['Bản Chang', 'completed'], ['Nà Pài', 'completed']], 'the players\' reports');
+  for (const p of plays) {
+    assert.ok(Math.abs(Date.parse(p.started) - at) < 1000, `${p.box} started on time: ${p.started}`);
+    assert.ok(p.played_ms >= piece.duration_ms - 500 && p.played_ms <= piece.duration_ms, `${p.box} played_ms`);
+  }
+  // What Nà Pài sent to its "amplifier": a WAV of the whole piece (16-bit mono 48 kHz: 96 bytes a ms).
+  const wav = napaiWav.replace(/\.wav$/, `-${airing}.wav`);
+  assert.ok(existsSync(wav), 'Nà Pài wrote ' + wav);
+  assert.ok(statSync(wav).size > piece.duration_ms * 48, 'the WAV holds the piece');
+  return { airing, month: day.slice(0, 7) };
+}
+
+async function approverReport(browser, base, month, played) {
   const page = await login(browser, base, 'noivu.hoa');
-  // Nà Pài has just reported over the box protocol: online; Bản Chang never connected.
+  // Nà Pài and Bản Chang run players: online; Nà Mèo never connected.
   await page.goto(base + '/#/boxes');
-  await page.locator('tr[data-box]', { hasText: 'Nà Pài' }).getByText('Trực tuyến').waitFor();
-  await page.locator('tr[data-box]', { hasText: 'Bản Chang' }).getByText('Chưa kết nối lần nào').waitFor();
+  // (a row holds the title of its last play, "Gương sáng Nà Pài": match the name's own cell)
+  const box = (name) => page.locator('tr[data-box]')
+    .filter({ has: page.getByRole('cell', { name, exact: true }) });
+  await box('Nà Pài').getByText('Trực tuyến').waitFor();
+  await box('Bản Chang').getByText('Trực tuyến').waitFor();
+  await box('Nà Mèo').getByText('Chưa kết nối lần nào').waitFor();
   await shot(page, 'boxes');
   await page.goto(base + '/#/report');
-  await page.getByLabel('Kỳ báo cáo', { exact: true }).fill(month);
-  await page.getByRole('button', { name: 'Xem báo cáo' }).click();
-  await page.getByRole('link', { name: 'Tải CSV', exact: true }).waitFor();
-  // The evidence behind the figures: the airing Nà Pài reported, box by box.
-  const played = page.locator('details[data-airing]', { hasText: '1/2 cụm loa' });
-  await played.locator('summary').click();
-  const napai = played.locator('tr', { hasText: 'Nà Pài' });
-  await napai.waitFor();
-  assert.doesNotMatch(await napai.textContent(), /Không có báo cáo/);
-  assert.match(await played.locator('tr', { hasText: 'Bản Chang' }).textContent(), /Không có báo cáo/);
+  // The evidence behind the figures: the airing the players reported, box by box.
+  await showReport(page, played.month);
+  const ev = page.locator(`details[data-airing="${played.airing}"]`);
+  await ev.locator('summary').click();
+  assert.match(await ev.locator('summary').textContent(), /2\/3 cụm loa · chưa đạt/);
+  for (const box of ['Nà Pài', 'Bản Chang']) {
+    const row = ev.locator('tr', { hasText: box });
+    await row.waitFor();
+    assert.match(await row.textContent(), /Đã phát.*Phát trọn.*0:12$/, box);
+  }
+  assert.match(await ev.locator('tr', { hasText: 'Nà Mèo' }).textContent(), /Không có báo cáo/);
+  await shot(page, 'approver-evidence');
+  await showReport(page, month);
   const csv = await page.evaluate(async (u) => {
     const r = await fetch(u);
     return { s: r.status, bom: new Uint8Array(await r.arrayBuffer()).slice(0, 3).join(',') };
@@ -560,8 +509,9 @@ async function main() {
   for (const [name, role, commune] of [['admin', 'admin'], ['ktv.lan', 'technician'],
     ['noivu.hoa', 'approver'], ['canbo.bangkhanh', 'operator', 'Bằng Khánh']])
     cli(['user', 'add', name, '--role', role, ...(commune ? ['--commune', commune] : [])], PASSWORD + '\n');
-  const napai = cli(['box', 'add', 'Nà Pài', '--commune', 'Bằng Khánh']);
-  cli(['box', 'add', 'Bản Chang', '--commune', 'Xuân Lạc']);
+  const tokens = { napai: cli(['box', 'add', 'Nà Pài', '--commune', 'Bằng Khánh']),
+    banchang: cli(['box', 'add', 'Bản Chang', '--commune', 'Xuân Lạc']) };
+  cli(['box', 'add', 'Nà Mèo', '--commune', 'Xuân Lạc']);
   const wav = join(dir, 'guong-sang.wav');
   const sox = spawnSync('sox', ['-n', '-r', '16000', '-c', '1', wav, 'synth', '12', 'sine', '300-900',
     'vol', '0.4']);
@@ -569,6 +519,7 @@ async function main() {
 
   const { proc, base } = await startDaemon();
   let browser;
+  const players = [];
   try {
     const month = nextMonth();
     const tech = await apiLogin(base, 'ktv.lan');
@@ -583,27 +534,14 @@ async function main() {
     assert.equal(con.status, 201, JSON.stringify(con.body));
     await staticFiles(base);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchBrowser(CHROMIUM);
     await technicianUpload(browser, base, wav);
     await approverReview(browser, base);
     await technicianPrograms(browser, base);
     await technicianPlan(browser, base, month);
     await technicianPins(browser, base, monthAfter(month));
 
-    // Nà Pài reports that it played the first airing of the month in full, over the box
-    // protocol with its own token (what loalang-player sends; the player itself is issue 4).
-    const { airings } = (await tech('GET', `/api/v1/airings?from=${month}-01&to=${month}-28`)).body;
-    const first = airings[0];
-    const rfc = (ms) => new Date(ms + VN_MS).toISOString().replace('Z', '+07:00');
-    const startMs = Date.parse(first.start);
-    const plays = await fetch(base + '/api/v1/box/plays', { method: 'POST',
-      headers: { Authorization: 'Bearer ' + napai, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ plays: [{ id: randomUUID(), airing: first.id, media: first.media,
-        scheduled_start: first.start, started_at: rfc(startMs + 4), ended_at: rfc(startMs + first.duration_ms + 4),
-        played_ms: first.duration_ms, outcome: 'completed', detail: '' }] }) });
-    const accepted = await plays.json();
-    assert.equal(accepted.accepted.length, 1, JSON.stringify(accepted));
+    const played = await playersPlay(tech, base, tokens, players);
 
     // This week's schedule for the operator: one airing per commune today (or tomorrow, late
     // in the evening), added by hand to the current month and published.
@@ -619,7 +557,7 @@ async function main() {
     const pub = await tech('POST', `/api/v1/plans/${thisMonth}/publish`);
     assert.equal(pub.status, 200, JSON.stringify(pub.body));
     await operatorView(browser, base);
-    await approverReport(browser, base, month);
+    await approverReport(browser, base, month, played);
     await technicianEmergency(browser, base);
     await technicianEmergencyUpload(browser, base, napai);
     await adminBoxes(browser, base);
@@ -627,22 +565,14 @@ async function main() {
     console.log('web: every journey passed; screenshots in ' + ARTIFACTS);
   } finally {
     if (browser) await browser.close();
-    let code = proc.exitCode ?? proc.signalCode;
-    if (code === null) {
-      const exited = new Promise((r) => proc.once('exit', (c, sig) => r(sig || c)));
-      proc.kill('SIGTERM');
-      code = await exited;
-    }
+    // Players first (each reports what it was playing and exits 0), then the daemon, whatever
+    // happened to the players.
+    const stops = await Promise.allSettled(players.map(stopPlayer));
+    const code = await terminate(proc);
+    for (const s of stops) if (s.status === 'rejected') throw s.reason;
     // A clean stop, and under the sanitizers no report (they make the exit status non-zero).
     assert.equal(code, 0, 'loalangd exit status');
   }
 }
 
-try {
-  await main();
-  rmSync(dir, { recursive: true, force: true });
-} catch (e) {
-  console.error('web: FAILED:', e.stack || e);
-  console.error('data dir kept: ' + dir);
-  process.exit(1);
-}
+await runMain('web', dir, main);
