@@ -11,7 +11,7 @@
 #   3. Wake-ups per second of the player at rest while connected (context switches of all its
 #      threads over a quiet stretch with a long-poll held).
 # Usage: bench/bench_box_day.sh [BUILD_DIR]   (default build-bench; run.sh calls it)
-# Env: WINDOW (seconds at rest, 600), CUT_EVERY (3; 0 = no cuts).
+# Env: WINDOW (seconds at rest, 600: half without airings, half with three), CUT_EVERY (3; 0 = no cuts).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build-bench}" && pwd)
@@ -55,9 +55,11 @@ for d in $(sed -n 's/^duration *= *//p' "$PLAN"); do
 done
 needed=$(find "$data/media" -name '*.opus' -printf '%s\n' | awk '{ s += $1 } END { print s }')
 files=$(find "$data/media" -name '*.opus' | wc -l)
-# Three plays inside the window, of the shortest piece (the plan's last), so plays are counted.
+# Three plays in the second half of the window, of the shortest piece (the plan's last): the
+# first half measures what time alone costs, the second what a play adds.
+half=$((WINDOW / 2))
 for k in 1 2 3; do
-    "$D" -d "$data" airing add --piece "$id" --at "$(later $((120 + k * WINDOW / 4)))" >/dev/null 2>&1
+    "$D" -d "$data" airing add --piece "$id" --at "$(later $((90 + half + k * half / 4)))" >/dev/null 2>&1
 done
 
 dport=$(free_port)
@@ -99,27 +101,44 @@ printf "media: %d of %d files in the cache after %.1f s; %d requests, %d cut sho
 printf "media bytes on the link %d (down %d + up %d)   media needed (reference) %d   ratio %.3f\n" \
     $((mdown + mup)) "$mdown" "$mup" "$needed" "$(echo "($mdown + $mup) / $needed" | bc -l)"
 
-# ---- at rest, connected
+# ---- at rest, connected: the first half has no airing, the second three plays
 sleep 20
 w0=$(ctxt "$ppid")
 sleep 30
 w1=$(ctxt "$ppid")
-rest=$((WINDOW - 50))
-[ $rest -gt 0 ] && sleep $rest
+sleep $((half - 50))
 c2=$(counters)
+sleep $((WINDOW - half))
+c3=$(counters)
 printf "player at rest, connected (a long-poll held): %.2f wake-ups/s (%d context switches in 30 s)\n" \
     "$(echo "($w1 - $w0) / 30" | bc -l)" $((w1 - w0))
 
-per_day=0
-echo "control traffic over ${WINDOW} s at rest, per kind: requests, bytes up+down → per day"
-for k in manifest events status plays other; do
-    r=$(($(field "$c2" $k 1) - $(field "$c1" $k 1)))
-    b=$(($(field "$c2" $k 2) + $(field "$c2" $k 3) - $(field "$c1" $k 2) - $(field "$c1" $k 3)))
-    d=$(echo "$b * 86400 / $WINDOW" | bc)
-    per_day=$((per_day + d))
-    printf "  %-9s %5d requests %9d bytes   %9d bytes/day\n" "$k" "$r" "$b" "$d"
-done
+# bytes KIND FROM TO: bytes up+down of a kind between two counter lines
+bytes() { echo $(($(field "$3" $1 2) + $(field "$3" $1 3) - $(field "$2" $1 2) - $(field "$2" $1 3))); }
+reqs() { echo $(($(field "$3" $1 1) - $(field "$2" $1 1))); }
+# A month of this plan: its airings, plus the daily programme's jingles (intro/outro) each day.
 month_days=31
+airings=$(sed -n 's/^airings *= *//p' "$PLAN" | awk '{ s += $1 } END { print s }')
+jingles=$(grep -c '^\(intro\|outro\) *=' "$PLAN")
+plays_day=$(echo "($airings + $jingles * $month_days) / $month_days" | bc -l)
+echo "time alone, ${half} s without airings (requests, bytes up+down → per day):"
+per_day=0
+for k in manifest events status other; do
+    b=$(bytes $k "$c1" "$c2")
+    d=$(echo "$b * 86400 / $half" | bc)
+    per_day=$((per_day + d))
+    printf "  %-9s %5d requests %8d bytes   %9d bytes/day\n" "$k" "$(reqs $k "$c1" "$c2")" "$b" "$d"
+done
+# What three plays added in the second half: their reports, and the status reports they caused
+# beyond the periodic ones (time's share of the half is taken off).
+pb=$(bytes plays "$c2" "$c3")
+sb=$(($(bytes status "$c2" "$c3") - $(bytes status "$c1" "$c2") * (WINDOW - half) / half))
+[ $sb -lt 0 ] && sb=0
+per_play=$(((pb + sb) / 3))
+pd=$(echo "$per_play * $plays_day" | bc | cut -d . -f 1)
+per_day=$((per_day + pd))
+printf "each play: %d bytes (report %d, status after it %d); %.1f plays a day in this month → %d bytes/day\n" \
+    "$per_play" $((pb / 3)) $((sb / 3)) "$plays_day" "$pd"
 media_day=$((needed / month_days))
 printf "per day of this month: media %d bytes (%d over %d days) + control %d bytes = overhead ratio %.2f\n" \
     "$media_day" "$needed" "$month_days" "$per_day" "$(echo "($media_day + $per_day) / $media_day" | bc -l)"

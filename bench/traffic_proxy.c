@@ -19,7 +19,7 @@
 
 enum kind { K_MEDIA, K_MANIFEST, K_EVENTS, K_PLAYS, K_STATUS, K_OTHER, K_N };
 static const char *const KIND_NAMES[K_N] = {"media", "manifest", "events",
-                                             "plays", "status",   "other"};
+                                            "plays", "status",   "other"};
 
 typedef struct counters {
     uint64_t requests[K_N], up[K_N], down[K_N], cuts;
@@ -29,8 +29,8 @@ typedef struct side side;
 typedef struct conn {
     uv_tcp_t client, server;
     enum kind kind;
-    bool server_spoke; /* the server sent bytes since the client's last request */
-    uint64_t cut_after;  /* 0: not cut; else media bytes left before the cut */
+    bool server_spoke;  /* the server sent bytes since the client's last request */
+    uint64_t cut_after; /* 0: not cut; else media bytes left before the cut */
     int closing;
 } conn;
 
@@ -54,8 +54,10 @@ static enum kind kind_of(const char *buf, size_t len)
         const char *prefix;
         enum kind k;
     } map[] = {
-        {"GET /media/", K_MEDIA},           {"GET /api/v1/box/manifest", K_MANIFEST},
-        {"GET /api/v1/box/events", K_EVENTS}, {"POST /api/v1/box/plays", K_PLAYS},
+        {"GET /media/", K_MEDIA},
+        {"GET /api/v1/box/manifest", K_MANIFEST},
+        {"GET /api/v1/box/events", K_EVENTS},
+        {"POST /api/v1/box/plays", K_PLAYS},
         {"POST /api/v1/box/status", K_STATUS},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {

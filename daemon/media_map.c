@@ -61,9 +61,8 @@ void media_map_free(media_map *mm)
 
 static bool same_file(const media_map_ref *ref, const struct stat *sb)
 {
-    return ref->dev == sb->st_dev && ref->ino == sb->st_ino &&
-           ref->size == (size_t)sb->st_size && ref->mtime.tv_sec == sb->st_mtim.tv_sec &&
-           ref->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+    return ref->dev == sb->st_dev && ref->ino == sb->st_ino && ref->size == (size_t)sb->st_size &&
+           ref->mtime.tv_sec == sb->st_mtim.tv_sec && ref->mtime.tv_nsec == sb->st_mtim.tv_nsec;
 }
 
 static media_map_ref *lookup(media_map *mm, const struct stat *sb)
@@ -83,8 +82,8 @@ static void insert(media_map *mm, media_map_ref *ref)
 {
     if (ref->size > mm->max_bytes)
         return; /* served from its own map, never kept */
-    while (mm->lru.length && (mm->lru.length >= mm->max_files ||
-                              mm->bytes + ref->size > mm->max_bytes))
+    while (mm->lru.length &&
+           (mm->lru.length >= mm->max_files || mm->bytes + ref->size > mm->max_bytes))
         uncache(mm, mm->lru.tail->data);
     ref->refs++;
     g_queue_push_head(&mm->lru, ref);
