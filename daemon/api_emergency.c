@@ -70,32 +70,24 @@ static int emergency_stop(http_req *r, void *ud)
     return http_reply_json(r, 200, json_pack("{ss sb}", "airing", op.airing, "stopped", 1));
 }
 
-/* Emergency airings that started in the last hours, with every box's reports. */
+/* Emergency airings that started in the last hours, stopped ones too, with every box's
+ * reports: what a stop cut short is still accounted for. */
 static int emergency_get(http_req *r, void *ud)
 {
     api *a = ud;
     api_user u;
-    json_t *all = NULL, *list = json_array();
+    json_t *all = NULL;
     int64_t now = store_now_ms();
-    store_airing_query q = {now - RECENT_MS, now + 1, 0, true};
-    if (api_user_require(r, a, API_EVERYONE, &u) != 0) {
-        json_decref(list);
+    store_airing_query q = {
+        .from_ms = now - RECENT_MS, .until_ms = now + 1, .with_plays = true, .emergencies = true};
+    if (api_user_require(r, a, API_EVERYONE, &u) != 0)
         return 0;
-    }
     if (u.u.role == STORE_ROLE_OPERATOR)
         q.commune_id = u.u.commune_id;
     int rc = store_airings_list(a->db, &q, &all);
-    if (rc != 0) {
-        json_decref(list);
+    if (rc != 0)
         return api_fail(r, a, rc, "phát khẩn cấp");
-    }
-    size_t i;
-    json_t *air;
-    json_array_foreach(json_object_get(all, "airings"), i, air)
-    {
-        if (!strcmp(json_string_value(json_object_get(air, "priority")), "emergency"))
-            json_array_append(list, air);
-    }
+    json_t *list = json_incref(json_object_get(all, "airings"));
     json_decref(all);
     return http_reply_json(r, 200, json_pack("{so}", "emergencies", list));
 }

@@ -94,9 +94,10 @@ static int read_rows(store *s, const store_airing_query *q, json_t *list, bool *
     int rc, ret = store_prepare(s,
                                 "SELECT a.id, a.start_ms, a.duration_ms, a.priority,"
                                 " a.program_title, p.id, p.title, p.genre, a.media_sha256,"
-                                " a.target_kind, a.targets"
+                                " a.target_kind, a.targets, a.withdrawn_version_id IS NOT NULL"
                                 " FROM airings a JOIN pieces p ON p.id = a.piece_id"
-                                " WHERE a.withdrawn_version_id IS NULL"
+                                " WHERE (a.withdrawn_version_id IS NULL OR ?5)"
+                                " AND (NOT ?5 OR a.priority = 'emergency')"
                                 " AND a.start_ms >= ?1 AND a.start_ms < ?2 AND " TARGETS_COMMUNE
                                 " ORDER BY a.start_ms, a.id LIMIT ?4",
                                 &st);
@@ -106,6 +107,7 @@ static int read_rows(store *s, const store_airing_query *q, json_t *list, bool *
     sqlite3_bind_int64(st, 2, q->until_ms);
     sqlite3_bind_int64(st, 3, q->commune_id);
     sqlite3_bind_int(st, 4, STORE_AIRINGS_MAX + 1);
+    sqlite3_bind_int(st, 5, q->emergencies);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (json_array_size(list) == STORE_AIRINGS_MAX) {
             *truncated = true;
@@ -119,6 +121,9 @@ static int read_rows(store *s, const store_airing_query *q, json_t *list, bool *
                       (json_int_t)dur, "priority", text(st, 3), "program", text(st, 4), "piece",
                       "id", text(st, 5), "title", text(st, 6), "genre", text(st, 7), "media",
                       text(st, 8), "targets", "kind", text(st, 9), "ids", text(st, 10)));
+        if (q->emergencies)
+            json_object_set_new(json_array_get(list, json_array_size(list) - 1), "stopped",
+                                json_boolean(sqlite3_column_int(st, 11)));
     }
     if (rc != SQLITE_DONE)
         ret = store_fail(s, rc, "list airings");

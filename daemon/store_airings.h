@@ -17,12 +17,14 @@ typedef struct store_airing_query {
     int64_t from_ms, until_ms; /* airings starting in [from, until) */
     int64_t commune_id;        /* 0 = every commune */
     bool with_plays;           /* add "plays": every box's reports for the airing */
+    bool emergencies;          /* emergency airings only, stopped ones too ("stopped": bool) */
 } store_airing_query;
 
 /* {"airings":[{"id","start","end","duration_ms","priority","program","piece":{"id","title",
  * "genre"},"media","targets":{"kind","names":[…]},"plays":[{"box","commune","outcome",
  * "started","ended","played_ms","detail"}]}], "truncated": bool}, ordered by start. Only live
- * airings (published, not withdrawn). -EINVAL for an empty or inverted range. */
+ * airings (published, not withdrawn), but for q->emergencies, where a withdrawn one is a
+ * stopped one and stays listed. -EINVAL for an empty or inverted range. */
 int store_airings_list(store *s, const store_airing_query *q, json_t **out);
 
 #endif

@@ -10,15 +10,23 @@ import { targetsPicker, describeTargets } from './targets.js';
 
 const enc = encodeURIComponent;
 
-function live(list, msg, reload) {
+// A box reports a play when it ends; while it plays, its status names the airing: both show.
+function rows(a, boxes) {
+  const reported = new Set(a.plays.map((p) => p.box));
+  const now = boxes.filter((b) => b.playing === a.id && !reported.has(b.name)).map((b) => h('tr', {},
+    h('td', { text: b.name }), h('td', { text: b.commune }), h('td', { text: 'Đang phát' }),
+    h('td', { text: '' })));
+  return [...now, ...a.plays.map((p) => h('tr', {},
+    h('td', { text: p.box }), h('td', { text: p.commune }),
+    h('td', { text: OUTCOMES[p.outcome] || p.outcome }), h('td', { text: fmtDateTime(p.started) })))];
+}
+
+function live(list, boxes, msg, reload) {
   if (!list.length) return h('p', { class: 'empty', text: 'Không có phát khẩn cấp nào trong 6 giờ qua.' });
   return list.map((a) => h('section', { class: 'card warn', 'data-airing': a.id },
-    h('h3', { text: a.piece.title + ' · ' + fmtDateTime(a.start) }),
-    table(['Cụm loa', 'Xã', 'Kết quả', 'Bắt đầu'], a.plays.map((p) => h('tr', {},
-      h('td', { text: p.box }), h('td', { text: p.commune }),
-      h('td', { text: OUTCOMES[p.outcome] || p.outcome }), h('td', { text: fmtDateTime(p.started) }))),
-    'Cụm loa đã báo phát'),
-    button('Dừng phát', async () => {
+    h('h3', { text: a.piece.title + ' · ' + fmtDateTime(a.start) + (a.stopped ? ' · đã dừng' : '') }),
+    table(['Cụm loa', 'Xã', 'Kết quả', 'Bắt đầu'], rows(a, a.stopped ? [] : boxes), 'Cụm loa đang và đã phát'),
+    a.stopped ? null : button('Dừng phát', async () => {
       try {
         await api.post('/api/v1/emergency/' + enc(a.id) + '/stop');
         msg.show('Đã gửi lệnh dừng.');
@@ -76,8 +84,9 @@ export async function render(main) {
     clear(pending, waiting([...submitted, ...rejected].filter((p) => p.priority === 'emergency')));
   };
   const loadLive = async () => {
-    const { emergencies } = await api.get('/api/v1/emergency');
-    clear(list, live(emergencies, msg, loadLive));
+    const [{ emergencies }, status] = await Promise.all([api.get('/api/v1/emergency'),
+      api.get('/api/v1/boxes/status')]);
+    clear(list, live(emergencies, status.boxes, msg, loadLive));
   };
   const send = async () => {
     clear(confirmBox);

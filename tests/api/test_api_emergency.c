@@ -200,18 +200,25 @@ static void test_live_list(void **state)
     assert_int_equal(json_array_size(plays), 1);
     assert_string_equal(str(json_array_get(plays, 0), "box"), "Nà Pài");
     assert_string_equal(str(json_array_get(plays, 0), "outcome"), "completed");
+    assert_true(json_is_false(json_object_get(e, "stopped")));
     json_decref(e);
     assert_int_equal(emergencies(f->approver, NULL), 1);
     assert_int_equal(emergencies(f->op_bk, NULL), 1);
     assert_int_equal(emergencies(f->op_xl, NULL), 0);
-    /* Stop: 200 once, then 404. Stopped emergencies leave the live list. */
+    /* Stop: 200 once, then 404. A stopped emergency stays listed, marked, with its reports
+     * (what boxes played before the stop is still accounted for). */
     char *stop = g_strdup_printf("/api/v1/emergency/%s/stop", id);
     OK(req(f->approver, "POST", NULL, 403, NULL, stop));
     r = req(f->tech, "POST", NULL, 200, NULL, stop);
     assert_true(json_is_true(json_object_get(r, "stopped")));
     json_decref(r);
     OK(req(f->tech, "POST", NULL, 404, NULL, stop));
-    assert_int_equal(emergencies(f->tech, NULL), 0);
+    assert_int_equal(emergencies(f->tech, &e), 1);
+    assert_string_equal(str(e, "id"), id);
+    assert_true(json_is_true(json_object_get(e, "stopped")));
+    assert_int_equal(json_array_size(json_object_get(e, "plays")), 1);
+    json_decref(e);
+    assert_int_equal(emergencies(f->op_xl, NULL), 0);
     g_free(stop);
     g_free(id);
 }

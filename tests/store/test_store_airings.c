@@ -96,7 +96,8 @@ static int teardown(void **state)
 
 static json_t *list(fixture *f, int64_t commune, bool plays)
 {
-    store_airing_query q = {T0, T0 + 86400000, commune, plays};
+    store_airing_query q = {
+        .from_ms = T0, .until_ms = T0 + 86400000, .commune_id = commune, .with_plays = plays};
     json_t *out = NULL;
     assert_int_equal(store_airings_list(f->s, &q, &out), 0);
     return json_object_get(out, "airings") ? out : NULL;
@@ -160,7 +161,7 @@ static void test_plays(void **state)
 static void test_bad_range(void **state)
 {
     fixture *f = *state;
-    store_airing_query q = {T0, T0, 0, false};
+    store_airing_query q = {.from_ms = T0, .until_ms = T0};
     json_t *out = NULL;
     assert_int_equal(store_airings_list(f->s, &q, &out), -EINVAL);
     assert_null(out);
