@@ -90,7 +90,7 @@ watch_pid="" daemon_pid="" player_pids=()
 stopping=0
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-    local rc=$? p
+    local rc=$? p i st
     [ "$stopping" = 1 ] && return
     stopping=1
     trap - INT TERM
@@ -102,14 +102,22 @@ cleanup() {
         say ""
         say "== Đang dừng các cụm loa và máy chủ… =="
     fi
+    # Each must stop by itself on SIGTERM, with status 0; anything else is reported and fails
+    # the run.
     for p in "${player_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${player_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    for i in "${!player_pids[@]}"; do
+        st=0
+        wait "${player_pids[$i]}" || st=$?
+        [ "$st" = 0 ] || { say "Cảnh báo: cụm loa $((i + 1)) dừng với mã $st (xem $dir/logs/box-$((i + 1)).log)."; [ "$rc" != 0 ] || rc=1; }
+    done
     if [ -n "$daemon_pid" ]; then
         kill -TERM "$daemon_pid" 2>/dev/null || true
-        wait "$daemon_pid" 2>/dev/null || true
+        st=0
+        wait "$daemon_pid" || st=$?
+        [ "$st" = 0 ] || { say "Cảnh báo: loalangd dừng với mã $st (xem $dir/logs/loalangd.log)."; [ "$rc" != 0 ] || rc=1; }
     fi
     say "Dữ liệu của bản trình diễn vẫn được giữ ở $dir (nhật ký trong $dir/logs)."
-    return "$rc"
+    exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -221,7 +229,7 @@ ld plan import "$plan" >"$dir/logs/plan-import.txt"
 ld schedule fill "$month" >"$dir/logs/schedule-fill.txt"
 ld schedule publish "$month" >"$dir/logs/schedule-publish.txt"
 say "Kế hoạch $plan đã nhập, xếp lịch và công bố (lịch chi tiết: $dir/logs/schedule-fill.txt)."
-sed -n 's/^TỔNG KẾT: //p' "$dir/logs/schedule-fill.txt"
+sed -n 's/^TỔNG KẾT: /Tổng kết: /p' "$dir/logs/schedule-fill.txt"
 # shellcheck disable=SC1111 # Vietnamese quotation marks, on purpose
 say "Bản tin thời sự bắt đầu lúc $(at "$t0" %H:%M:%S), chuyên mục “Người tốt, việc tốt” lúc $(at "$t1" %H:%M:%S) (giờ Việt Nam)."
 
