@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the benchmarks in Release (build-bench/) and runs every bench program in turn, then
-# bench_http.sh (the daemon over HTTP, against nginx), after saying which machine this is and
-# how busy it was. Benchmarks report; they never gate CI.
+# bench_http.sh (the daemon over HTTP, against nginx) and bench_box_day.sh (a box's link for a
+# day), after saying which machine this is and how busy it was. Benchmarks report; they never
+# gate CI.
 # Usage: bench/run.sh   (from anywhere; at most 2 compile jobs: the machine is shared)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +26,10 @@ done
 echo
 echo "== bench_http.sh"
 BENCH_PLAYS_OUT="$out/bench_plays.txt" sh "$root/bench/bench_http.sh" "$build" || status=1
+# A box's link for a day: a real player behind a counting relay (about 15 minutes).
+echo
+echo "== bench_box_day.sh"
+sh "$root/bench/bench_box_day.sh" "$build" || status=1
 echo
 echo "load average after: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 exit $status

@@ -14,7 +14,8 @@ struct pipeline {
     pipeline_cb cb;
     void *data;
     bool waiting_preroll;
-    gint64 first_ns; /* written by the streaming thread (atomically) */
+    bool to_file, playing, ended; /* a WAV output; PLAYING reached; EOS or error seen */
+    gint64 first_ns;              /* written by the streaming thread (atomically) */
 };
 
 GstClock *pipeline_clock_new(void)
@@ -53,11 +54,13 @@ static void handle(pipeline *pl, GstMessage *m)
         }
         break;
     case GST_MESSAGE_EOS:
+        pl->ended = true;
         pl->cb(pl, PIPELINE_EOS, NULL, pl->data);
         break;
     case GST_MESSAGE_ERROR: {
         GError *e = NULL;
         gst_message_parse_error(m, &e, NULL);
+        pl->ended = true;
         pl->cb(pl, PIPELINE_ERROR, e ? e->message : "error", pl->data);
         if (e)
             g_error_free(e);
@@ -144,6 +147,7 @@ int pipeline_new(uv_loop_t *loop, const char *media_path, const pipeline_opts *o
     pipeline *pl = g_new0(pipeline, 1);
     pl->cb = cb;
     pl->data = data;
+    pl->to_file = o->output == PLAYER_OUTPUT_FILE;
     int rc = build(pl, media_path, o);
     if (rc != 0) {
         if (pl->pipe)
@@ -183,8 +187,28 @@ int pipeline_play_at(pipeline *pl, int64_t at_ms)
 {
     pl->waiting_preroll = false;
     gst_element_set_base_time(pl->pipe, (GstClockTime)at_ms * GST_MSECOND);
-    return gst_element_set_state(pl->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE ? -EIO
-                                                                                          : 0;
+    if (gst_element_set_state(pl->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+        return -EIO;
+    pl->playing = true;
+    return 0;
+}
+
+/* wavenc writes the sizes into the WAV header on EOS: a play cut short (emergency, stop,
+ * SIGTERM) still leaves a well-formed file. Bounded wait on the loop thread: only the buffer
+ * in flight is ahead of the EOS. */
+#define FILE_EOS_WAIT (500 * GST_MSECOND)
+static void finish_file(pipeline *pl)
+{
+    if (!pl->to_file || !pl->playing || pl->ended)
+        return;
+    if (!gst_element_send_event(pl->pipe, gst_event_new_eos()))
+        return;
+    GstMessage *m =
+        gst_bus_timed_pop_filtered(pl->bus, FILE_EOS_WAIT, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    if (m == NULL)
+        log_warn("playout: the WAV output did not finish in time; its header may be wrong");
+    else
+        gst_message_unref(m);
 }
 
 static void poll_closed(uv_handle_t *h)
@@ -199,6 +223,7 @@ void pipeline_free(pipeline *pl)
     uv_poll_stop(pl->poll);
     pl->poll->data = NULL;
     uv_close((uv_handle_t *)pl->poll, poll_closed);
+    finish_file(pl);
     gst_element_set_state(pl->pipe, GST_STATE_NULL);
     gst_object_unref(pl->bus);
     gst_object_unref(pl->pipe);

@@ -313,6 +313,35 @@ static void emergency_cuts_then_schedule_resumes(void **state)
     fx_close(f);
 }
 
+/* A play cut short to a WAV file still leaves a well-formed WAV: header sizes match what was
+ * played (wav_stats checks the data chunk lies within the file). */
+static void cut_wav_is_well_formed(void **state)
+{
+    (void)state;
+    fx *f = fx_open(PLAYER_OUTPUT_FILE, "out.wav");
+    int64_t t0 = pt_now_ms() + 2000;
+    proto_airing a;
+    airing(&a, "cut-wav", t0, &s_long, PROTO_PRIORITY_NORMAL);
+    proto_manifest m = manifest(&a, 1, NULL, 0);
+    assert_int_equal(playout_set_manifest(f->p, &m), 0);
+    emerg_ctx c = {.f = f};
+    f->recs[0].scheduled = t0 + 1500;
+    airing(&c.e, "khan-cap-wav", 0, &s_short, PROTO_PRIORITY_EMERGENCY);
+    assert_true(pt_run_until(&f->loop, first_started_then_emergency, &c, 40000));
+    const rec *r = find_rec(f, "cut-wav");
+    assert_non_null(r);
+    assert_int_equal(r->outcome, PROTO_OUTCOME_PARTIAL);
+    char *path = g_strdup_printf("%s/out-cut-wav.wav", f->dir);
+    int64_t ms = 0;
+    double rms = 0;
+    wav_stats(path, &ms, &rms);
+    printf("# cut WAV: %" PRId64 " ms, reported played %" PRId64 " ms\n", ms, r->played);
+    assert_true(ms > 0 && ms < s_long.ms);
+    assert_true(ms > r->played - 500 && ms < r->played + 500);
+    g_free(path);
+    fx_close(f);
+}
+
 static void missing_media_missed_next_on_time(void **state)
 {
     (void)state;
@@ -405,6 +434,7 @@ int main(void)
         cmocka_unit_test(back_to_back_on_time),
         cmocka_unit_test(wav_output_has_the_speech),
         cmocka_unit_test(emergency_cuts_then_schedule_resumes),
+        cmocka_unit_test(cut_wav_is_well_formed),
         cmocka_unit_test(missing_media_missed_next_on_time),
         cmocka_unit_test(stop_cancels_emergency),
         cmocka_unit_test(late_boot_joins_and_restart_never_replays),
