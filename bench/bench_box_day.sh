@@ -29,10 +29,11 @@ tmp=$(mktemp -d /tmp/loalang-bench-day-XXXXXX)
 data="$tmp/data"
 dpid="" ppid="" xpid=""
 cleanup() {
-    for p in $ppid $xpid $dpid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    for p in $ppid $xpid $dpid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
     rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 later() { date -d "+$1 seconds" --iso-8601=seconds; }

@@ -127,13 +127,34 @@ static void relay(uv_tcp_t *dst, char *base, size_t n)
         on_written(&r->w, -1);
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    close_conn(req->data);
+    free(req);
+}
+
+/* One side ended: what is queued for the other still goes out, then both close. A read error
+ * closes at once. */
+static void ended(conn *c, uv_tcp_t *peer, ssize_t n)
+{
+    uv_shutdown_t *req = n == UV_EOF ? malloc(sizeof *req) : NULL;
+    if (req) {
+        req->data = c;
+        if (uv_shutdown(req, (uv_stream_t *)peer, on_shutdown) == 0)
+            return;
+        free(req);
+    }
+    close_conn(c);
+}
+
 static void on_client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     conn *c = s->data;
     if (n <= 0) {
         free(buf->base);
         if (n < 0)
-            close_conn(c);
+            ended(c, &c->server, n);
         return;
     }
     if (c->server_spoke || c->kind == K_N) {
@@ -154,10 +175,12 @@ static void on_server_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     if (n <= 0) {
         free(buf->base);
         if (n < 0)
-            close_conn(c);
+            ended(c, &c->client, n);
         return;
     }
     c->server_spoke = true;
+    if (c->kind == K_N) /* the server spoke first: not HTTP as the player speaks it */
+        c->kind = K_OTHER;
     size_t pass = (size_t)n;
     bool cut = false;
     if (c->cut_after) {
@@ -171,7 +194,8 @@ static void on_server_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     relay(&c->client, buf->base, pass);
     if (cut) {
         total.cuts++;
-        close_conn(c);
+        uv_read_stop((uv_stream_t *)&c->server);
+        ended(c, &c->client, UV_EOF); /* exactly the counted bytes reach the player */
     }
 }
 

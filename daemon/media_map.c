@@ -1,4 +1,6 @@
-/* media_map: a small LRU of read-only maps of media files, each counted by reference. */
+/* media_map: a small LRU of read-only maps of media files, each counted by reference. A map
+ * of a file deleted since (orphan sweep) keeps its blocks until it leaves the cache: at most
+ * the cache's byte cap. */
 #include "media_map.h"
 
 #include <errno.h>
@@ -97,10 +99,14 @@ int media_map_get(media_map *mm, int fd, const struct stat *sb, media_map_ref **
         return -EINVAL;
     media_map_ref *ref = lookup(mm, sb);
     if (!ref) {
-        /* MAP_POPULATE: the page faults happen once here, not on every reply's send. */
-        void *p = mmap(NULL, (size_t)sb->st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+        /* Read-ahead, not MAP_POPULATE: a file not in the page cache is then read while the
+         * first reply goes out (which waits on the pages it reaches, as sendfile did), not in
+         * one synchronous read here before it. Media just ingested or fetched by other boxes
+         * is in the page cache anyway. */
+        void *p = mmap(NULL, (size_t)sb->st_size, PROT_READ, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED)
             return -errno;
+        (void)madvise(p, (size_t)sb->st_size, MADV_WILLNEED); /* advice only */
         ref = g_new0(media_map_ref, 1);
         *ref = (media_map_ref){.dev = sb->st_dev,
                                .ino = sb->st_ino,

@@ -155,7 +155,12 @@ static void set_events_live(sync_state *s, bool live)
     s->events_live = live;
     log_info("sync: events %s; manifest poll every %" G_GINT64_FORMAT " s",
              live ? "answering" : "failing", poll_ms(s) / 1000);
-    if (!s->manifest_req && !s->manifest_failures) /* else a retry is already due sooner */
+    /* Only ever brought forward: a long-poll that keeps dropping and coming back must not
+     * keep pushing the safety-net poll away. A fetch in flight or a retry reschedules itself. */
+    if (s->manifest_req || s->manifest_failures)
+        return;
+    if (!uv_is_active((uv_handle_t *)&s->poll_timer) ||
+        uv_timer_get_due_in(&s->poll_timer) > (uint64_t)poll_ms(s))
         schedule_poll(s, poll_ms(s));
 }
 

@@ -5,6 +5,7 @@
 # loalang-player boxes, and follows the airings as the boxes play and report them. Only the real
 # CLI and HTTP API are used. Ctrl-C stops the players, then the daemon, and keeps the data dir.
 set -euo pipefail
+export LC_ALL=C.UTF-8 # printf %f and sort read numbers the C way whatever the desktop locale
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -93,7 +94,7 @@ cleanup() {
     local rc=$? p i st
     [ "$stopping" = 1 ] && return
     stopping=1
-    trap - INT TERM
+    trap "" INT TERM # a second Ctrl-C must not leave the players running
     if [ -n "$watch_pid" ]; then
         kill -TERM "$watch_pid" 2>/dev/null || true
         wait "$watch_pid" 2>/dev/null || true

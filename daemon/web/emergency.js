@@ -59,6 +59,7 @@ export async function render(main) {
   const targets = targetsPicker(communes, boxes, { kind: 'all' }, 'Phát tới');
   const msg = notice();
   const confirmBox = h('div');
+  piece.addEventListener('change', () => clear(confirmBox)); // a new choice needs new confirmations
   const list = h('div');
   const pending = h('div');
   let awaited = null; // the piece uploaded here, selected once it is approved
@@ -88,10 +89,11 @@ export async function render(main) {
       api.get('/api/v1/boxes/status')]);
     clear(list, live(emergencies, status.boxes, msg, loadLive));
   };
-  const send = async () => {
+  // Sends exactly what the two confirmations named: the list may refresh meanwhile.
+  const send = async (chosen) => {
     clear(confirmBox);
     try {
-      await api.post('/api/v1/emergency', { piece: piece.value, targets: targets.value() });
+      await api.post('/api/v1/emergency', chosen);
       msg.show('Đã phát khẩn cấp.');
       await loadLive();
     } catch (err) {
@@ -103,11 +105,12 @@ export async function render(main) {
     const t = targets.value();
     if (!t) return msg.show('Hãy chọn ít nhất một xã hoặc một cụm loa.', 'error');
     const where = t.kind === 'all' ? 'TẤT CẢ các xã' : describeTargets(t);
+    const chosen = { piece: piece.value, targets: t };
     clear(confirmBox, h('div', { class: 'notice warn', role: 'alert' },
       h('p', { text: 'Xác nhận lần 1: phát ngay “' + titles.get(piece.value) + '” tới ' + where +
         '? Mọi chương trình đang phát sẽ bị ngắt.' }),
       button('Tôi xác nhận', () => clear(confirmBox, h('div', { class: 'notice error', role: 'alert' },
-        h('p', { text: 'Xác nhận lần 2: bấm để phát ngay.' }), button('Phát ngay', send, 'danger'),
+        h('p', { text: 'Xác nhận lần 2: bấm để phát ngay.' }), button('Phát ngay', () => send(chosen), 'danger'),
         button('Huỷ', () => clear(confirmBox)))), 'danger'),
       button('Huỷ', () => clear(confirmBox))));
   }, 'danger');

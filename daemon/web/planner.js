@@ -126,7 +126,7 @@ function editItemForm(month, it, communes, programs, msg, reload) {
 
 // The number of airings, changed in place.
 function countCell(month, it, msg, reload) {
-  const n = h('input', { type: 'number', min: 1, max: 200, value: String(it.airings), class: 'count',
+  const n = h('input', { type: 'number', min: 0, max: 1000, value: String(it.airings), class: 'count',
     'aria-label': 'Số lần phát của “' + it.title + '”' });
   n.addEventListener('change', async () => {
     try {
