@@ -29,7 +29,7 @@ struct api {
     char *data_dir;
     api_events *events;
     struct api_box *box;
-    GHashTable *login_failures; /* user name → api_auth.c's failure window */
+    GHashTable *login_failures;   /* user name → api_auth.c's failure window */
     struct media_map *media_maps; /* api_media.c's maps of recently served media */
     /* closing: parts whose loop handles are still closing, then cb */
     int closing;

@@ -216,8 +216,8 @@ static void test_programs(void **state)
            "/api/v1/programs/00000000-0000-4000-8000-000000000000"));
     OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/programs/nope"));
     char *other = create_program(f, "Thời sự tối", "19:00", 30, "{\"kind\":\"all\"}");
-    OK(req(f->tech, "PATCH", "{\"start\":\"07:10\"}", 409, "program_conflict", "/api/v1/programs/%s",
-           other));
+    OK(req(f->tech, "PATCH", "{\"start\":\"07:10\"}", 409, "program_conflict",
+           "/api/v1/programs/%s", other));
     g_free(other);
     g_free(id);
 }
