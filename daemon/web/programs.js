@@ -72,7 +72,7 @@ function programForm(p, ctx, onSaved, onCancel) {
     try {
       const saved = editing ? await api.patch('/api/v1/programs/' + enc(p.id), body)
         : await api.post('/api/v1/programs', body);
-      onSaved(saved);
+      await onSaved(saved);
     } catch (err) {
       msg.error(err);
     }
@@ -110,9 +110,9 @@ export async function render(main) {
             const next = tr.nextElementSibling;
             if (next && next.classList.contains('editing')) return next.remove();
             const row = h('tr', { class: 'editing' });
-            row.append(h('td', { colspan: 8 }, programForm(p, ctx, (saved) => {
+            row.append(h('td', { colspan: 8 }, programForm(p, ctx, async (saved) => {
+              await load(); // the message comes with the table that shows the change
               msg.show('Đã lưu chương trình “' + saved.title + '”.');
-              load();
             }, () => row.remove())));
             tr.after(row);
           }),
@@ -120,8 +120,8 @@ export async function render(main) {
             if (!window.confirm('Xoá chương trình “' + p.title + '”?')) return;
             try {
               await api.del('/api/v1/programs/' + enc(p.id));
+              await load();
               msg.show('Đã xoá chương trình “' + p.title + '”.');
-              load();
             } catch (err) {
               msg.error(err);
             }
@@ -132,10 +132,10 @@ export async function render(main) {
       'Hiệu lực', 'Phát tới', 'Nhạc hiệu', ''], rows, 'Chương trình định kỳ (' + programs.length + ')'));
   };
   const adder = h('div');
-  const fresh = () => clear(adder, programForm({}, ctx, (saved) => {
-    msg.show('Đã thêm chương trình “' + saved.title + '”.');
+  const fresh = () => clear(adder, programForm({}, ctx, async (saved) => {
     fresh();
-    load();
+    await load();
+    msg.show('Đã thêm chương trình “' + saved.title + '”.');
   }));
   fresh();
   main.append(adder, msg, h('section', { class: 'card' }, list));

@@ -238,7 +238,7 @@ static void test_conflicts(void **state)
                             "\"length\":10,\"targets\":{\"kind\":\"communes\",\"communes\":"
                             "[\"Nghĩa Tá\"]}}",
                             &c, &why),
-                     -EINVAL);
+                     -EBUSY);
     assert_non_null(strstr(why.message, "“Xã Nghĩa Tá”"));
     /* another weekday at the same time: fine; a programme that ends before the other starts to
      * be valid: fine */
