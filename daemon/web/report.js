@@ -114,12 +114,17 @@ export async function render(main) {
   const form = h('form', { class: 'card grid', 'aria-label': 'Chọn kỳ báo cáo' },
     field('Kỳ báo cáo', period, 'Tháng 2026-12, quý 2026-Q4 hoặc năm 2026'),
     h('button', { type: 'submit', class: 'primary', text: 'Xem báo cáo' }));
+  // A report takes a while to build: only the latest request may show its answer (the first
+  // page load's report must not replace the period asked for since).
+  let latest = 0;
   const load = async () => {
+    const mine = ++latest;
     msg.hide();
     const p = encodeURIComponent(period.value.trim());
     try {
       const [r, { contracts }] = await Promise.all([api.get('/api/v1/reports/' + p + '?evidence=1'),
         api.get('/api/v1/contracts')]);
+      if (mine !== latest) return;
       const acceptance = record(period.value.trim(), r, contracts);
       const print = button('In biên bản nghiệm thu (A4)', () => {
         document.body.classList.add('print-record');
@@ -144,6 +149,7 @@ export async function render(main) {
         h('section', { class: 'card' }, h('h2', { text: 'Bằng chứng từng lần phát' }), evidence(r)),
         h('section', { class: 'card record' }, acceptance));
     } catch (err) {
+      if (mine !== latest) return;
       clear(out);
       msg.error(err);
     }
