@@ -119,6 +119,7 @@ export async function render(main) {
   let latest = 0;
   const load = async () => {
     const mine = ++latest;
+    out.setAttribute('aria-busy', 'true'); // assistive tech, and tests, wait for the answer
     msg.hide();
     const p = encodeURIComponent(period.value.trim());
     try {
@@ -153,6 +154,7 @@ export async function render(main) {
       clear(out);
       msg.error(err);
     }
+    out.setAttribute('aria-busy', 'false');
   };
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   main.append(form, msg, out);

@@ -191,6 +191,8 @@ export async function runMain(tag, dir, main) {
 export async function showReport(page, month) {
   await page.getByLabel('Kỳ báo cáo', { exact: true }).fill(month);
   await page.getByRole('button', { name: 'Xem báo cáo' }).click();
+  // The click's own answer, not an earlier load of the same period (the page's first one).
+  await page.locator('#report-out[aria-busy="false"]').waitFor();
   const [y, m] = month.split('-');
   await page.locator('.acceptance', { hasText: `cơ sở tháng ${m}/${y}` }).waitFor();
 }
