@@ -1,5 +1,6 @@
 /* log: leveled stderr diagnostics, plain or in sd-daemon "<N>" form under journald. */
 #include "log.h"
+#include "wallclock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -94,16 +95,16 @@ static bool stderr_is_journal(void)
 /* "2024-03-05T06:00:00.123+07:00" in the process's local zone. */
 static void format_now(char *buf, size_t len)
 {
-    struct timespec ts;
+    int64_t us = wallclock_now_us();
+    time_t sec = (time_t)(us / 1000000);
     struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
+    localtime_r(&sec, &tm);
     long off = tm.tm_gmtoff / 60;
     char sign = off < 0 ? '-' : '+';
     off = off < 0 ? -off : off;
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld%c%02ld:%02ld", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-             sign, off / 60, off % 60);
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (long)(us % 1000000 / 1000), sign, off / 60, off % 60);
 }
 
 static void write_all(const char *s, size_t len)

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "store_programs.h"
 #include "store_users.h"
+#include "wallclock.h"
 
 /* Password guessing: after LOGIN_FAILS wrong passwords for one name within LOGIN_WINDOW_MS,
  * that name is refused (429) until the window ends, whatever the password. Counted per name,
@@ -108,7 +109,7 @@ static json_t *user_json(const store_session_user *u)
 int api_user_require(http_req *r, api *a, unsigned roles, api_user *out)
 {
     const char *token = http_cookie(r, API_SESSION_COOKIE);
-    int rc = token ? store_session_lookup(a->db, token, store_now_ms(), &out->u) : -EACCES;
+    int rc = token ? store_session_lookup(a->db, token, wallclock_now_ms(), &out->u) : -EACCES;
     if (rc == -EACCES) {
         http_reply_error(r, 401, "unauthenticated", "Bạn cần đăng nhập.");
         return -EACCES;
@@ -172,7 +173,7 @@ static void login_done(http_req *r, void *arg, int status)
     api *a = l->a;
     char token[STORE_SESSION_TOKEN_MAX], csrf[STORE_CSRF_MAX];
     store_session_user u;
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     int rc = status;
     if (rc == 0)
         rc = store_session_create(a->db, l->user_id, now, token, csrf);
@@ -212,7 +213,7 @@ static int login_post(http_req *r, void *ud)
     }
     l->a = a;
     l->name = g_utf8_normalize(name, -1, G_NORMALIZE_NFC);
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     login_failure *f = l->name ? failures_of(a, l->name, now) : NULL;
     if (f && f->count >= LOGIN_FAILS) {
         char retry[24];

@@ -14,6 +14,7 @@
 #include "store_plays.h"
 #include "store_status.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define FLUSH_MS        30000
 #define PLAYS_BODY_MAX  (2 * 1024 * 1024) /* 1000 reports of up to ~2 KB */
@@ -31,7 +32,7 @@ int api_box_seen(http_req *r, api *a, int64_t *box_id)
 {
     int rc = api_box_require(r, a, box_id);
     if (rc == 0)
-        store_contacts_touch(a->box->contacts, *box_id, store_now_ms());
+        store_contacts_touch(a->box->contacts, *box_id, wallclock_now_ms());
     return rc;
 }
 
@@ -60,7 +61,7 @@ static void read_end(api *a, bool open)
 static int manifest_get(http_req *r, void *ud)
 {
     api *a = ud;
-    int64_t box_id = 0, now = store_now_ms();
+    int64_t box_id = 0, now = wallclock_now_ms();
     char etag[MANIFEST_ETAG_MAX], *body = NULL;
     size_t len = 0;
     bool tx = read_begin(a);
@@ -160,7 +161,7 @@ static int plays_post(http_req *r, void *ud)
 static int status_post(http_req *r, void *ud)
 {
     api *a = ud;
-    int64_t box_id = 0, now = store_now_ms();
+    int64_t box_id = 0, now = wallclock_now_ms();
     json_t *body = NULL, *out = NULL;
     if (api_box_seen(r, a, &box_id) != 0 || aj_object(r, &body) != 0)
         return 0;
@@ -183,7 +184,7 @@ static int boxes_status_get(http_req *r, void *ud)
         return 0;
     int64_t commune = u.u.role == STORE_ROLE_OPERATOR ? u.u.commune_id : 0;
     int rc = store_status_list(a->db, a->box->contacts, commune, a->opt.poll_seconds,
-                               store_now_ms(), vtime_zone(), &out);
+                               wallclock_now_ms(), vtime_zone(), &out);
     return rc ? api_fail(r, a, rc, "trạng thái cụm loa") : http_reply_json(r, 200, out);
 }
 

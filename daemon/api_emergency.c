@@ -10,6 +10,7 @@
 #include "publish.h"
 #include "store_airings.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define WRITERS   (API_ADMIN | API_TECH)
 #define RECENT_MS (6LL * 3600 * 1000)
@@ -26,7 +27,7 @@ static int start_tx(api *a, void *ctx)
 {
     emergency_op *op = ctx;
     return publish_emergency(a->db, op->by.who, op->piece, op->targets, vtime_zone(),
-                             store_now_ms(), &op->out, &op->why);
+                             wallclock_now_ms(), &op->out, &op->why);
 }
 
 static int stop_tx(api *a, void *ctx)
@@ -77,7 +78,7 @@ static int emergency_get(http_req *r, void *ud)
     api *a = ud;
     api_user u;
     json_t *all = NULL;
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     store_airing_query q = {
         .from_ms = now - RECENT_MS, .until_ms = now + 1, .with_plays = true, .emergencies = true};
     if (api_user_require(r, a, API_EVERYONE, &u) != 0)

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "store_boxes.h"
 #include "store_events.h"
+#include "wallclock.h"
 
 #define WAIT_MAX_S 55
 #define TICK_MS    250
@@ -159,7 +160,7 @@ void api_events_notify(api *a)
 static void on_tick(uv_timer_t *t)
 {
     api_events *ev = t->data;
-    int64_t dv = 0, now = store_now_ms();
+    int64_t dv = 0, now = wallclock_now_ms();
     if (store_data_version(ev->a->db, &dv) == 0 && dv != ev->data_version) {
         ev->data_version = dv;
         wake(ev);
@@ -235,7 +236,7 @@ static int events_get(http_req *r, void *ud)
                   .box_id = box_id,
                   .commune_id = box.commune_id,
                   .after = after,
-                  .deadline_ms = store_now_ms() + wait_s * 1000,
+                  .deadline_ms = wallclock_now_ms() + wait_s * 1000,
                   .prev = ev->tail};
     /* Waits are FIFO by deadline only when they share a length; a shorter wait (tests) goes
      * in order from the tail. */

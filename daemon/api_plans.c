@@ -10,6 +10,7 @@
 #include "publish.h"
 #include "store_plans.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define READERS (API_ADMIN | API_TECH | API_APPROVER)
 #define WRITERS (API_ADMIN | API_TECH)
@@ -114,8 +115,8 @@ static int item_delete(http_req *r, void *ud)
 static int fill_tx(api *a, void *ctx)
 {
     plan_op *op = ctx;
-    int rc = store_plan_fill(a->db, op->by.who, op->month, vtime_zone(), store_now_ms(), &op->run,
-                             &op->why);
+    int rc = store_plan_fill(a->db, op->by.who, op->month, vtime_zone(), wallclock_now_ms(),
+                             &op->run, &op->why);
     if (rc == 0 && !(op->out = store_plan_fill_json(a->db, &op->run)))
         rc = -ENOMEM;
     return rc;
@@ -246,7 +247,7 @@ static int airing_delete(http_req *r, void *ud)
 static int publish_tx(api *a, void *ctx)
 {
     plan_op *op = ctx;
-    return publish_month(a->db, op->by.who, op->month, store_now_ms(), &op->out, &op->why);
+    return publish_month(a->db, op->by.who, op->month, wallclock_now_ms(), &op->out, &op->why);
 }
 
 static int plan_publish(http_req *r, void *ud)

@@ -6,6 +6,7 @@
 #include "api_internal.h"
 #include "store_programs.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define WRITERS (API_ADMIN | API_TECH)
 
@@ -25,7 +26,7 @@ static int programs_get(http_req *r, void *ud)
         return 0;
     int rc = store_program_list(a->db, &list);
     if (rc == 0)
-        rc = store_program_conflicts(a->db, vtime_zone(), store_now_ms(), &conflicts);
+        rc = store_program_conflicts(a->db, vtime_zone(), wallclock_now_ms(), &conflicts);
     if (rc != 0) {
         json_decref(list);
         return api_fail(r, a, rc, "chương trình");
@@ -50,21 +51,21 @@ static int program_get(http_req *r, void *ud)
 static int create_tx(api *a, void *ctx)
 {
     prog_change *c = ctx;
-    return store_program_create(a->db, c->by.who, c->in, vtime_zone(), store_now_ms(), &c->out,
+    return store_program_create(a->db, c->by.who, c->in, vtime_zone(), wallclock_now_ms(), &c->out,
                                 &c->why);
 }
 
 static int edit_tx(api *a, void *ctx)
 {
     prog_change *c = ctx;
-    return store_program_edit(a->db, c->by.who, c->id, c->in, vtime_zone(), store_now_ms(), &c->out,
-                              &c->why);
+    return store_program_edit(a->db, c->by.who, c->id, c->in, vtime_zone(), wallclock_now_ms(),
+                              &c->out, &c->why);
 }
 
 static int delete_tx(api *a, void *ctx)
 {
     prog_change *c = ctx;
-    return store_program_delete(a->db, c->by.who, c->id, store_now_ms(), &c->why);
+    return store_program_delete(a->db, c->by.who, c->id, wallclock_now_ms(), &c->why);
 }
 
 static int change(http_req *r, api *a, int (*fn)(api *, void *), bool body, unsigned ok)

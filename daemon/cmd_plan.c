@@ -28,6 +28,7 @@
 #include "store_plans.h"
 #include "store_programs.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define PROG "loalangd"
 
@@ -247,10 +248,10 @@ static int import_programs(store *s, const char *who, import *im)
         char *id = NULL;
         int rc = im->errors ? -EINVAL : 0;
         if (rc == 0 && store_program_find(s, im->p->programs[i].title, &id) == 0) {
-            rc = store_program_edit(s, who, id, in, im->tz, store_now_ms(), &out, &why);
+            rc = store_program_edit(s, who, id, in, im->tz, wallclock_now_ms(), &out, &why);
             im->programs_updated += rc == 0;
         } else if (rc == 0) {
-            rc = store_program_create(s, who, in, im->tz, store_now_ms(), &out, &why);
+            rc = store_program_create(s, who, in, im->tz, wallclock_now_ms(), &out, &why);
             im->programs_new += rc == 0;
         }
         if (rc == 0)

@@ -18,6 +18,7 @@
 #include "reason.h"
 #include "schedule_view.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define PROG       "loalangd schedule"
 #define CHECK_DAYS 366 /* conflicts over this many days when the plan names no month */
@@ -177,10 +178,7 @@ static int do_check(run *r)
         if (month_days(r, &from, &until) != 0)
             return 1;
     } else {
-        GDateTime *now = g_date_time_new_now(r->tz);
-        vtime_day_from_civil(g_date_time_get_year(now), g_date_time_get_month(now),
-                             g_date_time_get_day_of_month(now), &from);
-        g_date_time_unref(now);
+        vtime_day_of(r->tz, wallclock_now_ms(), &from);
         until = from + CHECK_DAYS - 1;
     }
     int n = report_conflicts(r, from, until);
@@ -312,7 +310,7 @@ static int on_data_dir(const cmd_globals *g, const char *what, const char *month
 {
     GTimeZone *tz = NULL;
     store *s = NULL;
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     if (vtime_zone_new(o->tz, &tz) != 0) {
         cli_error(PROG, "múi giờ không hợp lệ: “%s” (ví dụ Asia/Ho_Chi_Minh)", o->tz);
         return 2;

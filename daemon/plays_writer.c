@@ -11,6 +11,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_plays.h"
+#include "wallclock.h"
 
 typedef struct job {
     int64_t box_id;
@@ -46,7 +47,7 @@ static void job_fail(job *j, int rc, const char *msg)
 /* One transaction for the whole group; a batch's own error leaves the others to commit. */
 static void write_group(plays_writer *w, GPtrArray *group)
 {
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     int rc = store_begin(w->db);
     for (guint i = 0; rc == 0 && i < group->len; i++) {
         job *j = group->pdata[i];

@@ -9,6 +9,7 @@
 #include "store_audit.h"
 #include "store_events.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 bool publish_airing_targets_box(const char *target_kind, const char *targets_json, int64_t box_id,
                                 int64_t commune_id)
@@ -121,7 +122,7 @@ static int new_version(store *s, const char *who, const char *month, const char 
         return ret;
     sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, store_now_ms());
+    sqlite3_bind_int64(st, 3, wallclock_now_ms());
     sqlite3_bind_text(st, 4, who, -1, SQLITE_TRANSIENT);
     if ((ret = store_exec_stmt(s, st)) != 0)
         return ret;

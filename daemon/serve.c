@@ -15,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define PROG "loalangd"
 
@@ -33,7 +34,7 @@ static int health_get(http_req *r, void *ud)
 {
     serve_ctx *ctx = ud;
     char now[VTIME_RFC3339_MAX];
-    vtime_format_rfc3339(store_now_ms(), ctx->tz, now);
+    vtime_format_rfc3339(wallclock_now_ms(), ctx->tz, now);
     return http_reply_json(
         r, 200,
         json_pack("{s:s,s:s,s:s}", "status", "ok", "version", LOALANG_VERSION, "server_time", now));

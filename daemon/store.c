@@ -101,11 +101,6 @@ int store_data_version(store *s, int64_t *out)
     return ret;
 }
 
-int64_t store_now_ms(void)
-{
-    return g_get_real_time() / 1000;
-}
-
 int store_prepare(store *s, const char *sql, sqlite3_stmt **out)
 {
     sqlite3_stmt *st = g_hash_table_lookup(s->stmts, sql);

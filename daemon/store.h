@@ -68,9 +68,6 @@ int store_failf(store *s, int code, const char *fmt, ...) __attribute__((format(
  * since this connection last looked, so a running daemon can notice and tell the boxes. */
 int store_data_version(store *s, int64_t *out);
 
-/* Current time as UTC epoch milliseconds. */
-int64_t store_now_ms(void);
-
 /* A person-given name (commune, box, user): valid UTF-8, no control characters, no leading or
  * trailing space, 1 … max bytes once normalised to NFC. *out is g_free'd by the caller.
  * -EINVAL otherwise. */

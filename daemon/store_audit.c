@@ -1,5 +1,6 @@
 /* store_audit: see store_audit.h. */
 #include "store_audit.h"
+#include "wallclock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ int store_audit(store *s, const char *who, const char *action, const char *entit
                         &st);
     if (ret != 0)
         goto out;
-    sqlite3_bind_int64(st, 1, store_now_ms());
+    sqlite3_bind_int64(st, 1, wallclock_now_ms());
     sqlite3_bind_text(st, 2, who, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, entity, -1, SQLITE_STATIC);

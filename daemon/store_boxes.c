@@ -10,6 +10,7 @@
 #include "ids.h"
 #include "store_audit.h"
 #include "store_communes.h"
+#include "wallclock.h"
 
 #define HASH_BYTES 32
 
@@ -32,7 +33,7 @@ static int insert(store *s, const char *name, int64_t commune_id, const unsigned
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, commune_id);
     sqlite3_bind_blob(st, 3, hash, HASH_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, store_now_ms());
+    sqlite3_bind_int64(st, 4, wallclock_now_ms());
     ret = store_exec_stmt(s, st);
     if (ret == 0)
         *id_out = sqlite3_last_insert_rowid(store_db(s));
@@ -138,7 +139,7 @@ int store_box_revoke(store *s, const char *who, const char *name)
 {
     sqlite3_stmt *st = NULL;
     char *n = NULL;
-    int64_t id = 0, now = store_now_ms();
+    int64_t id = 0, now = wallclock_now_ms();
     bool revoked = false;
     int ret = store_name_normalize(name, STORE_NAME_MAX, &n);
     ret = ret ? store_failf(s, -ENOENT, "no box with an invalid name") : find(s, n, &id, &revoked);

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "store_audit.h"
+#include "wallclock.h"
 
 static int insert(store *s, const char *name, int64_t *id_out)
 {
@@ -14,7 +15,7 @@ static int insert(store *s, const char *name, int64_t *id_out)
     if (ret != 0)
         return ret;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, store_now_ms());
+    sqlite3_bind_int64(st, 2, wallclock_now_ms());
     ret = store_exec_stmt(s, st);
     if (ret == 0)
         *id_out = sqlite3_last_insert_rowid(store_db(s));

@@ -9,6 +9,7 @@
 #include "model.h"
 #include "store_audit.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define TITLE_MAX 512
 #define COUNT_MAX 1000000
@@ -191,7 +192,7 @@ int store_contract_create(store *s, const char *who, const json_t *in, int64_t *
 {
     head h = {.reach = 800};
     sqlite3_stmt *st = NULL;
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     int ret = parse_head(s, in, &h);
     if (ret == 0)
         ret = store_prepare(s,
@@ -241,7 +242,7 @@ int store_contract_update(store *s, const char *who, int64_t id, const json_t *i
     sqlite3_bind_text(st, 3, h.from, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, h.until, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, h.reach);
-    sqlite3_bind_int64(st, 6, store_now_ms());
+    sqlite3_bind_int64(st, 6, wallclock_now_ms());
     ret = store_exec_stmt(s, st);
     if (ret == 0)
         ret = set_lines(s, id, json_object_get(in, "lines"));
@@ -260,7 +261,7 @@ static int touch(store *s, int64_t id)
     if (ret != 0)
         return ret;
     sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, store_now_ms());
+    sqlite3_bind_int64(st, 2, wallclock_now_ms());
     return store_exec_stmt(s, st);
 }
 

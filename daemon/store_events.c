@@ -1,5 +1,6 @@
 /* store_events: see store_events.h. */
 #include "store_events.h"
+#include "wallclock.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -27,7 +28,7 @@ int store_event_add(store *s, const char *type, const json_t *payload, int64_t *
         goto out;
     sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, store_now_ms());
+    sqlite3_bind_int64(st, 3, wallclock_now_ms());
     ret = store_exec_stmt(s, st);
     if (ret == 0 && cursor_out)
         *cursor_out = sqlite3_last_insert_rowid(store_db(s));

@@ -1,5 +1,6 @@
 /* store_media: see store_media.h. */
 #include "store_media.h"
+#include "wallclock.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -57,7 +58,7 @@ int store_media_put(store *s, const ingest_result *r, store_media *out, bool *cr
     bind_real(st, 4, r->loudness_in_lufs);
     bind_real(st, 5, r->loudness_out_lufs);
     bind_real(st, 6, r->true_peak_dbtp);
-    sqlite3_bind_int64(st, 7, store_now_ms());
+    sqlite3_bind_int64(st, 7, wallclock_now_ms());
     ret = store_exec_stmt(s, st);
     if (ret != 0)
         return ret;

@@ -9,6 +9,7 @@
 #include "store_communes.h"
 #include "store_media.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define LIST_DEFAULT 100
 
@@ -445,7 +446,7 @@ int store_piece_create(store *s, const char *who, const char *media_sha256,
     fields f = {.priority = g_strdup("normal")};
     store_media media;
     char id[IDS_UUID_LEN + 1];
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     int ret = 0;
     if (!m->title || !m->genre) {
         ret = store_failf(s, -EINVAL, "a piece needs a title and a genre");
@@ -508,7 +509,7 @@ static int update_row(store *s, const char *id, const fields *f)
         return ret;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     bind_fields(st, f);
-    sqlite3_bind_int64(st, 8, store_now_ms());
+    sqlite3_bind_int64(st, 8, wallclock_now_ms());
     return store_exec_stmt(s, st);
 }
 
@@ -581,7 +582,7 @@ int store_piece_transition(store *s, const char *who, const char *id, const char
 {
     fields f = {0};
     char *from = NULL;
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     const char *action = NULL;
     int ret = 0;
     if (!to || !store_piece_status_vn(to)) {

@@ -7,6 +7,7 @@
 
 #include "store_audit.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define THEME_MAX 512
 
@@ -50,7 +51,7 @@ int store_plan_ensure(store *s, const char *who, const char *month, store_refusa
     if (ret != 0)
         return ret;
     sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, store_now_ms());
+    sqlite3_bind_int64(st, 2, wallclock_now_ms());
     ret = store_exec_stmt(s, st);
     char entity[32];
     g_snprintf(entity, sizeof entity, "plan:%s", month);
@@ -76,7 +77,7 @@ int store_plan_set_theme(store *s, const char *who, const char *month, const cha
     if (ret == 0) {
         sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, t, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, store_now_ms());
+        sqlite3_bind_int64(st, 3, wallclock_now_ms());
         ret = store_exec_stmt(s, st);
     }
     if (ret == 0) {

@@ -9,6 +9,7 @@
 
 #include "manifest.h"
 #include "proto.h"
+#include "wallclock.h"
 
 typedef struct batch {
     GPtrArray *accepted, *duplicates; /* char * */
@@ -309,5 +310,5 @@ int store_plays_ingest_at(store *s, int64_t box_id, const json_t *plays_array, i
 
 int store_plays_ingest(store *s, int64_t box_id, const json_t *plays_array, json_t **result_out)
 {
-    return store_plays_ingest_at(s, box_id, plays_array, store_now_ms(), result_out);
+    return store_plays_ingest_at(s, box_id, plays_array, wallclock_now_ms(), result_out);
 }

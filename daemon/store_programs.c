@@ -11,6 +11,7 @@
 #include "store_audit.h"
 #include "store_plan_input.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define TITLE_MAX 256
 
@@ -599,7 +600,7 @@ int store_program_create(store *s, const char *who, const json_t *in, GTimeZone 
                            .start_s = -1,
                            .target_kind = g_strdup("all"),
                            .targets = g_strdup("[]")};
-    r.created_ms = r.updated_ms = store_now_ms();
+    r.created_ms = r.updated_ms = wallclock_now_ms();
     int ret = apply_json(s, in, &r, why);
     if (ret == 0)
         ret = save(s, who, &r, NULL, true, tz, now_ms, out, why);
@@ -619,7 +620,7 @@ int store_program_edit(store *s, const char *who, const char *id, const json_t *
         before = row_json(s, &r);
         ret = apply_json(s, in, &r, why);
     }
-    r.updated_ms = store_now_ms();
+    r.updated_ms = wallclock_now_ms();
     if (ret == 0)
         ret = save(s, who, &r, before, false, tz, now_ms, out, why);
     json_decref(before);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "store_audit.h"
 #include "store_communes.h"
+#include "wallclock.h"
 
 static const char *const ROLES[] = {"admin", "technician", "approver", "operator"};
 
@@ -44,7 +45,7 @@ static int insert(store *s, const char *name, store_role role, int64_t commune_i
                   const char *pwhash, int64_t *id_out)
 {
     sqlite3_stmt *st = NULL;
-    int64_t now = store_now_ms();
+    int64_t now = wallclock_now_ms();
     int ret = store_prepare(s,
                             "INSERT INTO users(name, role, commune_id, password_hash,"
                             " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",

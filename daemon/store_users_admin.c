@@ -8,6 +8,7 @@
 #include "store_sessions.h"
 #include "store_users.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 int store_user_credentials(store *s, const char *name, int64_t *id_out, store_role *role_out,
                            char *hash_out)
@@ -102,7 +103,7 @@ static int update_user(store *s, const char *who, int64_t id, const char *sql, c
         goto out;
     bind(st, v);
     sqlite3_bind_int64(st, 2, id);
-    sqlite3_bind_int64(st, 3, store_now_ms());
+    sqlite3_bind_int64(st, 3, wallclock_now_ms());
     if ((ret = store_exec_stmt(s, st)) != 0)
         goto out;
     if (sqlite3_changes(store_db(s)) == 0) {

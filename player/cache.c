@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "log.h"
 #include "statefile.h"
+#include "wallclock.h"
 
 #define RETRY_MIN_MS   2000
 #define RETRY_MAX_MS   (10 * 60 * 1000)
@@ -216,7 +217,7 @@ static void schedule_retry(cache *c, want *w, const char *why)
         d *= 2;
     d = MIN(d, RETRY_MAX_MS);
     d = d / 2 + g_random_int_range(0, (gint32)(d / 2 + 1));
-    w->retry_at_ms = net_now_ms() + d;
+    w->retry_at_ms = wallclock_now_ms() + d;
     w->state = W_IDLE;
     log_warn("cache: %s: %s; retry in %" G_GINT64_FORMAT " ms", w->sha, why, d);
 }
@@ -291,7 +292,7 @@ static void verify_done(uv_work_t *req, int status)
     g_free(j);
     if (c) {
         pump(c);
-        cache_evict(c, net_now_ms(), NULL);
+        cache_evict(c, wallclock_now_ms(), NULL);
     }
 }
 
@@ -391,7 +392,7 @@ static void pump(cache *c)
 {
     if (c->n == NULL || c->closing)
         return;
-    int64_t now = net_now_ms(), next_retry = INT64_MAX;
+    int64_t now = wallclock_now_ms(), next_retry = INT64_MAX;
     GPtrArray *idle = g_ptr_array_new();
     GHashTableIter it;
     gpointer k, v;

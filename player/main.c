@@ -23,6 +23,7 @@
 #include "queue.h"
 #include "status.h"
 #include "sync.h"
+#include "wallclock.h"
 
 static const char *const PROG = "loalang-player";
 
@@ -53,7 +54,7 @@ static void on_manifest(const proto_manifest *m, bool from_disk, void *data)
 {
     app *a = data;
     (void)from_disk;
-    cache_want(a->c, m, net_now_ms());
+    cache_want(a->c, m, wallclock_now_ms());
     playout_set_manifest(a->p, m);
     if (a->st)
         status_kick(a->st);
@@ -63,7 +64,7 @@ static void on_event(const proto_event *e, void *data)
 {
     app *a = data;
     if (e->type == PROTO_EVENT_EMERGENCY) {
-        cache_want_urgent(a->c, e->airing.media, NULL, net_now_ms());
+        cache_want_urgent(a->c, e->airing.media, NULL, wallclock_now_ms());
         playout_emergency(a->p, &e->airing);
     } else if (e->type == PROTO_EVENT_STOP && e->airing_id) {
         playout_stop(a->p, e->airing_id);

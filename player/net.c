@@ -1,5 +1,6 @@
 /* net: libcurl multi-socket on libuv, after curl's docs/examples/multi-uv.c (DESIGN.md §10). */
 #include "net.h"
+#include "wallclock.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -46,11 +47,6 @@ typedef struct sock_ctx {
     net *n;
 } sock_ctx;
 
-int64_t net_now_ms(void)
-{
-    return g_get_real_time() / 1000;
-}
-
 static void sock_closed(uv_handle_t *h)
 {
     g_free(h->data);
@@ -82,7 +78,7 @@ static void finish(net_req *r, CURLcode code)
     n->reqs = g_list_remove(n->reqs, r);
     curl_multi_remove_handle(n->multi, r->easy);
     net_result res = {.sent_ms = r->sent_ms,
-                      .done_ms = net_now_ms(),
+                      .done_ms = wallclock_now_ms(),
                       .etag = r->etag,
                       .file_bytes = r->file_bytes,
                       .restarted = r->restarted,
@@ -367,7 +363,7 @@ int net_request(net *n, const char *path, const net_opts *o, net_cb cb, void *da
     set_body(r, o);
     r->headers = curl_slist_append(r->headers, "Expect:");
     curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
-    r->sent_ms = net_now_ms();
+    r->sent_ms = wallclock_now_ms();
     if (curl_multi_add_handle(n->multi, r->easy) != CURLM_OK) {
         req_free(r);
         return -EIO;

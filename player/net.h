@@ -52,7 +52,5 @@ int net_request(net *n, const char *path, const net_opts *o, net_cb cb, void *da
 void net_cancel(net *n, net_req *r);
 /* Cancels every request and closes the handles; the loop must run once more to release them. */
 void net_free(net *n);
-/* Wall-clock epoch milliseconds. */
-int64_t net_now_ms(void);
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "wallclock.h"
 
 struct pipeline {
     GstElement *pipe;
@@ -32,9 +33,7 @@ static void on_handoff(GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer d
     (void)pad;
     pipeline *pl = data;
     if (__atomic_load_n(&pl->first_ns, __ATOMIC_ACQUIRE) == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gint64 ns = (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        gint64 ns = wallclock_now_us() * 1000;
         __atomic_store_n(&pl->first_ns, ns, __ATOMIC_RELEASE);
     }
 }

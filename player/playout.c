@@ -9,6 +9,7 @@
 #include "log.h"
 #include "net.h"
 #include "pipeline.h"
+#include "wallclock.h"
 
 #define JOIN_GRACE_MS     1000  /* later than this after its instant, an item joins late */
 #define JOIN_PREROLL_MS   1500  /* a late join plays this long after it is decided */
@@ -53,7 +54,7 @@ static void tick(playout *p);
 
 static int64_t now_ms(void)
 {
-    return net_now_ms();
+    return wallclock_now_ms();
 }
 
 /* ---- items ---- */

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define BACKOFF_CAP_MS (5 * 60 * 1000)
 #define SEND_TIMEOUT_S 60
@@ -201,7 +202,7 @@ static int add_tx(queue *q, const proto_play *p, const char *body)
         return rc;
     if (state == QUEUE_AIRING_REPORTED)
         return -EEXIST;
-    int64_t now = g_get_real_time() / 1000;
+    int64_t now = wallclock_now_ms();
     if ((rc = run(q, "INSERT INTO plays(id, body, created_ms) VALUES (?, ?, ?)", "tti", p->id, body,
                   now)) != 0)
         return rc;
@@ -271,7 +272,7 @@ static int settle_tx(queue *q, const proto_plays_result *r, size_t *removed, siz
             *removed += (size_t)sqlite3_changes(q->db);
         }
     }
-    int64_t now = g_get_real_time() / 1000;
+    int64_t now = wallclock_now_ms();
     for (size_t i = 0; i < r->n_rejected && rc == 0; i++) {
         const proto_rejected *x = &r->rejected[i];
         rc = run(q,

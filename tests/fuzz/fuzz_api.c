@@ -31,6 +31,7 @@
 #include "store_status.h"
 #include "store_users.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 #define WHO      "fuzz"
 #define MONTH    "2030-01"
@@ -188,7 +189,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     char err[STORE_ERR_MAX];
     F.tz = vtime_zone();
-    F.now_ms = store_now_ms();
+    F.now_ms = wallclock_now_ms();
     F.tmp = g_dir_make_tmp("loalang-fuzz-api-XXXXXX", NULL);
     char *dir = g_build_filename(F.tmp, "data", NULL);
     if (!F.tmp || store_init(dir, err, sizeof err) != 0 || store_open(dir, &F.s, err, sizeof err))

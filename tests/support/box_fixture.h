@@ -1,6 +1,7 @@
 /* box_fixture: a temp data dir for the box-side store tests (manifest, plays, status, report)
  * with rows inserted by plain SQL, as a publisher would leave them. bf_setup/bf_teardown are
- * cmocka fixtures; *state is a bf_fixture. Failures fail the running test. */
+ * cmocka fixtures; *state is a bf_fixture. Failures fail the running test. The wall clock is
+ * frozen at 01/10/2026 00:00 (+07:00) from bf_setup to bf_teardown. */
 #ifndef LOALANG_TEST_BOX_FIXTURE_H
 #define LOALANG_TEST_BOX_FIXTURE_H
 
