@@ -1,5 +1,5 @@
-/* Play reports through the group-commit writer (daemon/plays_writer.c): several batches in one
- * transaction keep their own results and see each other's ids; over HTTP, concurrent batches
+/* Play reports through the group-commit writer (daemon/store/plays_writer.c): several batches in
+ * one transaction keep their own results and see each other's ids; over HTTP, concurrent batches
  * from several boxes are all answered and stored, the same ids posted at once by several
  * requests are accepted exactly once, and every report acknowledged before a SIGKILL is in the
  * database afterwards. */

@@ -91,11 +91,11 @@ static void must(int rc, const char *what)
 static void put_piece(const char *seed, const char *title, const char *genre,
                       char id[IDS_UUID_LEN + 1])
 {
-    ingest_result r = {.bytes = 12345,
-                       .duration_ms = 60000,
-                       .loudness_in_lufs = -23.0,
-                       .loudness_out_lufs = -16.0,
-                       .true_peak_dbtp = -1.5};
+    store_media r = {.bytes = 12345,
+                     .duration_ms = 60000,
+                     .loudness_in_lufs = -23.0,
+                     .loudness_out_lufs = -16.0,
+                     .true_peak_dbtp = -1.5};
     hash_sha256_buf(seed, strlen(seed), r.sha256);
     must(store_media_put(F.s, &r, NULL, NULL), "media");
     store_piece_meta m = {.title = title, .genre = genre, .commune = "Bằng Khánh"};

@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "ids.h"
 #include "publish.h"
+#include "store_targets.h"
 #include "store.h"
 #include "store_audit.h"
 #include "store_boxes.h"
@@ -371,13 +372,8 @@ static void test_emergency(void **state)
 static void test_targets_box(void **state)
 {
     fixture *f = *state;
-    assert_true(publish_airing_targets_box("all", "[]", 1, 1));
-    assert_true(publish_airing_targets_box("communes", "[2,5]", 1, 5));
-    assert_false(publish_airing_targets_box("communes", "[2,5]", 5, 1));
-    assert_true(publish_airing_targets_box("boxes", "[7]", 7, 1));
-    assert_false(publish_airing_targets_box("boxes", "[7]", 8, 7));
-    assert_false(publish_airing_targets_box("other", "[7]", 7, 7));
-    /* the SQL form agrees with the C form on every (airing, box) pair of the working month */
+    /* the SQL form agrees with the C form on every (airing, box) pair of the working month:
+     * plan rows as the fill and the publisher leave them */
     json_t *t = json_pack("{s:s, s:[s]}", "kind", "boxes", "boxes", "Nà Pài");
     json_t *in = json_pack("{s:s, s:s, s:O}", "piece", f->news, "start",
                            "2026-12-03T12:00:00+07:00", "targets", t),
@@ -398,19 +394,18 @@ static void test_targets_box(void **state)
     int rows = 0, yes = 0;
     sqlite3_stmt *per = NULL;
     assert_int_equal(store_prepare(f->s,
-                                   "SELECT a.target_kind, a.targets, " PUBLISH_SQL_TARGETS_BOX
+                                   "SELECT a.target_kind, a.targets, " STORE_TARGETS_SQL
                                    " FROM plan_airings a",
                                    &per),
                      0);
     for (int64_t box = 1; box <= 2; box++) {
         int64_t commune = box; /* each box in the commune of the same id */
         sqlite3_reset(per);
-        sqlite3_bind_int64(per, sqlite3_bind_parameter_index(per, ":box_id"), box);
-        sqlite3_bind_int64(per, sqlite3_bind_parameter_index(per, ":commune_id"), commune);
+        store_targets_bind(per, box, commune);
         while (sqlite3_step(per) == SQLITE_ROW) {
             bool c =
-                publish_airing_targets_box((const char *)sqlite3_column_text(per, 0),
-                                           (const char *)sqlite3_column_text(per, 1), box, commune);
+                store_targets_box_text((const char *)sqlite3_column_text(per, 0),
+                                       (const char *)sqlite3_column_text(per, 1), box, commune);
             assert_int_equal(c, sqlite3_column_int(per, 2));
             rows++;
             yes += c;

@@ -40,11 +40,11 @@ static void rm_rf(const char *path)
 
 static void put_media(fixture *f, const char *seed, char sha[HASH_SHA256_HEX_LEN + 1])
 {
-    ingest_result r = {.bytes = 12345,
-                       .duration_ms = 61500,
-                       .loudness_in_lufs = -23.456,
-                       .loudness_out_lufs = -16.04,
-                       .true_peak_dbtp = -1.5};
+    store_media r = {.bytes = 12345,
+                     .duration_ms = 61500,
+                     .loudness_in_lufs = -23.456,
+                     .loudness_out_lufs = -16.04,
+                     .true_peak_dbtp = -1.5};
     hash_sha256_buf(seed, strlen(seed), r.sha256);
     assert_int_equal(store_media_put(f->s, &r, NULL, NULL), 0);
     memcpy(sha, r.sha256, sizeof r.sha256);
@@ -454,7 +454,7 @@ static void test_media_rows(void **state)
     fixture *f = *state;
     store_media m;
     bool created = true;
-    ingest_result r = {
+    store_media r = {
         .bytes = 999, .duration_ms = 1000, .loudness_in_lufs = -30, .true_peak_dbtp = -INFINITY};
     memcpy(r.sha256, f->sha, sizeof r.sha256);
     assert_int_equal(store_begin(f->s), 0);

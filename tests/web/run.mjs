@@ -41,7 +41,7 @@ async function staticFiles(base) {
   // Raw request paths: fetch would normalise dot segments away before sending them.
   for (const bad of ['/static/..%2Fapi_web.c', '/static/.hidden.js', '/static/APP.JS',
     '/static/api_web.c', '/static/a.b.js', '/static/%2e%2e', '/static/..%2F..%2FCMakeLists.txt',
-    '/static/../api_web.c', '/../daemon/api_web.c'])
+    '/static/../api/api_web.c', '/../daemon/api/api_web.c'])
     assert.equal(await rawStatus(base, bad), 404, bad);
 }
 

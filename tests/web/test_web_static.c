@@ -1,4 +1,4 @@
-/* The web UI's files as loalangd serves them (daemon/api_web.c): `/` and /static/NAME from the
+/* The web UI's files as loalangd serves them (daemon/api/api_web.c): `/` and /static/NAME from the
  * source tree's daemon/web by default or from [server] web_dir, with their types, ETag/304,
  * the security headers, and 404 for every name that is not a plain known file. */
 #include <glib.h>

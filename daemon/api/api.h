@@ -32,9 +32,4 @@ int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *
 /* Closes the api's own handles (timers); cb runs when they are closed and the api is freed. */
 void api_close(api *a, void (*cb)(void *arg), void *arg);
 
-/* serve.h module: creates the api from the daemon's configuration and closes it when the
- * daemon stops. */
-struct serve_ctx;
-int api_serve_init(struct serve_ctx *ctx);
-
 #endif

@@ -19,23 +19,6 @@
 #include "store.h"
 #include "store_programs.h"
 
-/* Is a box (id, and the id of its commune) among an airing's targets? target_kind "all",
- * "communes" (targets = JSON array of commune ids) or "boxes" (box ids). The rule every
- * manifest and play check must apply; PUBLISH_SQL_TARGETS_BOX is the same rule in SQL. */
-bool publish_airing_targets_box(const char *target_kind, const char *targets_json, int64_t box_id,
-                                int64_t commune_id);
-
-/* SQL form of publish_airing_targets_box for an airings (or plan_airings) row aliased `a`,
- * with the box's id bound to :box_id and its commune's id to :commune_id. Live airings of a
- * box: "SELECT … FROM airings a WHERE a.withdrawn_version_id IS NULL AND "
- * PUBLISH_SQL_TARGETS_BOX. */
-#define PUBLISH_SQL_TARGETS_BOX                                                                    \
-    "(a.target_kind = 'all'"                                                                       \
-    " OR (a.target_kind = 'communes' AND EXISTS (SELECT 1 FROM json_each(a.targets)"               \
-    " WHERE json_each.value = :commune_id))"                                                       \
-    " OR (a.target_kind = 'boxes' AND EXISTS (SELECT 1 FROM json_each(a.targets)"                  \
-    " WHERE json_each.value = :box_id)))"
-
 /* Publishes the month: a new schedule_versions row (kind 'month', version = the month's last
  * + 1), working airings from now_ms on compared with the live month airings: unchanged ones
  * kept, changed and new ones inserted (media sha256 and programme title copied now), the rest

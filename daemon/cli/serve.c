@@ -11,6 +11,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "api.h"
+#include "ingest.h"
+#include "store_media.h"
 #include "cli.h"
 #include "config.h"
 #include "log.h"
@@ -22,11 +24,12 @@
 /* ---- modules ---- */
 
 static int health_init(serve_ctx *ctx);
+static int api_init(serve_ctx *ctx);
 
 /* Every API module's start-up, in order. One line per module. */
 static const serve_module_init modules[] = {
     health_init,
-    api_serve_init,
+    api_init,
     NULL,
 };
 
@@ -337,5 +340,43 @@ int serve_run(const char *data_dir, const serve_config *cfg)
     if (ctx.tz)
         g_time_zone_unref(ctx.tz);
     g_array_free(ctx.at_close, TRUE);
+    return rc;
+}
+
+/* ---- the API module ---- */
+
+static void api_close_hook(void *arg)
+{
+    api_close(arg, NULL, NULL);
+}
+
+/* The API: its routes on the server, after what a crash left in the media dir is swept. */
+static int api_init(serve_ctx *ctx)
+{
+    const serve_config *c = &ctx->cfg;
+    api_options o = {
+        .data_dir = ctx->data_dir,
+        .tls = c->tls_cert != NULL,
+        .max_upload_bytes = (uint64_t)c->max_upload_mb * 1024 * 1024,
+        .max_upload_ms = c->max_upload_minutes * 60 * 1000,
+        .horizon_days = c->manifest_horizon_days,
+        .poll_seconds = c->poll_seconds,
+        .target_lufs = c->target_lufs,
+        .true_peak_dbtp = c->true_peak_dbtp,
+        .bitrate = c->bitrate,
+        .web_dir = c->web_dir,
+    };
+    api *a = NULL;
+    char *media = g_build_filename(ctx->data_dir, STORE_MEDIA_DIR, NULL);
+    int swept = ingest_sweep_temps(media), orphans = 0;
+    g_free(media);
+    /* What a crash left between writing a media file and committing its row. */
+    if (store_media_sweep_orphans(ctx->db, ctx->data_dir, &orphans) != 0)
+        log_warn("media sweep: %s", store_errmsg(ctx->db));
+    if (swept > 0 || orphans > 0)
+        log_info("removed %d temp and %d orphan media files left by a crash", swept, orphans);
+    int rc = api_create(ctx->loop, ctx->http, ctx->db, &o, &a);
+    if (rc == 0)
+        rc = serve_at_close(ctx, api_close_hook, a);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "store_boxes.h"
 #include "store_events.h"
+#include "store_targets.h"
 #include "wallclock.h"
 
 #define WAIT_MAX_S 55
@@ -37,27 +38,13 @@ struct api_events {
     void *close_arg;
 };
 
-static bool id_in(const json_t *ids, int64_t id)
-{
-    size_t i;
-    const json_t *v;
-    json_array_foreach(ids, i,
-                       v) if (json_is_integer(v) && json_integer_value(v) == id) return true;
-    return false;
-}
-
 static bool targets_box(const json_t *payload, int64_t box_id, int64_t commune_id)
 {
     const json_t *t = json_object_get(payload, "targets");
-    const char *kind = json_string_value(json_object_get(t, "kind"));
-    const json_t *ids = json_object_get(t, "ids");
-    if (!t || !kind || !strcmp(kind, "all"))
+    if (!t) /* events for every box (manifest_changed) carry no targets */
         return true;
-    if (!strcmp(kind, "communes"))
-        return id_in(ids, commune_id);
-    if (!strcmp(kind, "boxes"))
-        return id_in(ids, box_id);
-    return false;
+    return store_targets_box(json_string_value(json_object_get(t, "kind")),
+                             json_object_get(t, "ids"), box_id, commune_id);
 }
 
 /* The events of rows (store_events_after) after `after` that target the box, in wire form. */

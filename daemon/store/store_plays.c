@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "manifest.h"
+#include "store_targets.h"
 #include "proto.h"
 #include "wallclock.h"
 
@@ -78,15 +78,14 @@ static int find_airing(store *s, int64_t box_id, int64_t commune_id, const char 
 {
     sqlite3_stmt *st = NULL;
     int ret = store_prepare(s,
-                            "SELECT a.media_sha256, m.duration_ms, " MANIFEST_TARGETS_SQL
+                            "SELECT a.media_sha256, m.duration_ms, " STORE_TARGETS_SQL
                             " FROM airings a JOIN media m ON m.sha256 = a.media_sha256"
-                            " WHERE a.id = ?1",
+                            " WHERE a.id = :airing",
                             &st);
     if (ret != 0)
         return ret;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 10, box_id);
-    sqlite3_bind_int64(st, 11, commune_id);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":airing"), id, -1, SQLITE_STATIC);
+    store_targets_bind(st, box_id, commune_id);
     memset(out, 0, sizeof *out);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {

@@ -11,22 +11,6 @@
 #include "vtime.h"
 #include "wallclock.h"
 
-bool publish_airing_targets_box(const char *target_kind, const char *targets_json, int64_t box_id,
-                                int64_t commune_id)
-{
-    if (!target_kind || strcmp(target_kind, "all") == 0)
-        return true;
-    int64_t want = strcmp(target_kind, "boxes") == 0 ? box_id : commune_id;
-    if (strcmp(target_kind, "boxes") != 0 && strcmp(target_kind, "communes") != 0)
-        return false;
-    json_t *ids = json_loads(targets_json ? targets_json : "[]", 0, NULL), *x;
-    size_t i;
-    bool found = false;
-    json_array_foreach(ids, i, x) found |= json_is_integer(x) && json_integer_value(x) == want;
-    json_decref(ids);
-    return found;
-}
-
 static char *col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);

@@ -239,10 +239,23 @@ static int ingest_work(void *arg)
     return rc;
 }
 
+/* The media row of what ingest measured. */
+static store_media media_row(const ingest_result *r)
+{
+    store_media m = {.bytes = r->bytes,
+                     .duration_ms = r->duration_ms,
+                     .loudness_in_lufs = r->loudness_in_lufs,
+                     .loudness_out_lufs = r->loudness_out_lufs,
+                     .true_peak_dbtp = r->true_peak_dbtp};
+    memcpy(m.sha256, r->sha256, sizeof m.sha256);
+    return m;
+}
+
 static int record_tx(api *a, void *ctx)
 {
     upload *u = ctx;
-    int rc = store_media_put(a->db, &u->res, NULL, NULL);
+    store_media m = media_row(&u->res);
+    int rc = store_media_put(a->db, &m, NULL, NULL);
     if (rc == 0)
         rc = store_piece_create(a->db, u->by.who, u->res.sha256, &u->meta, u->id);
     if (rc == 0 && u->submit)
@@ -269,7 +282,8 @@ static void ingested(http_req *r, void *arg, int status)
     }
     int rc = api_tx(a, record_tx, u);
     if (rc != 0) {
-        store_media_discard_new(a->db, a->data_dir, &u->res);
+        if (!u->res.deduplicated)
+            store_media_discard_new(a->db, a->data_dir, u->res.sha256);
         if (rc == -ENOENT)
             http_reply_error(r, 400, "unknown_commune", "Không có xã \"%s\".",
                              u->meta.commune ? u->meta.commune : "");

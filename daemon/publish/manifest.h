@@ -41,15 +41,6 @@ int manifest_build(store *s, const manifest_opts *o, int64_t box_id, int64_t now
  * airing does not exist. */
 int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool *out);
 
-/* SQL condition "airing a targets the box bound to ?10, in the commune bound to ?11", for the
- * store modules that validate what boxes send. */
-#define MANIFEST_TARGETS_SQL                                                                       \
-    "(a.target_kind = 'all'"                                                                       \
-    " OR (a.target_kind = 'communes' AND EXISTS (SELECT 1 FROM json_each(a.targets)"               \
-    " WHERE value = ?11))"                                                                         \
-    " OR (a.target_kind = 'boxes' AND EXISTS (SELECT 1 FROM json_each(a.targets)"                  \
-    " WHERE value = ?10)))"
-
 typedef struct manifest_cache manifest_cache;
 
 /* opts are copied and its tz referenced: a cache serves one set of options for its life (new

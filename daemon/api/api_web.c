@@ -7,7 +7,7 @@
  * foreign origins: the UI never needs either.
  *
  * The directory: [server] web_dir in the configuration, else LOALANG_WEB_DIR when the build
- * defines it, else the daemon/web beside this source file (a build from the source tree). */
+ * defines it, else daemon/web beside this source's folder (a build from the source tree). */
 #include <errno.h>
 #include <glib.h>
 #include <string.h>
@@ -61,7 +61,7 @@ static char *web_dir(const api *a)
     return g_strdup(LOALANG_WEB_DIR);
 #else
     char *src = g_path_get_dirname(__FILE__);
-    char *dir = g_build_filename(src, "web", NULL);
+    char *dir = g_build_filename(src, "..", "web", NULL);
     g_free(src);
     return dir;
 #endif

@@ -10,7 +10,6 @@
 #include "media_map.h"
 #include "ingest.h"
 #include "log.h"
-#include "serve.h"
 #include "store_media.h"
 
 typedef int (*routes_fn)(api *a);
@@ -90,39 +89,4 @@ void api_close(api *a, void (*cb)(void *arg), void *arg)
         api_box_close(a);
     }
     api_closed_one(a);
-}
-
-static void close_hook(void *arg)
-{
-    api_close(arg, NULL, NULL);
-}
-
-int api_serve_init(serve_ctx *ctx)
-{
-    const serve_config *c = &ctx->cfg;
-    api_options o = {
-        .data_dir = ctx->data_dir,
-        .tls = c->tls_cert != NULL,
-        .max_upload_bytes = (uint64_t)c->max_upload_mb * 1024 * 1024,
-        .max_upload_ms = c->max_upload_minutes * 60 * 1000,
-        .horizon_days = c->manifest_horizon_days,
-        .poll_seconds = c->poll_seconds,
-        .target_lufs = c->target_lufs,
-        .true_peak_dbtp = c->true_peak_dbtp,
-        .bitrate = c->bitrate,
-        .web_dir = c->web_dir,
-    };
-    api *a = NULL;
-    char *media = g_build_filename(ctx->data_dir, STORE_MEDIA_DIR, NULL);
-    int swept = ingest_sweep_temps(media), orphans = 0;
-    g_free(media);
-    /* What a crash left between writing a media file and committing its row. */
-    if (store_media_sweep_orphans(ctx->db, ctx->data_dir, &orphans) != 0)
-        log_warn("media sweep: %s", store_errmsg(ctx->db));
-    if (swept > 0 || orphans > 0)
-        log_info("removed %d temp and %d orphan media files left by a crash", swept, orphans);
-    int rc = api_create(ctx->loop, ctx->http, ctx->db, &o, &a);
-    if (rc == 0)
-        rc = serve_at_close(ctx, close_hook, a);
-    return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "store_targets.h"
 #include "vtime.h"
 
 #define HORIZON_MAX 60
@@ -117,17 +118,17 @@ static int load_airings(store *s, int64_t box_id, int64_t commune_id, int64_t fr
                             " p.title, p.genre, a.media_sha256, md.bytes, md.duration_ms"
                             " FROM airings a JOIN pieces p ON p.id = a.piece_id"
                             " JOIN media md ON md.sha256 = a.media_sha256"
-                            " WHERE a.withdrawn_version_id IS NULL AND a.start_ms < ?2"
-                            " AND a.start_ms > ?1 - 86400000 AND a.start_ms + a.duration_ms > ?1"
-                            " AND " MANIFEST_TARGETS_SQL " ORDER BY a.start_ms, a.id",
+                            " WHERE a.withdrawn_version_id IS NULL AND a.start_ms < :until"
+                            " AND a.start_ms > :from - 86400000"
+                            " AND a.start_ms + a.duration_ms > :from"
+                            " AND " STORE_TARGETS_SQL " ORDER BY a.start_ms, a.id",
                             &st);
     if (ret != 0)
         return ret;
     GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, until);
-    sqlite3_bind_int64(st, 10, box_id);
-    sqlite3_bind_int64(st, 11, commune_id);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":from"), from);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), until);
+    store_targets_bind(st, box_id, commune_id);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (m->n_airings == cap) {
@@ -199,10 +200,11 @@ int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool 
 {
     sqlite3_stmt *st = NULL;
     *out = false;
-    int ret = store_prepare(s,
-                            "SELECT " MANIFEST_TARGETS_SQL " FROM airings a, boxes b"
-                            " WHERE a.id = ?1 AND b.id = ?10 AND b.commune_id = ?11",
-                            &st);
+    int ret =
+        store_prepare(s,
+                      "SELECT " STORE_TARGETS_SQL " FROM airings a, boxes b"
+                      " WHERE a.id = :airing AND b.id = :target_box AND b.commune_id = :target_commune",
+                      &st);
     if (ret != 0)
         return ret;
     box_row b = {0};
@@ -211,9 +213,8 @@ int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool 
         return 0;
     if (ret != 0)
         return ret;
-    sqlite3_bind_text(st, 1, airing_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 10, box_id);
-    sqlite3_bind_int64(st, 11, b.commune_id);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":airing"), airing_id, -1, SQLITE_STATIC);
+    store_targets_bind(st, box_id, b.commune_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int(st, 0) != 0;

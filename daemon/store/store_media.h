@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "hash.h"
-#include "ingest.h"
 #include "store.h"
 
 typedef struct store_media {
@@ -25,10 +24,11 @@ typedef struct store_media {
     bool published;
 } store_media;
 
-/* Inserts the row for an ingest result, or leaves the existing row of the same sha256 alone
- * (identical audio uploaded twice). *out (may be NULL) gets the stored row; *created_out (may
- * be NULL) says whether it is new. -EINVAL for a result without a valid sha256. */
-int store_media_put(store *s, const ingest_result *r, store_media *out, bool *created_out);
+/* Inserts the row for what ingest measured (in's sha256, bytes, duration and loudness; its
+ * created_ms and published are the store's), or leaves the existing row of the same sha256
+ * alone (identical audio uploaded twice). *out (may be NULL) gets the stored row; *created_out
+ * (may be NULL) says whether it is new. -EINVAL for a row without a valid sha256. */
+int store_media_put(store *s, const store_media *in, store_media *out, bool *created_out);
 
 /* -EINVAL unless sha256 is 64 lowercase hex digits; -ENOENT when there is no such row. */
 int store_media_get(store *s, const char *sha256, store_media *out);
@@ -37,10 +37,10 @@ int store_media_get(store *s, const char *sha256, store_media *out);
  * no path: nothing else from a request ever reaches the filesystem (DESIGN.md §7). */
 int store_media_path(const char *dir, const char *sha256, char **out);
 
-/* Removes the file an ingest just wrote when its row could not be committed: only a file
- * the ingest created (not deduplicated) and that no media row names. A crash between the
- * rename and the commit is covered by store_media_sweep_orphans at start-up. */
-void store_media_discard_new(store *s, const char *dir, const ingest_result *r);
+/* Removes the file of sha256 an ingest just wrote (not one it found already there) when its
+ * row could not be committed, unless a media row names it. A crash between the rename and the
+ * commit is covered by store_media_sweep_orphans at start-up. */
+void store_media_discard_new(store *s, const char *dir, const char *sha256);
 
 /* Removes media files that no media row names (DIR/media/<aa>/<sha256>.opus left by a crash
  * after ingest and before its row was committed). Call at start-up, before uploads run.

@@ -136,13 +136,26 @@ static int db_error(store *s)
     return 1;
 }
 
+/* The media row of what ingest measured. */
+static store_media media_row(const ingest_result *r)
+{
+    store_media m = {.bytes = r->bytes,
+                     .duration_ms = r->duration_ms,
+                     .loudness_in_lufs = r->loudness_in_lufs,
+                     .loudness_out_lufs = r->loudness_out_lufs,
+                     .true_peak_dbtp = r->true_peak_dbtp};
+    memcpy(m.sha256, r->sha256, sizeof m.sha256);
+    return m;
+}
+
 /* Media row, piece, and (with --approve) its walk to approved: one transaction. */
 static int record(store *s, const char *who, const import_args *a, const ingest_result *r,
                   char id[IDS_UUID_LEN + 1])
 {
+    store_media m = media_row(r);
     int rc = store_begin(s);
     if (rc == 0)
-        rc = store_media_put(s, r, NULL, NULL);
+        rc = store_media_put(s, &m, NULL, NULL);
     if (rc == 0)
         rc = store_piece_create(s, who, r->sha256, &a->meta, id);
     if (rc == 0 && a->approve)
@@ -204,7 +217,8 @@ static int piece_import(const cmd_globals *g, int argc, char **argv)
         goto out;
     }
     if (record(s, who, &a, &r, id) != 0) {
-        store_media_discard_new(s, g->data_dir, &r);
+        if (!r.deduplicated)
+            store_media_discard_new(s, g->data_dir, r.sha256);
         goto out;
     }
     print_summary(&a, &r, id);

@@ -6,7 +6,7 @@
 
 #include "conflicts.h"
 #include "ids.h"
-#include "publish.h"
+#include "store_targets.h"
 #include "reason.h"
 #include "store_audit.h"
 #include "store_plans.h"
@@ -191,7 +191,7 @@ static int conflicts(store *s, const char *month, GTimeZone *tz, const char *onl
         size_t n = 0;
         for (guint i = 0; i < v->len; i++) {
             const wa *a = &g_array_index(v, wa, i);
-            if (publish_airing_targets_box(a->kind, a->targets, b->id, b->commune))
+            if (store_targets_box_text(a->kind, a->targets, b->id, b->commune))
                 mine[n++] = a; /* already by start */
         }
         for (size_t i = 0; i < n; i++)

@@ -40,7 +40,7 @@ static void read_row(sqlite3_stmt *st, store_media *m)
     m->published = sqlite3_column_int(st, 7) != 0;
 }
 
-int store_media_put(store *s, const ingest_result *r, store_media *out, bool *created_out)
+int store_media_put(store *s, const store_media *r, store_media *out, bool *created_out)
 {
     sqlite3_stmt *st = NULL;
     if (!hash_is_sha256_hex(r->sha256))
@@ -116,12 +116,11 @@ json_t *store_media_json(const store_media *m)
                      real_or_null(m->true_peak_dbtp), "url", url);
 }
 
-void store_media_discard_new(store *s, const char *dir, const ingest_result *r)
+void store_media_discard_new(store *s, const char *dir, const char *sha256)
 {
     store_media m;
     char *path = NULL;
-    if (r->deduplicated || store_media_get(s, r->sha256, &m) != -ENOENT ||
-        store_media_path(dir, r->sha256, &path) != 0)
+    if (store_media_get(s, sha256, &m) != -ENOENT || store_media_path(dir, sha256, &path) != 0)
         return;
     unlink(path);
     g_free(path);
