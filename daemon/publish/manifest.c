@@ -200,11 +200,11 @@ int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool 
 {
     sqlite3_stmt *st = NULL;
     *out = false;
-    int ret =
-        store_prepare(s,
-                      "SELECT " STORE_TARGETS_SQL " FROM airings a, boxes b"
-                      " WHERE a.id = :airing AND b.id = :target_box AND b.commune_id = :target_commune",
-                      &st);
+    int ret = store_prepare(
+        s,
+        "SELECT " STORE_TARGETS_SQL " FROM airings a, boxes b"
+        " WHERE a.id = :airing AND b.id = :target_box AND b.commune_id = :target_commune",
+        &st);
     if (ret != 0)
         return ret;
     box_row b = {0};
@@ -213,7 +213,8 @@ int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool 
         return 0;
     if (ret != 0)
         return ret;
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":airing"), airing_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":airing"), airing_id, -1,
+                      SQLITE_STATIC);
     store_targets_bind(st, box_id, b.commune_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
