@@ -16,6 +16,8 @@
 
 #include "api_client.h"
 #include "daemon.h"
+#include "vtime.h"
+#include "wallclock.h"
 
 #define ROUNDS    4
 #define BATCHES   50
@@ -129,8 +131,10 @@ static void approved_piece(fx *f, char **id, char **sha)
 /* Publishes one airing of the piece for every box through the CLI; its id. */
 static char *published_airing(fx *f, const char *piece)
 {
-    GDateTime *now = g_date_time_new_now_utc(), *at = g_date_time_add_days(now, 1);
-    char *when = g_date_time_format(at, "%Y-%m-%dT06:00:00+07:00"), *out = NULL, *err = NULL;
+    vtime_local l;
+    vtime_utc_to_local(vtime_zone(), wallclock_now_ms() + 86400000, &l);
+    char *when = g_strdup_printf("%04d-%02d-%02dT06:00:00+07:00", l.year, l.month, l.day);
+    char *out = NULL, *err = NULL;
     int rc =
         td_admin(f->t, NULL, &out, &err, "airing", "add", "--piece", piece, "--at", when, NULL);
     if (rc != 0)
@@ -141,8 +145,6 @@ static char *published_airing(fx *f, const char *piece)
     g_free(out);
     g_free(err);
     g_free(when);
-    g_date_time_unref(at);
-    g_date_time_unref(now);
     return id;
 }
 

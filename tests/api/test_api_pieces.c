@@ -338,9 +338,7 @@ static void test_list_filters(void **state)
     json_decref(act(f->approver, b, "approve", NULL, &st));
     assert_int_equal(st, 200);
     json_decref(act(f->tech, c, "submit", NULL, &st));
-    GDateTime *now = g_date_time_new_now_local();
-    char *month = g_date_time_format(now, "%Y-%m");
-    g_date_time_unref(now);
+    char *month = td_month(0);
     char *q = g_strdup_printf("month=%s", month);
     assert_int_equal(total(f->tech, q), 4);
     g_free(q);

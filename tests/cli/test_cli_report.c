@@ -79,7 +79,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* One 3-minute news piece aired on 05/12/2026 06:00 +07:00 for all, played to the end. */
+/* One 3-minute news piece aired on 05/12/2026 06:00 +07:00 for all, played to the end by the
+ * box, which was set up long before (`box add` stamped it with today, whatever day that is). */
 static void publish_and_play(fixture *f)
 {
     store *s = NULL;
@@ -89,6 +90,7 @@ static void publish_and_play(fixture *f)
     const int64_t start = 1796425200000; /* 2026-12-05T06:00:00+07:00 */
     assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
     char *q = sqlite3_mprintf(
+        "UPDATE boxes SET created_ms = 0;"
         "INSERT INTO media(sha256, bytes, duration_ms, created_ms) VALUES (%Q, 1000, 180000, 0);"
         "INSERT INTO pieces(id, title, genre, status, media_sha256, duration_ms, approved_ms,"
         " created_ms, updated_ms) VALUES (%Q, 'Tin nông nghiệp', 'news', 'approved', %Q, 180000,"

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "hash.h"
+#include "wallclock.h"
 
 /* Speaks text into dir/name.opus; returns its sha256 and the speech's duration (from the
  * WAV: espeak-ng writes 22050 Hz mono 16-bit). Aborts the test program on failure. */
@@ -77,7 +78,7 @@ static inline bool pt_run_until(uv_loop_t *loop, bool (*done)(void *), void *dat
 
 static inline int64_t pt_now_ms(void)
 {
-    return g_get_real_time() / 1000;
+    return wallclock_now_ms();
 }
 
 #endif

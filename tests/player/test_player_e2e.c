@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "player_test.h"
 #include "vtime.h"
+#include "wallclock.h"
 
 typedef struct fx {
     td *t;
@@ -34,12 +35,9 @@ typedef struct fx {
 
 static char *today(void)
 {
-    GTimeZone *tz = g_time_zone_new_identifier("Asia/Ho_Chi_Minh");
-    GDateTime *now = g_date_time_new_now(tz);
-    char *s = g_date_time_format(now, "%Y-%m-%d");
-    g_date_time_unref(now);
-    g_time_zone_unref(tz);
-    return s;
+    vtime_local l;
+    vtime_utc_to_local(vtime_zone(), wallclock_now_ms(), &l);
+    return g_strdup_printf("%04d-%02d-%02d", l.year, l.month, l.day);
 }
 
 static void make_piece(fx *f)

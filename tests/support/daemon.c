@@ -22,6 +22,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vtime.h"
+#include "wallclock.h"
+
 #define READY_TEXT     "đang phục vụ tại "
 #define START_TIMEOUT  30000 /* ms; sanitizer builds start slowly on a busy machine */
 #define MAX_EXTRA_ARGS 16
@@ -348,4 +351,13 @@ void td_free_listen(char *out, size_t len)
     assert_int_equal(getsockname(s, (struct sockaddr *)&a, &al), 0);
     g_snprintf(out, len, "127.0.0.1:%d", ntohs(a.sin_port));
     close(s);
+}
+
+char *td_month(int delta)
+{
+    vtime_local l;
+    if (vtime_utc_to_local(vtime_zone(), wallclock_now_ms(), &l) != 0)
+        fail_msg("td_month: the clock is out of range");
+    int m = l.year * 12 + (l.month - 1) + delta;
+    return g_strdup_printf("%04d-%02d", m / 12, m % 12 + 1);
 }

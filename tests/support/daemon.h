@@ -59,4 +59,9 @@ void td_kill(td *t);
 /* Kills the daemon if running, removes the data dir, frees t. */
 void td_free(td *t);
 
+/* "YYYY-MM", delta months from the current month in the daemon's zone (Asia/Ho_Chi_Minh), by
+ * the one clock: a test's "this month" is Vietnam's, also when UTC is still in the month
+ * before. g_free. */
+char *td_month(int delta);
+
 #endif

@@ -32,6 +32,17 @@ export function options(script, required) {
   return o;
 }
 
+// Under .ci/date-travel (libfaketime preloaded, FAKETIME set) Chromium hangs if the preload
+// reaches it: it runs on the real clock, and every page gets the moved clock from Playwright
+// (login), so the browser and the daemon agree on the date.
+const DATE_TRAVEL = !!process.env.FAKETIME;
+function browserEnv() {
+  const env = { ...process.env };
+  for (const k of Object.keys(env))
+    if (k === 'LD_PRELOAD' || k.startsWith('FAKETIME')) delete env[k];
+  return env;
+}
+
 let chromiumMod;
 export async function launchBrowser(executablePath) {
   if (!chromiumMod) {
@@ -43,7 +54,7 @@ export async function launchBrowser(executablePath) {
     }
   }
   return chromiumMod.launch({ executablePath, headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    args: ['--no-sandbox', '--disable-dev-shm-usage'], env: DATE_TRAVEL ? browserEnv() : undefined });
 }
 
 // A fresh temp dir holding the data dir, with the CLI and the daemon bound to it.
@@ -158,6 +169,8 @@ export async function shot(page, name) {
 export async function login(browser, base, user, viewport) {
   const ctx = await browser.newContext({ locale: 'vi-VN', acceptDownloads: true,
     viewport: viewport || { width: 1280, height: 900 }, isMobile: !!viewport, hasTouch: !!viewport });
+  if (DATE_TRAVEL)
+    await ctx.clock.install({ time: Date.now() }); // node's clock is the moved one
   const page = await ctx.newPage();
   // Script errors and CSP violations fail the run; refused API calls are expected in places.
   page.on('pageerror', (e) => pageErrors.push(user + ': ' + e.message));
