@@ -32,7 +32,7 @@ function bars(title, rows, unit) {
   return h('figure', {}, h('figcaption', { text: title }), svg);
 }
 
-// The period's headline figures (DESIGN.md §6) and the rules they follow.
+// The period's headline figures (docs/architecture.md §6) and the rules they follow.
 function summary(r) {
   const item = (term, id, value) => [h('dt', { text: term }), h('dd', { 'data-testid': id, text: value })];
   return [h('dl', { class: 'summary' },

@@ -160,7 +160,7 @@ export const STATUSES = [['draft', 'Bản nháp'], ['submitted', 'Chờ duyệt'
   ['approved', 'Đã duyệt'], ['rejected', 'Bị từ chối'], ['retired', 'Ngừng sử dụng']];
 export const ROLES = [['admin', 'Quản trị'], ['technician', 'Kỹ thuật viên'],
   ['approver', 'Phòng Nội vụ (duyệt)'], ['operator', 'Cán bộ xã']];
-// The outcomes a box reports (DESIGN.md §5).
+// The outcomes a box reports (docs/architecture.md §5).
 export const OUTCOMES = { completed: 'Phát trọn', partial: 'Phát một phần', failed: 'Lỗi',
   missed: 'Bỏ lỡ' };
 
