@@ -1,7 +1,7 @@
 // app: log-in, the role-aware shell and the hash router (#/page). Each page module exports
 // render(main, ctx) with ctx.user the logged-in person.
 import * as api from './api.js';
-import { h, clear, field, notice, label, ROLES } from './ui.js';
+import { h, clear, field, notice, label, setZone, ROLES } from './ui.js';
 import * as pieces from './pieces.js';
 import * as review from './review.js';
 import * as planner from './planner.js';
@@ -68,6 +68,7 @@ async function logout() {
 }
 
 function start(session) {
+  setZone(session.time_zone); // the daemon's [server] time_zone; Vietnam time when absent
   user = session.user;
   api.setCsrf(session.csrf_token);
   const nav = document.getElementById('nav');

@@ -5,7 +5,7 @@
 // publishing. The month is kept in the address (#/planner/YYYY-MM), so a reload shows it again.
 import * as api from './api.js';
 import { h, clear, field, select, button, notice, table, fmtDate, fmtTime, fmtDateTime, fmtDuration,
-  nextMonth, localDay, dateInput, monthInput, fmtMonth, TZ } from './ui.js';
+  nextMonth, localDay, localIso, dateInput, monthInput, fmtMonth, TZ } from './ui.js';
 
 const lastFill = new Map(); // month → the fill's answer, for the not-placed reasons
 
@@ -180,9 +180,9 @@ function airingLine(month, a, pinned, msg, reload) {
       if (!day.iso() || !t || +t[1] > 23 || +t[2] > 59)
         return msg.show('Ngày giờ phải có dạng dd/mm/yyyy và HH:MM.', 'error');
       try {
-        // The station's zone has no daylight saving time: always UTC+7.
+        // The time typed is the station's wall clock: its zone's offset on that day.
         const r = await api.patch('/api/v1/plans/' + month + '/airings/' + enc(a.id),
-          { start: day.iso() + 'T' + t[1].padStart(2, '0') + ':' + t[2] + ':00+07:00' });
+          { start: localIso(day.iso(), +t[1], +t[2]) });
         if (r.warnings && r.warnings.length) msg.show(r.warnings.map((w) => w.message).join(' '), 'warn');
         reload();
       } catch (err) {

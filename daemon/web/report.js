@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { record } from './acceptance.js';
 import { h, clear, field, table, notice, button, fmtDateTime, fmtMinutes, fmtPermille, fmtDuration,
-  label, GENRES, OUTCOMES } from './ui.js';
+  label, localDay, GENRES, OUTCOMES } from './ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -32,7 +32,7 @@ function bars(title, rows, unit) {
   return h('figure', {}, h('figcaption', { text: title }), svg);
 }
 
-// The period's headline figures (DESIGN.md §6) and the rules they follow.
+// The period's headline figures (docs/architecture.md §6) and the rules they follow.
 function summary(r) {
   const item = (term, id, value) => [h('dt', { text: term }), h('dd', { 'data-testid': id, text: value })];
   return [h('dl', { class: 'summary' },
@@ -106,9 +106,9 @@ function evidence(r) {
 }
 
 export async function render(main) {
-  const d = new Date();
-  const period = h('input', { name: 'period', value: d.getFullYear() + '-' +
-    String(d.getMonth() + 1).padStart(2, '0'), pattern: '\\d{4}(-\\d{2}|-Q[1-4])?', required: true });
+  // This month of the station's calendar, not the browser's.
+  const period = h('input', { name: 'period', value: localDay().slice(0, 7),
+    pattern: '\\d{4}(-\\d{2}|-Q[1-4])?', required: true });
   const out = h('div', { id: 'report-out' });
   const msg = notice();
   const form = h('form', { class: 'card grid', 'aria-label': 'Chọn kỳ báo cáo' },

@@ -1,6 +1,22 @@
 // ui: DOM building (text only through textContent: data never becomes markup), Vietnamese
-// labels, and dates and times in Asia/Ho_Chi_Minh as dd/mm/yyyy and HH:mm.
-export const TZ = 'Asia/Ho_Chi_Minh';
+// labels, and dates and times in the station's zone as dd/mm/yyyy and HH:mm.
+
+// The station's zone: the daemon's [server] time_zone, taken from the session answer
+// (setZone, called by app.js on log-in and on page load). Until that answer arrives, or if it
+// names no zone this browser knows, Vietnam time.
+export const DEFAULT_TZ = 'Asia/Ho_Chi_Minh';
+export let TZ = DEFAULT_TZ;
+
+export function setZone(zone) {
+  if (typeof zone !== 'string' || !zone) return TZ;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    TZ = zone;
+  } catch {
+    /* an unknown zone name: keep the one we have */
+  }
+  return TZ;
+}
 
 export function h(tag, attrs, ...kids) {
   const el = document.createElement(tag);
@@ -87,6 +103,27 @@ export function fmtDateTime(iso) {
   return iso ? fmtTime(iso) + ' ' + fmtDate(iso) : '—';
 }
 
+// The zone's offset from UTC at an instant, in minutes (east positive).
+function offsetMinutes(ms) {
+  const p = parts(new Date(ms), { year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const wall = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+  return Math.round((wall - Math.floor(ms / 1000) * 1000) / 60000);
+}
+
+// A wall-clock time of the station ("YYYY-MM-DD", hours, minutes) as RFC 3339 with the zone's
+// offset at that moment, e.g. "2026-12-05T06:00:00+07:00".
+export function localIso(day, hour, minute) {
+  const [y, m, d] = day.split('-').map(Number);
+  const wall = Date.UTC(y, m - 1, d, hour, minute);
+  let off = offsetMinutes(wall);
+  off = offsetMinutes(wall - off * 60000);
+  const two = (n) => String(n).padStart(2, '0');
+  const a = Math.abs(off);
+  return day + 'T' + two(hour) + ':' + two(minute) + ':00' + (off < 0 ? '-' : '+') +
+    two(Math.floor(a / 60)) + ':' + two(a % 60);
+}
+
 // "YYYY-MM-DD" of a moment in the local zone; days may be added.
 export function localDay(date, addDays) {
   const d = new Date((date || new Date()).getTime() + (addDays || 0) * 86400000);
@@ -123,7 +160,7 @@ export const STATUSES = [['draft', 'Bản nháp'], ['submitted', 'Chờ duyệt'
   ['approved', 'Đã duyệt'], ['rejected', 'Bị từ chối'], ['retired', 'Ngừng sử dụng']];
 export const ROLES = [['admin', 'Quản trị'], ['technician', 'Kỹ thuật viên'],
   ['approver', 'Phòng Nội vụ (duyệt)'], ['operator', 'Cán bộ xã']];
-// The outcomes a box reports (DESIGN.md §5).
+// The outcomes a box reports (docs/architecture.md §5).
 export const OUTCOMES = { completed: 'Phát trọn', partial: 'Phát một phần', failed: 'Lỗi',
   missed: 'Bỏ lỡ' };
 

@@ -150,7 +150,7 @@ export async function apiLogin(base, user) {
   };
 }
 
-// Play reports sent as a box sends them (DESIGN.md §5), with the box's own token.
+// Play reports sent as a box sends them (docs/architecture.md §5), with the box's own token.
 export async function postPlays(base, token, plays) {
   const r = await fetch(base + '/api/v1/box/plays', { method: 'POST',
     headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },

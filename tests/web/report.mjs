@@ -1,5 +1,5 @@
 // The airtime report's figures as Phòng Nội vụ reads them in the browser, against a fixture
-// month whose figures are worked out by hand below (DESIGN.md §6): box airtime, programme
+// month whose figures are worked out by hand below (docs/architecture.md §6): box airtime, programme
 // airtime with the 80 % rule, the 90 % rule for partial plays, per-line figures and
 // percentages, coverage per commune and "each commune at least one exemplar this year", pieces
 // outside their genre's duration bounds, the evidence, and the CSV downloads.
