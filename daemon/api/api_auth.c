@@ -12,6 +12,7 @@
 #include "log.h"
 #include "store_programs.h"
 #include "store_users.h"
+#include "vtime.h"
 #include "wallclock.h"
 
 /* Password guessing: after LOGIN_FAILS wrong passwords for one name within LOGIN_WINDOW_MS,
@@ -97,6 +98,13 @@ int api_fail(http_req *r, api *a, int rc, const char *what)
         log_error("%s %s: %s (%d)", http_method(r), http_path(r), store_errmsg(a->db), rc);
         return http_reply_error(r, 500, "internal", "Lỗi máy chủ khi xử lý %s.", what);
     }
+}
+
+/* The session answer: the user, the CSRF token, and the zone every date on the pages is in. */
+static json_t *session_json(json_t *user, const char *csrf)
+{
+    return json_pack("{so ss ss}", "user", user, "csrf_token", csrf, "time_zone",
+                     g_time_zone_get_identifier(vtime_zone()));
 }
 
 static json_t *user_json(const store_session_user *u)
@@ -188,7 +196,7 @@ static void login_done(http_req *r, void *arg, int status)
         if (a->login_failures)
             g_hash_table_remove(a->login_failures, l->name);
         set_cookie(r, a, token, (long)(STORE_SESSION_TTL_MS / 1000));
-        http_reply_json(r, 200, json_pack("{so ss}", "user", user_json(&u), "csrf_token", u.csrf));
+        http_reply_json(r, 200, session_json(user_json(&u), u.csrf));
     }
     sodium_memzero(token, sizeof token);
     login_free(l);
@@ -252,8 +260,7 @@ static int session_get(http_req *r, void *ud)
     api_user u;
     if (api_user_require(r, ud, API_EVERYONE, &u) != 0)
         return 0;
-    return http_reply_json(r, 200,
-                           json_pack("{so ss}", "user", user_json(&u.u), "csrf_token", u.u.csrf));
+    return http_reply_json(r, 200, session_json(user_json(&u.u), u.u.csrf));
 }
 
 static int session_delete(http_req *r, void *ud)

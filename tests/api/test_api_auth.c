@@ -1,6 +1,7 @@
 /* Sessions over HTTP against a real loalangd: login, cookie flags, me, logout, CSRF on
  * writes, wrong passwords, disabled users, malformed bodies. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,6 +76,29 @@ static void test_bad_logins(void **state)
     }
 }
 
+/* The pages show dates in the station's configured zone, which the session answer names. */
+static void test_session_zone(void **state)
+{
+    (void)state;
+    char *dir = g_dir_make_tmp("loalang-zone-XXXXXX", NULL);
+    char *conf = g_build_filename(dir, "loalangd.conf", NULL);
+    g_file_set_contents(conf, "[server]\ntime_zone = Asia/Bangkok\n", -1, NULL);
+    const char *args[] = {"--config", conf, NULL};
+    td *t = td_start(args);
+    long st = 0;
+    ac *c = ac_user(t, "admin", "admin", NULL);
+    json_t *j = ac_call(c, "GET", "/api/v1/session", NULL, &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(json_string_value(json_object_get(j, "time_zone")), "Asia/Bangkok");
+    json_decref(j);
+    ac_free(c);
+    td_free(t);
+    g_unlink(conf);
+    g_rmdir(dir);
+    g_free(conf);
+    g_free(dir);
+}
+
 static void test_me_logout(void **state)
 {
     td *t = *state;
@@ -83,6 +107,7 @@ static void test_me_logout(void **state)
     json_t *j = ac_call(c, "GET", "/api/v1/session", NULL, &st);
     assert_int_equal(st, 200);
     assert_string_equal(json_string_value(json_object_get(j, "csrf_token")), ac_csrf(c));
+    assert_string_equal(json_string_value(json_object_get(j, "time_zone")), "Asia/Ho_Chi_Minh");
     json_decref(j);
     j = ac_call(c, "DELETE", "/api/v1/session", NULL, &st);
     assert_int_equal(st, 204);
@@ -174,6 +199,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_login_cookie, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_logins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_me_logout, setup, teardown),
+        cmocka_unit_test(test_session_zone),
         cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disabled_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guessing_throttled, setup, teardown),
