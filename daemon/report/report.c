@@ -1,6 +1,7 @@
-/* report: see report.h. gather_* read the store into the engine's plain arrays (strings in one
- * GStringChunk, rows in GArrays, db ids mapped to indices with hash tables); json_* turn the
- * engine's report into the documented JSON. */
+/* report: see report.h. gather_* turn the store's rows (store_district, store_report_rows) into
+ * the engine's plain arrays (db ids mapped to indices: the district's maps for communes and
+ * boxes, hash tables for pieces and airings); json_* turn the engine's report into the
+ * documented JSON. */
 #include "report.h"
 
 #include <errno.h>

@@ -2,6 +2,7 @@
 #include "store_plan_input.h"
 #include "store_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -73,6 +74,9 @@ char *plan_input_targets_ids_json(const plan_input *pi, const sched_targets *t)
 {
     json_t *a = json_array();
     for (size_t i = 0; t->kind != SCHED_TARGET_ALL && i < t->n; i++) {
+        /* an index from another district would store some other commune's or box's id */
+        assert(t->ids[i] <
+               (t->kind == SCHED_TARGET_COMMUNES ? pi->district.n_communes : pi->district.n_boxes));
         int64_t id =
             t->kind == SCHED_TARGET_COMMUNES ? pi->commune_ids[t->ids[i]] : pi->box_ids[t->ids[i]];
         json_array_append_new(a, json_integer(id));
