@@ -19,6 +19,7 @@
 #include "proto.h"
 #include "report.h"
 #include "store.h"
+#include "store_internal.h" /* fixtures use the statement cache */
 #include "store_boxes.h"
 #include "store_communes.h"
 #include "store_plays.h"

@@ -42,32 +42,16 @@ static bool etag_matches(const char *inm, const char *etag)
                    (!strncmp(inm, "W/", 2) && !strcmp(inm + 2, etag)));
 }
 
-/* One deferred read transaction around a request's reads: each statement run alone is its
- * own read transaction, and in WAL mode each costs some six fcntl() lock calls — most of a
- * cached manifest's time. Failing to open one only costs speed. */
-static bool read_begin(api *a)
-{
-    sqlite3_stmt *st = NULL;
-    return store_prepare(a->db, "BEGIN", &st) == 0 && store_exec_stmt(a->db, st) == 0;
-}
-
-static void read_end(api *a, bool open)
-{
-    sqlite3_stmt *st = NULL;
-    if (open && (store_prepare(a->db, "COMMIT", &st) != 0 || store_exec_stmt(a->db, st) != 0))
-        store_rollback(a->db);
-}
-
 static int manifest_get(http_req *r, void *ud)
 {
     api *a = ud;
     int64_t box_id = 0, now = wallclock_now_ms();
     char etag[MANIFEST_ETAG_MAX], *body = NULL;
     size_t len = 0;
-    bool tx = read_begin(a);
+    bool tx = store_read_begin(a->db) == 0;
     int rc = api_box_seen(r, a, &box_id);
     if (rc != 0) {
-        read_end(a, tx);
+        store_read_end(a->db, tx);
         return 0;
     }
     /* Without a tag to compare, the body is wanted: one cache look-up, not two. */
@@ -76,7 +60,7 @@ static int manifest_get(http_req *r, void *ud)
                             inm ? NULL : &len);
     if (rc == 0 && inm && !etag_matches(inm, etag))
         rc = manifest_cache_get(a->box->manifests, a->db, box_id, now, etag, &body, &len);
-    read_end(a, tx);
+    store_read_end(a->db, tx);
     if (rc != 0)
         return api_fail(r, a, rc, "lịch phát của cụm loa");
     http_add_header(r, "ETag", etag);

@@ -25,6 +25,7 @@
 #include "store.h"
 #include "store_boxes.h"
 #include "store_communes.h"
+#include "store_piece_match.h"
 #include "store_plans.h"
 #include "store_programs.h"
 #include "vtime.h"
@@ -146,34 +147,24 @@ static void match_piece(store *s, import *im, size_t i)
 {
     const sched_piece *pc = &im->p->pieces[i];
     int line = im->p->piece_lines[i];
-    sqlite3_stmt *st = NULL;
+    store_piece_match m = {0};
+    bool found = false;
     char *title = NULL;
     if (store_name_normalize(pc->title, 512, &title) != 0)
         title = g_strdup(pc->title);
-    if (store_prepare(s,
-                      "SELECT id, status, genre, (SELECT count(*) FROM pieces q WHERE q.title ="
-                      " ?2 AND q.status = 'approved') FROM pieces WHERE id = ?1 OR (title = ?2"
-                      " AND NOT EXISTS (SELECT 1 FROM pieces r WHERE r.id = ?1)) ORDER BY"
-                      " (id = ?1) DESC, (status = 'approved') DESC, created_ms DESC LIMIT 1",
-                      &st) != 0) {
+    if (store_piece_match_find(s, pc->id, title, &m, &found) != 0) {
         at_line(im, line, "lỗi cơ sở dữ liệu: %s", store_errmsg(s));
-        g_free(title);
-        return;
-    }
-    sqlite3_bind_text(st, 1, pc->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    } else if (!found) {
         at_line(im, line,
                 "không có tin bài “%s” trong cơ sở dữ liệu (nhập tệp âm thanh bằng \"piece "
                 "import\" trước)",
                 pc->title);
     } else {
-        const char *id = (const char *)sqlite3_column_text(st, 0);
-        bool by_id = strcmp(id, pc->id) == 0;
-        bool jingle = strcmp((const char *)sqlite3_column_text(st, 2), "jingle") == 0;
-        if (strcmp((const char *)sqlite3_column_text(st, 1), "approved") != 0)
+        bool by_id = strcmp(m.id, pc->id) == 0;
+        bool jingle = strcmp(m.genre, "jingle") == 0;
+        if (strcmp(m.status, "approved") != 0)
             at_line(im, line, "tin bài “%s” chưa được duyệt", pc->title);
-        else if (!by_id && sqlite3_column_int64(st, 3) > 1)
+        else if (!by_id && m.approved_with_title > 1)
             at_line(im, line,
                     "có nhiều tin bài đã duyệt cùng tên “%s”: ghi mã tin bài (id) trong mục "
                     "[piece …] để chọn đúng",
@@ -182,9 +173,9 @@ static void match_piece(store *s, import *im, size_t i)
             at_line(im, line, "tin bài “%s” trong cơ sở dữ liệu %s là nhạc hiệu", pc->title,
                     jingle ? "lại" : "không phải");
         else
-            im->piece_ids[i] = g_strdup(id);
+            im->piece_ids[i] = g_strdup(m.id);
     }
-    sqlite3_reset(st);
+    store_piece_match_clear(&m);
     g_free(title);
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "hash.h"
-#include "store_targets.h"
+#include "store_manifest_rows.h"
 #include "vtime.h"
 
 #define HORIZON_MAX 60
@@ -23,58 +23,7 @@ void manifest_opts_default(manifest_opts *o, GTimeZone *tz)
 }
 
 /* The box row a manifest depends on. */
-typedef struct box_row {
-    char *name, *commune;
-    int64_t commune_id;
-    bool revoked;
-} box_row;
-
-static void box_row_clear(box_row *b)
-{
-    g_free(b->name);
-    g_free(b->commune);
-    memset(b, 0, sizeof *b);
-}
-
-static int load_box(store *s, int64_t box_id, box_row *out)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s,
-                            "SELECT b.name, c.name, b.commune_id, b.revoked FROM boxes b"
-                            " JOIN communes c ON c.id = b.commune_id WHERE b.id = ?1",
-                            &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_int64(st, 1, box_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        out->name = g_strdup((const char *)sqlite3_column_text(st, 0));
-        out->commune = g_strdup((const char *)sqlite3_column_text(st, 1));
-        out->commune_id = sqlite3_column_int64(st, 2);
-        out->revoked = sqlite3_column_int(st, 3) != 0;
-    } else if (rc == SQLITE_DONE) {
-        ret = store_failf(s, -ENOENT, "no box %" PRId64, box_id);
-    } else {
-        ret = store_fail(s, rc, "load box");
-    }
-    sqlite3_reset(st);
-    return ret;
-}
-
-static int latest_version(store *s, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s, "SELECT coalesce(max(id), 0) FROM schedule_versions", &st);
-    if (ret != 0)
-        return ret;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else
-        ret = store_fail(s, rc, "latest version");
-    sqlite3_reset(st);
-    return ret;
-}
+typedef store_manifest_box box_row;
 
 /* [from, horizon_end): today's local midnight and the one horizon_days later. */
 static int day_window(const manifest_opts *o, int64_t now_ms, int32_t *day, int64_t *from,
@@ -86,78 +35,6 @@ static int day_window(const manifest_opts *o, int64_t now_ms, int32_t *day, int6
     if (rc == 0)
         rc = vtime_day_start(o->tz, *day + o->horizon_days, until);
     return rc;
-}
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return g_strdup(t ? (const char *)t : "");
-}
-
-static int add_media(proto_manifest *m, GHashTable *seen, sqlite3_stmt *st)
-{
-    const char *sha = (const char *)sqlite3_column_text(st, 7);
-    if (g_hash_table_contains(seen, sha))
-        return 0;
-    proto_media *md = &m->media[m->n_media++];
-    g_strlcpy(md->sha256, sha, sizeof md->sha256);
-    md->bytes = sqlite3_column_int64(st, 8);
-    md->duration_ms = sqlite3_column_int64(st, 9);
-    md->url = g_strdup_printf("/media/%s.opus", md->sha256);
-    g_hash_table_add(seen, md->sha256);
-    return 0;
-}
-
-static int load_airings(store *s, int64_t box_id, int64_t commune_id, int64_t from, int64_t until,
-                        proto_manifest *m)
-{
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int ret = store_prepare(s,
-                            "SELECT a.id, a.start_ms, a.duration_ms, a.priority, a.program_title,"
-                            " p.title, p.genre, a.media_sha256, md.bytes, md.duration_ms"
-                            " FROM airings a JOIN pieces p ON p.id = a.piece_id"
-                            " JOIN media md ON md.sha256 = a.media_sha256"
-                            " WHERE a.withdrawn_version_id IS NULL AND a.start_ms < :until"
-                            " AND a.start_ms > :from - 86400000"
-                            " AND a.start_ms + a.duration_ms > :from"
-                            " AND " STORE_TARGETS_SQL " ORDER BY a.start_ms, a.id",
-                            &st);
-    if (ret != 0)
-        return ret;
-    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":from"), from);
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), until);
-    store_targets_bind(st, box_id, commune_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (m->n_airings == cap) {
-            cap = cap ? cap * 2 : 16;
-            m->airings = g_renew(proto_airing, m->airings, cap);
-            /* media never outnumber airings; keep pointers in `seen` valid by sizing once per
-             * growth before any is added (the set is rebuilt below on growth). */
-            m->media = g_renew(proto_media, m->media, cap);
-            g_hash_table_remove_all(seen);
-            for (size_t i = 0; i < m->n_media; i++)
-                g_hash_table_add(seen, m->media[i].sha256);
-        }
-        proto_airing *a = &m->airings[m->n_airings++];
-        memset(a, 0, sizeof *a);
-        a->id = col_dup(st, 0);
-        a->start_ms = sqlite3_column_int64(st, 1);
-        a->duration_ms = sqlite3_column_int64(st, 2);
-        proto_priority_parse((const char *)sqlite3_column_text(st, 3), &a->priority);
-        a->program = col_dup(st, 4);
-        a->title = col_dup(st, 5);
-        a->genre = col_dup(st, 6);
-        g_strlcpy(a->media, (const char *)sqlite3_column_text(st, 7), sizeof a->media);
-        add_media(m, seen, st);
-    }
-    if (rc != SQLITE_DONE)
-        ret = store_fail(s, rc, "manifest airings");
-    sqlite3_reset(st);
-    g_hash_table_destroy(seen);
-    return ret;
 }
 
 static int build_for(store *s, const manifest_opts *o, int64_t box_id, const box_row *b,
@@ -178,7 +55,7 @@ static int build_for(store *s, const manifest_opts *o, int64_t box_id, const box
     out->horizon_end_ms = until;
     out->poll_seconds = o->poll_seconds;
     out->volume = o->volume;
-    ret = load_airings(s, box_id, b->commune_id, from, until, out);
+    ret = store_manifest_airings(s, box_id, b->commune_id, from, until, out);
     if (ret != 0)
         proto_manifest_clear(out);
     return ret;
@@ -189,40 +66,23 @@ int manifest_build(store *s, const manifest_opts *o, int64_t box_id, int64_t now
 {
     box_row b = {0};
     memset(out, 0, sizeof *out);
-    int ret = load_box(s, box_id, &b);
+    int ret = store_manifest_box_get(s, box_id, &b);
     if (ret == 0)
         ret = build_for(s, o, box_id, &b, now_ms, out);
-    box_row_clear(&b);
+    store_manifest_box_clear(&b);
     return ret;
 }
 
 int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool *out)
 {
-    sqlite3_stmt *st = NULL;
-    *out = false;
-    int ret = store_prepare(
-        s,
-        "SELECT " STORE_TARGETS_SQL " FROM airings a, boxes b"
-        " WHERE a.id = :airing AND b.id = :target_box AND b.commune_id = :target_commune",
-        &st);
-    if (ret != 0)
-        return ret;
     box_row b = {0};
-    ret = load_box(s, box_id, &b);
+    *out = false;
+    int ret = store_manifest_box_get(s, box_id, &b);
     if (ret == -ENOENT)
         return 0;
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":airing"), airing_id, -1,
-                      SQLITE_STATIC);
-    store_targets_bind(st, box_id, b.commune_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0) != 0;
-    else if (rc != SQLITE_DONE)
-        ret = store_fail(s, rc, "airing targets");
-    sqlite3_reset(st);
-    box_row_clear(&b);
+    if (ret == 0)
+        ret = store_manifest_targeted(s, box_id, b.commune_id, airing_id, out);
+    store_manifest_box_clear(&b);
     return ret;
 }
 
@@ -247,7 +107,7 @@ struct manifest_cache {
 static void entry_free(gpointer p)
 {
     entry *e = p;
-    box_row_clear(&e->box);
+    store_manifest_box_clear(&e->box);
     g_free(e->rest);
     g_free(e);
 }
@@ -358,9 +218,9 @@ int manifest_cache_get(manifest_cache *c, store *s, int64_t box_id, int64_t now_
     int64_t version = 0, from = 0, until = 0;
     int32_t day = 0;
     entry *e = NULL;
-    int ret = load_box(s, box_id, &b);
+    int ret = store_manifest_box_get(s, box_id, &b);
     if (ret == 0)
-        ret = latest_version(s, &version);
+        ret = store_manifest_latest_version(s, &version);
     if (ret == 0 && day_window(&c->opts, now_ms, &day, &from, &until) != 0)
         ret = store_failf(s, -EINVAL, "bad time for the manifest");
     if (ret != 0)
@@ -376,6 +236,6 @@ int manifest_cache_get(manifest_cache *c, store *s, int64_t box_id, int64_t now_
     }
     g_mutex_unlock(&c->lock);
 out:
-    box_row_clear(&b);
+    store_manifest_box_clear(&b);
     return ret;
 }

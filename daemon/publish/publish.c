@@ -8,46 +8,16 @@
 #include "proto.h"
 #include "store_audit.h"
 #include "store_events.h"
+#include "store_publish_rows.h"
 #include "vtime.h"
 #include "wallclock.h"
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? g_strdup((const char *)t) : NULL;
-}
+typedef store_airing_row row;
 
-/* A row of airings (or a working airing with its piece's media and programme's title). */
-typedef struct row {
-    char *id, *piece, *media, *priority, *program, *program_title, *kind, *targets;
-    int64_t start_ms, duration_ms;
-} row;
-
+/* GArray's clear function. */
 static void row_clear(gpointer p)
 {
-    row *r = p;
-    g_free(r->id);
-    g_free(r->piece);
-    g_free(r->media);
-    g_free(r->priority);
-    g_free(r->program);
-    g_free(r->program_title);
-    g_free(r->kind);
-    g_free(r->targets);
-}
-
-static row row_read(sqlite3_stmt *st)
-{
-    return (row){col_dup(st, 0),
-                 col_dup(st, 1),
-                 col_dup(st, 2),
-                 col_dup(st, 3),
-                 col_dup(st, 4),
-                 col_dup(st, 5),
-                 col_dup(st, 6),
-                 col_dup(st, 7),
-                 sqlite3_column_int64(st, 8),
-                 sqlite3_column_int64(st, 9)};
+    store_airing_row_clear(p);
 }
 
 static bool same(const char *a, const char *b)
@@ -63,125 +33,12 @@ static bool row_equal(const row *a, const row *b)
            a->duration_ms == b->duration_ms;
 }
 
-static int rows_query(store *s, const char *sql, const char *month, int64_t now_ms, GArray *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = SQLITE_DONE;
-    int ret = store_prepare(s, sql, &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, now_ms);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        row r = row_read(st);
-        g_array_append_val(out, r);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, rc, "read airings");
-}
-
-#define LIVE_MONTH_SQL                                                                             \
-    "SELECT a.id, a.piece_id, a.media_sha256, a.priority, a.program_id, a.program_title,"          \
-    " a.target_kind, a.targets, a.start_ms, a.duration_ms FROM airings a JOIN schedule_versions"   \
-    " v ON v.id = a.version_id WHERE v.month = ?1 AND v.kind = 'month' AND"                        \
-    " a.withdrawn_version_id IS NULL AND a.start_ms >= ?2"
-
-#define WORKING_SQL                                                                                \
-    "SELECT a.id, a.piece_id, p.media_sha256, a.priority, a.program_id, coalesce(g.title, ''),"    \
-    " a.target_kind, a.targets, a.start_ms, a.duration_ms FROM plan_airings a JOIN pieces p ON"    \
-    " p.id = a.piece_id LEFT JOIN programs g ON g.id = a.program_id WHERE a.month = ?1 AND"        \
-    " a.start_ms >= ?2 ORDER BY a.start_ms, a.id"
-
-/* A new schedule_versions row; the month's version counter covers every kind. */
-static int new_version(store *s, const char *who, const char *month, const char *kind,
-                       int64_t *id_out, int64_t *version_out)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s,
-                            "INSERT INTO schedule_versions(month, version, kind, published_ms,"
-                            " published_by) VALUES (?1, (SELECT coalesce(max(version), 0) + 1"
-                            " FROM schedule_versions WHERE month = ?1), ?2, ?3, ?4)",
-                            &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, wallclock_now_ms());
-    sqlite3_bind_text(st, 4, who, -1, SQLITE_TRANSIENT);
-    if ((ret = store_exec_stmt(s, st)) != 0)
-        return ret;
-    *id_out = sqlite3_last_insert_rowid(store_db(s));
-    if ((ret = store_prepare(s, "SELECT version FROM schedule_versions WHERE id = ?1", &st)) != 0)
-        return ret;
-    sqlite3_bind_int64(st, 1, *id_out);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *version_out = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 0;
-}
-
-static int insert_airing(store *s, int64_t version_id, const row *r)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s,
-                            "INSERT INTO airings(id, version_id, piece_id, media_sha256, start_ms,"
-                            " duration_ms, priority, program_id, program_title, target_kind,"
-                            " targets) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                            &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, version_id);
-    sqlite3_bind_text(st, 3, r->piece, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, r->media, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, r->start_ms);
-    sqlite3_bind_int64(st, 6, r->duration_ms);
-    sqlite3_bind_text(st, 7, r->priority, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, r->program, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, r->program_title ? r->program_title : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, r->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 11, r->targets, -1, SQLITE_STATIC);
-    return store_exec_stmt(s, st);
-}
-
-static int withdraw(store *s, const char *id, int64_t version_id)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s,
-                            "UPDATE airings SET withdrawn_version_id = ?2 WHERE id = ?1 AND"
-                            " withdrawn_version_id IS NULL",
-                            &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, version_id);
-    return store_exec_stmt(s, st);
-}
-
-static int id_used(store *s, const char *id, bool *used)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s, "SELECT 1 FROM airings WHERE id = ?1", &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    *used = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return 0;
-}
-
 /* Gives the working airing a fresh id (airing ids are never reused). */
 static int renew_id(store *s, row *w)
 {
-    sqlite3_stmt *st = NULL;
     char id[IDS_UUID_LEN + 1];
     ids_uuid4(id);
-    int ret = store_prepare(s, "UPDATE plan_airings SET id = ?2 WHERE id = ?1", &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, 1, w->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
-    ret = store_exec_stmt(s, st);
+    int ret = store_publish_rename_working(s, w->id, id);
     g_free(w->id);
     w->id = g_strdup(id);
     return ret;
@@ -189,40 +46,20 @@ static int renew_id(store *s, row *w)
 
 static int refuse_unapproved(store *s, const char *month, int64_t now_ms, store_refusal *why)
 {
-    sqlite3_stmt *st = NULL;
+    GPtrArray *v = NULL;
     GString *titles = g_string_new(NULL);
-    int ret = store_prepare(s,
-                            "SELECT DISTINCT p.title FROM plan_airings a JOIN pieces p ON p.id ="
-                            " a.piece_id WHERE a.month = ?1 AND a.start_ms >= ?2 AND p.status <>"
-                            " 'approved' ORDER BY p.title",
-                            &st);
-    if (ret == 0) {
-        sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, now_ms);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            g_string_append_printf(titles, "%s“%s”", titles->len ? ", " : "",
-                                   (const char *)sqlite3_column_text(st, 0));
-        sqlite3_reset(st);
-    }
+    int ret = store_publish_unapproved_titles(s, month, now_ms, &v);
+    for (guint i = 0; ret == 0 && i < v->len; i++)
+        g_string_append_printf(titles, "%s“%s”", titles->len ? ", " : "",
+                               (const char *)g_ptr_array_index(v, i));
     if (ret == 0 && titles->len)
         ret = store_refuse(s, why, -EINVAL, "pieces_not_approved",
                            "không công bố được: các tin bài sau không còn được duyệt: %s. Bỏ "
                            "chúng khỏi kế hoạch hoặc duyệt lại rồi xếp lịch lại",
                            titles->str);
     g_string_free(titles, TRUE);
+    g_ptr_array_unref(v);
     return ret;
-}
-
-static int plan_exists(store *s, const char *month, bool *out)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s, "SELECT 1 FROM month_plans WHERE month = ?1", &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
-    *out = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return 0;
 }
 
 typedef struct counts {
@@ -249,22 +86,22 @@ static int apply_month(store *s, GArray *working, GArray *live, int64_t vid, cou
         }
         if (l) {
             g_hash_table_remove(by_id, w->id);
-            ret = withdraw(s, l->id, vid);
+            ret = store_publish_withdraw(s, l->id, vid);
             c->withdrawn += ret == 0;
         }
         if (ret == 0)
-            ret = id_used(s, w->id, &used);
+            ret = store_publish_airing_id_used(s, w->id, &used);
         if (ret == 0 && used)
             ret = renew_id(s, w);
         if (ret == 0)
-            ret = insert_airing(s, vid, w);
+            ret = store_publish_insert_airing(s, vid, w);
         c->added += ret == 0;
     }
     GHashTableIter it;
     gpointer k, v;
     g_hash_table_iter_init(&it, by_id);
     while (ret == 0 && g_hash_table_iter_next(&it, &k, &v)) {
-        ret = withdraw(s, k, vid);
+        ret = store_publish_withdraw(s, k, vid);
         c->withdrawn++;
     }
     g_hash_table_destroy(by_id);
@@ -292,7 +129,7 @@ int publish_month(store *s, const char *who, const char *month, int64_t now_ms, 
     g_array_set_clear_func(working, row_clear);
     g_array_set_clear_func(live, row_clear);
     int ret = month && vtime_parse_month(month, &y, &m) == 0
-                  ? plan_exists(s, month, &exists)
+                  ? store_publish_plan_exists(s, month, &exists)
                   : store_refuse(s, why, -EINVAL, "bad_month", "tháng không hợp lệ: “%s”",
                                  month ? month : "");
     if (ret == 0 && !exists)
@@ -300,11 +137,11 @@ int publish_month(store *s, const char *who, const char *month, int64_t now_ms, 
     if (ret == 0)
         ret = refuse_unapproved(s, month, now_ms, why);
     if (ret == 0)
-        ret = rows_query(s, WORKING_SQL, month, now_ms, working);
+        ret = store_publish_working_rows(s, month, now_ms, working);
     if (ret == 0)
-        ret = rows_query(s, LIVE_MONTH_SQL, month, now_ms, live);
+        ret = store_publish_live_rows(s, month, now_ms, live);
     if (ret == 0)
-        ret = new_version(s, who, month, "month", &vid, &version);
+        ret = store_publish_new_version(s, who, month, "month", &vid, &version);
     if (ret == 0)
         ret = apply_month(s, working, live, vid, &c);
     if (ret == 0) {
@@ -338,34 +175,32 @@ typedef struct single {
 static int load_single(store *s, single *a, const char *piece_id, const char *priority,
                        store_refusal *why)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s,
-                            "SELECT title, genre, status, media_sha256, duration_ms, priority FROM"
-                            " pieces WHERE id = ?1",
-                            &st);
+    store_publish_piece p = {0};
+    bool found = false;
+    int ret = store_publish_piece_get(s, piece_id, &p, &found);
     if (ret != 0)
-        return ret;
-    sqlite3_bind_text(st, 1, piece_id ? piece_id : "", -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_ROW)
+        goto out;
+    if (!found)
         ret = store_refuse(s, why, -ENOENT, "unknown_piece", "không có tin bài “%s”",
                            piece_id ? piece_id : "");
-    else if (strcmp((const char *)sqlite3_column_text(st, 2), "approved") != 0)
+    else if (strcmp(p.status, "approved") != 0)
         ret = store_refuse(s, why, -EINVAL, "piece_not_approved", "tin bài “%s” chưa được duyệt",
-                           (const char *)sqlite3_column_text(st, 0));
+                           p.title);
     else {
-        a->title = col_dup(st, 0);
-        a->genre = col_dup(st, 1);
+        a->title = g_steal_pointer(&p.title);
+        a->genre = g_steal_pointer(&p.genre);
         a->r.piece = g_strdup(piece_id);
-        a->r.media = col_dup(st, 3);
-        a->r.duration_ms = sqlite3_column_int64(st, 4);
-        a->r.priority = priority ? g_strdup(priority) : col_dup(st, 5);
+        a->r.media = g_steal_pointer(&p.media);
+        a->r.duration_ms = p.duration_ms;
+        a->r.priority = priority ? g_strdup(priority) : g_steal_pointer(&p.priority);
     }
-    sqlite3_reset(st);
-    proto_priority p;
-    if (ret == 0 && proto_priority_parse(a->r.priority, &p) != 0)
+    proto_priority pr;
+    if (ret == 0 && proto_priority_parse(a->r.priority, &pr) != 0)
         ret = store_refuse(s, why, -EINVAL, "bad_priority",
                            "mức ưu tiên không hợp lệ: “%s” (normal, priority, emergency)",
                            a->r.priority);
+out:
+    store_publish_piece_clear(&p);
     return ret;
 }
 
@@ -405,9 +240,9 @@ static int publish_single(store *s, const char *who, single *a, const char *kind
     a->r.kind = g_strdup(tkind);
     ids_uuid4(id);
     a->r.id = g_strdup(id);
-    ret = new_version(s, who, month, kind, vid, version);
+    ret = store_publish_new_version(s, who, month, kind, vid, version);
     if (ret == 0)
-        ret = insert_airing(s, *vid, &a->r);
+        ret = store_publish_insert_airing(s, *vid, &a->r);
     return ret;
 }
 
@@ -468,26 +303,17 @@ int publish_emergency(store *s, const char *who, const char *piece_id, const jso
 
 int publish_emergency_stop(store *s, const char *who, const char *airing_id, store_refusal *why)
 {
-    sqlite3_stmt *st = NULL;
     char *month = NULL, entity[96];
     int64_t vid = 0, version = 0;
-    int ret = store_prepare(s,
-                            "SELECT v.month FROM airings a JOIN schedule_versions v ON v.id ="
-                            " a.version_id WHERE a.id = ?1 AND v.kind = 'emergency' AND"
-                            " a.withdrawn_version_id IS NULL",
-                            &st);
+    int ret = store_publish_live_emergency_month(s, airing_id, &month);
     if (ret != 0)
         return ret;
-    sqlite3_bind_text(st, 1, airing_id ? airing_id : "", -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        month = col_dup(st, 0);
-    sqlite3_reset(st);
     if (!month)
         return store_refuse(s, why, -ENOENT, "not_found",
                             "không có lần phát khẩn cấp nào đang hiệu lực với mã này");
-    ret = new_version(s, who, month, "emergency", &vid, &version);
+    ret = store_publish_new_version(s, who, month, "emergency", &vid, &version);
     if (ret == 0)
-        ret = withdraw(s, airing_id, vid);
+        ret = store_publish_withdraw(s, airing_id, vid);
     if (ret == 0) {
         json_t *payload = json_pack("{s:s}", "airing", airing_id);
         json_t *audit = json_pack("{s:s, s:I}", "airing", airing_id, "version_id", (json_int_t)vid);

@@ -1,6 +1,7 @@
-/* report: see report.h. gather_* read the store into the engine's plain arrays (strings in one
- * GStringChunk, rows in GArrays, db ids mapped to indices with hash tables); json_* turn the
- * engine's report into the documented JSON. */
+/* report: see report.h. gather_* turn the store's rows (store_district, store_report_rows) into
+ * the engine's plain arrays (db ids mapped to indices: the district's maps for communes and
+ * boxes, hash tables for pieces and airings); json_* turn the engine's report into the
+ * documented JSON. */
 #include "report.h"
 
 #include <errno.h>
@@ -10,143 +11,71 @@
 
 #include "accounting.h"
 #include "store_contracts.h"
+#include "store_district.h"
+#include "store_report_rows.h"
 #include "vtime.h"
 
 typedef struct gather {
-    GStringChunk *strs;
-    GArray *communes, *commune_ids;  /* sched_commune; int64_t db ids */
-    GArray *boxes, *box_ids;         /* sched_box; int64_t */
-    GArray *pieces, *approved;       /* sched_piece; int64_t */
-    GArray *airings, *plays, *lines; /* acct_airing, acct_play, acct_line */
-    GPtrArray *owned;                /* target id arrays */
-    GHashTable *commune_idx, *box_idx, *piece_idx, *airing_idx; /* → index + 1 */
-    sched_district d;
+    store_district dist;                /* communes and boxes with their db ids */
+    store_report_rows rows;             /* owns the strings the engine structs point to */
+    GArray *pieces, *approved;          /* sched_piece; int64_t */
+    GArray *airings, *plays, *lines;    /* acct_airing, acct_play, acct_line */
+    GPtrArray *owned;                   /* target id arrays */
+    GHashTable *piece_idx, *airing_idx; /* db id text → index + 1 */
     acct_contract contract;
 } gather;
 
 static void gather_init(gather *g)
 {
     memset(g, 0, sizeof *g);
-    g->strs = g_string_chunk_new(4096);
-    g->communes = g_array_new(FALSE, TRUE, sizeof(sched_commune));
-    g->commune_ids = g_array_new(FALSE, TRUE, sizeof(int64_t));
-    g->boxes = g_array_new(FALSE, TRUE, sizeof(sched_box));
-    g->box_ids = g_array_new(FALSE, TRUE, sizeof(int64_t));
     g->pieces = g_array_new(FALSE, TRUE, sizeof(sched_piece));
     g->approved = g_array_new(FALSE, TRUE, sizeof(int64_t));
     g->airings = g_array_new(FALSE, TRUE, sizeof(acct_airing));
     g->plays = g_array_new(FALSE, TRUE, sizeof(acct_play));
     g->lines = g_array_new(FALSE, TRUE, sizeof(acct_line));
     g->owned = g_ptr_array_new_with_free_func(g_free);
-    g->commune_idx = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-    g->box_idx = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     g->piece_idx = g_hash_table_new(g_str_hash, g_str_equal);
     g->airing_idx = g_hash_table_new(g_str_hash, g_str_equal);
 }
 
 static void gather_clear(gather *g)
 {
-    g_array_free(g->communes, TRUE);
-    g_array_free(g->commune_ids, TRUE);
-    g_array_free(g->boxes, TRUE);
-    g_array_free(g->box_ids, TRUE);
     g_array_free(g->pieces, TRUE);
     g_array_free(g->approved, TRUE);
     g_array_free(g->airings, TRUE);
     g_array_free(g->plays, TRUE);
     g_array_free(g->lines, TRUE);
     g_ptr_array_free(g->owned, TRUE);
-    g_hash_table_destroy(g->commune_idx);
-    g_hash_table_destroy(g->box_idx);
     g_hash_table_destroy(g->piece_idx);
     g_hash_table_destroy(g->airing_idx);
-    g_string_chunk_free(g->strs);
+    store_report_rows_clear(&g->rows);
+    store_district_clear(&g->dist);
 }
 
-static const char *str(gather *g, sqlite3_stmt *st, int i)
+/* index + 1 stored in a string-keyed table → index, -1 when absent. */
+static int64_t lookup_text(GHashTable *h, const char *id)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? g_string_chunk_insert_const(g->strs, (const char *)t) : NULL;
+    return id ? (int64_t)GPOINTER_TO_SIZE(g_hash_table_lookup(h, id)) - 1 : -1;
 }
 
-static int64_t lookup_id(GHashTable *h, int64_t id)
-{
-    return GPOINTER_TO_SIZE(g_hash_table_lookup(h, &id)) - 1; /* -1 when absent */
-}
-
-static void map_id(GHashTable *h, int64_t id, size_t index)
-{
-    g_hash_table_insert(h, g_memdup2(&id, sizeof id), GSIZE_TO_POINTER(index + 1));
-}
-
-/* Runs sql with ?1 = a, ?2 = b and calls row for each row. */
-typedef int (*row_fn)(gather *g, sqlite3_stmt *st);
-
-static int each_row(store *s, gather *g, const char *sql, int64_t a, int64_t b, row_fn row)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s, sql, &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
-    int rc;
-    while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        ret = row(g, st);
-    if (ret == 0 && rc != SQLITE_DONE)
-        ret = store_fail(s, rc, "report query");
-    sqlite3_reset(st);
-    return ret;
-}
-
-static int commune_row(gather *g, sqlite3_stmt *st)
-{
-    int64_t id = sqlite3_column_int64(st, 0);
-    sched_commune c = {
-        g_string_chunk_insert_const(g->strs, (const char *)sqlite3_column_text(st, 0)),
-        str(g, st, 1)};
-    map_id(g->commune_idx, id, g->communes->len);
-    g_array_append_val(g->communes, c);
-    g_array_append_val(g->commune_ids, id);
-    return 0;
-}
-
-static int box_row(gather *g, sqlite3_stmt *st)
-{
-    int64_t id = sqlite3_column_int64(st, 0);
-    int64_t commune = lookup_id(g->commune_idx, sqlite3_column_int64(st, 2));
-    if (commune < 0)
-        return 0;
-    sched_box b = {g_string_chunk_insert_const(g->strs, (const char *)sqlite3_column_text(st, 0)),
-                   str(g, st, 1), (uint32_t)commune};
-    map_id(g->box_idx, id, g->boxes->len);
-    g_array_append_val(g->boxes, b);
-    g_array_append_val(g->box_ids, id);
-    return 0;
-}
-
-static int piece_row(gather *g, sqlite3_stmt *st)
+static void piece_add(gather *g, const store_report_piece *r)
 {
     sched_piece p = {0};
     sched_genre genre = SCHED_GENRE_NEWS;
     sched_priority prio = SCHED_PRIO_NORMAL;
-    sched_genre_parse((const char *)sqlite3_column_text(st, 2), &genre);
-    sched_priority_parse((const char *)sqlite3_column_text(st, 6), &prio);
-    p.id = str(g, st, 0);
-    p.title = str(g, st, 1);
+    sched_genre_parse(r->genre, &genre);
+    sched_priority_parse(r->priority, &prio);
+    p.id = r->id;
+    p.title = r->title;
     p.genre = genre;
-    p.duration_ms = CLAMP(sqlite3_column_int64(st, 3), 1, ACCT_MAX_MS);
-    p.exemplar = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : str(g, st, 4);
-    p.commune = sqlite3_column_type(st, 5) == SQLITE_NULL
-                    ? -1
-                    : (int32_t)lookup_id(g->commune_idx, sqlite3_column_int64(st, 5));
+    p.duration_ms = CLAMP(r->duration_ms, 1, ACCT_MAX_MS);
+    p.exemplar = r->exemplar;
+    p.commune = r->has_commune ? store_district_commune_index(&g->dist, r->commune_id) : -1;
     p.priority = prio;
-    int64_t approved =
-        sqlite3_column_type(st, 7) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 7);
+    int64_t approved = r->has_approved ? r->approved_ms : INT64_MIN;
     g_hash_table_insert(g->piece_idx, (gpointer)p.id, GSIZE_TO_POINTER(g->pieces->len + 1));
     g_array_append_val(g->pieces, p);
     g_array_append_val(g->approved, approved);
-    return 0;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -167,8 +96,9 @@ static void parse_targets(gather *g, const char *kind, const char *json, sched_t
     uint32_t *ids = g_new(uint32_t, json_array_size(a) + 1);
     size_t n = 0, k = 0;
     for (size_t i = 0; i < json_array_size(a); i++) {
-        int64_t idx = lookup_id(communes ? g->commune_idx : g->box_idx,
-                                json_integer_value(json_array_get(a, i)));
+        int64_t id = json_integer_value(json_array_get(a, i));
+        int idx = communes ? store_district_commune_index(&g->dist, id)
+                           : store_district_box_index(&g->dist, id);
         if (json_is_integer(json_array_get(a, i)) && idx >= 0)
             ids[n++] = (uint32_t)idx;
     }
@@ -182,96 +112,67 @@ static void parse_targets(gather *g, const char *kind, const char *json, sched_t
     t->n = k;
 }
 
-static int airing_row(gather *g, sqlite3_stmt *st)
+static void airing_add(gather *g, const store_report_airing *r)
 {
     acct_airing a = {0};
-    int64_t piece =
-        (int64_t)GPOINTER_TO_SIZE(g_hash_table_lookup(g->piece_idx, sqlite3_column_text(st, 1))) -
-        1;
+    int64_t piece = lookup_text(g->piece_idx, r->piece_id);
     if (piece < 0)
-        return 0;
-    a.id = str(g, st, 0);
+        return;
+    a.id = r->id;
     a.piece = (uint32_t)piece;
-    a.start_ms = sqlite3_column_int64(st, 2);
-    a.duration_ms = CLAMP(sqlite3_column_int64(st, 3), 1, ACCT_MAX_MS);
-    parse_targets(g, (const char *)sqlite3_column_text(st, 4),
-                  (const char *)sqlite3_column_text(st, 5), &a.targets);
+    a.start_ms = r->start_ms;
+    a.duration_ms = CLAMP(r->duration_ms, 1, ACCT_MAX_MS);
+    parse_targets(g, r->target_kind, r->targets, &a.targets);
     g_hash_table_insert(g->airing_idx, (gpointer)a.id, GSIZE_TO_POINTER(g->airings->len + 1));
     g_array_append_val(g->airings, a);
-    return 0;
 }
 
-static int play_row(gather *g, sqlite3_stmt *st)
+static void play_add(gather *g, const store_report_play *r)
 {
     acct_play p = {0};
-    int64_t airing =
-        (int64_t)GPOINTER_TO_SIZE(g_hash_table_lookup(g->airing_idx, sqlite3_column_text(st, 1))) -
-        1;
-    int64_t box = lookup_id(g->box_idx, sqlite3_column_int64(st, 2));
+    int64_t airing = lookup_text(g->airing_idx, r->airing_id);
+    int box = store_district_box_index(&g->dist, r->box_id);
     if (airing < 0 || box < 0)
-        return 0;
-    p.id = str(g, st, 0);
+        return;
+    p.id = r->id;
     p.airing = (uint32_t)airing;
     p.box = (uint32_t)box;
-    proto_outcome_parse((const char *)sqlite3_column_text(st, 3), &p.outcome);
-    p.played_ms = CLAMP(sqlite3_column_int64(st, 4), 0, ACCT_MAX_MS);
-    p.started_at_ms = sqlite3_column_int64(st, 5);
+    proto_outcome_parse(r->outcome, &p.outcome);
+    p.played_ms = CLAMP(r->played_ms, 0, ACCT_MAX_MS);
+    p.started_at_ms = r->started_ms;
     g_array_append_val(g->plays, p);
-    return 0;
 }
 
-static int line_row(gather *g, sqlite3_stmt *st)
+static void line_add(gather *g, const store_report_line *r)
 {
     acct_line l = {0};
-    sched_genre_parse((const char *)sqlite3_column_text(st, 0), &l.genre);
-    l.pieces_per_month = (uint32_t)sqlite3_column_int64(st, 1);
-    l.pieces_per_period = (uint32_t)sqlite3_column_int64(st, 2);
-    l.airings_per_piece = (uint32_t)sqlite3_column_int64(st, 3);
-    l.min_ms = sqlite3_column_int64(st, 4);
-    l.max_ms = sqlite3_column_int64(st, 5);
+    sched_genre_parse(r->genre, &l.genre);
+    l.pieces_per_month = (uint32_t)r->pieces_per_month;
+    l.pieces_per_period = (uint32_t)r->pieces_per_period;
+    l.airings_per_piece = (uint32_t)r->airings_per_piece;
+    l.min_ms = r->min_ms;
+    l.max_ms = r->max_ms;
     g_array_append_val(g->lines, l);
-    return 0;
 }
 
-/* Everything for [from, until) and contract_id (0: none). */
+/* Everything for [from, until) and contract_id (0: none): the district with the boxes that
+ * existed during the period, then the rows mapped to engine indices. */
 static int gather_all(store *s, gather *g, int64_t from, int64_t until, int64_t contract_id)
 {
-    int ret = each_row(s, g, "SELECT id, name FROM communes ORDER BY id", 0, 0, commune_row);
+    int ret = store_district_load(s, from, until, &g->dist);
     if (ret == 0)
-        ret = each_row(s, g,
-                       "SELECT id, name, commune_id FROM boxes WHERE created_ms < ?2"
-                       " AND (revoked_ms IS NULL OR revoked_ms >= ?1) ORDER BY id",
-                       from, until, box_row);
-    if (ret == 0)
-        ret = each_row(s, g,
-                       "SELECT id, title, genre, duration_ms, exemplar, commune_id, priority,"
-                       " approved_ms FROM pieces ORDER BY id",
-                       0, 0, piece_row);
-    if (ret == 0)
-        ret = each_row(s, g,
-                       "SELECT a.id, a.piece_id, a.start_ms, a.duration_ms, a.target_kind,"
-                       " a.targets FROM airings a"
-                       " LEFT JOIN schedule_versions w ON w.id = a.withdrawn_version_id"
-                       " WHERE a.start_ms >= ?1 AND a.start_ms < ?2"
-                       " AND (w.id IS NULL OR w.published_ms > a.start_ms)"
-                       " ORDER BY a.start_ms, a.id",
-                       from, until, airing_row);
-    if (ret == 0)
-        ret = each_row(s, g,
-                       "SELECT p.id, p.airing_id, p.box_id, p.outcome, p.played_ms, p.started_ms"
-                       " FROM plays p JOIN airings a ON a.id = p.airing_id"
-                       " WHERE a.start_ms >= ?1 AND a.start_ms < ?2 ORDER BY p.id",
-                       from, until, play_row);
-    if (ret == 0 && contract_id > 0)
-        ret = each_row(s, g,
-                       "SELECT genre, pieces_per_month, pieces_per_period, airings_per_piece,"
-                       " min_ms, max_ms FROM contract_lines WHERE contract_id = ?1"
-                       " ORDER BY CASE genre WHEN 'news' THEN 0 WHEN 'article' THEN 1"
-                       " WHEN 'report' THEN 2 ELSE 3 END",
-                       contract_id, 0, line_row);
-    g->d = (sched_district){(const sched_commune *)(void *)g->communes->data, g->communes->len,
-                            (const sched_box *)(void *)g->boxes->data, g->boxes->len};
-    return ret;
+        ret = store_report_rows_load(s, from, until, contract_id, &g->rows);
+    if (ret != 0)
+        return ret;
+    for (guint i = 0; i < g->rows.pieces->len; i++)
+        piece_add(g, &g_array_index(g->rows.pieces, store_report_piece, i));
+    for (guint i = 0; i < g->rows.airings->len; i++)
+        airing_add(g, &g_array_index(g->rows.airings, store_report_airing, i));
+    for (guint i = 0; i < g->rows.plays->len; i++)
+        play_add(g, &g_array_index(g->rows.plays, store_report_play, i));
+    for (guint i = 0; i < g->rows.lines->len; i++)
+        line_add(g, &g_array_index(g->rows.lines, store_report_line, i));
+    return 0;
 }
 
 /* ---- period ---- */
@@ -397,13 +298,12 @@ static json_t *totals_json(const json_t *lines)
 static json_t *boxes_json(const gather *g, const acct_report *r)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < g->boxes->len; i++) {
-        const sched_box *b = &g_array_index(g->boxes, sched_box, i);
-        json_array_append_new(
-            a, json_pack("{s:I, s:s, s:s, s:I}", "id",
-                         (json_int_t)g_array_index(g->box_ids, int64_t, i), "name", b->name,
-                         "commune", g_array_index(g->communes, sched_commune, b->commune).name,
-                         "airtime_ms", (json_int_t)r->box_airtime_by_box[i]));
+    for (size_t i = 0; i < g->dist.district.n_boxes; i++) {
+        const sched_box *b = &g->dist.boxes[i];
+        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:I}", "id",
+                                           (json_int_t)g->dist.box_ids[i], "name", b->name,
+                                           "commune", g->dist.communes[b->commune].name,
+                                           "airtime_ms", (json_int_t)r->box_airtime_by_box[i]));
     }
     return a;
 }
@@ -412,8 +312,7 @@ static json_t *missing_json(const gather *g, const acct_report *r)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < r->n_missing_exemplar; i++)
-        json_array_append_new(
-            a, json_string(g_array_index(g->communes, sched_commune, r->missing_exemplar[i]).name));
+        json_array_append_new(a, json_string(g->dist.communes[r->missing_exemplar[i]].name));
     return a;
 }
 
@@ -422,15 +321,14 @@ static json_t *communes_json(const gather *g, const acct_report *r)
     json_t *a = json_array();
     for (size_t i = 0; i < r->n_communes; i++) {
         const acct_commune_report *c = &r->communes[i];
-        json_array_append_new(
-            a, json_pack(
-                   "{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "id",
-                   (json_int_t)g_array_index(g->commune_ids, int64_t, i), "name",
-                   g_array_index(g->communes, sched_commune, i).name, "boxes", (json_int_t)c->boxes,
-                   "airings_scheduled", (json_int_t)c->airings_scheduled, "airings_reached",
-                   (json_int_t)c->airings_reached, "box_airtime_ms", (json_int_t)c->box_airtime_ms,
-                   "exemplars_heard", (json_int_t)c->exemplars_heard, "has_own_exemplar",
-                   (int)c->has_own_exemplar));
+        json_array_append_new(a, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "id",
+                                           (json_int_t)g->dist.commune_ids[i], "name",
+                                           g->dist.communes[i].name, "boxes", (json_int_t)c->boxes,
+                                           "airings_scheduled", (json_int_t)c->airings_scheduled,
+                                           "airings_reached", (json_int_t)c->airings_reached,
+                                           "box_airtime_ms", (json_int_t)c->box_airtime_ms,
+                                           "exemplars_heard", (json_int_t)c->exemplars_heard,
+                                           "has_own_exemplar", (int)c->has_own_exemplar));
     }
     return a;
 }
@@ -488,11 +386,10 @@ static json_t *jtime(int64_t ms, GTimeZone *tz)
 
 static json_t *box_evidence_json(const gather *g, const acct_box_evidence *b, GTimeZone *tz)
 {
-    const sched_box *box = &g_array_index(g->boxes, sched_box, b->box);
+    const sched_box *box = &g->dist.boxes[b->box];
     const acct_play *p = b->play >= 0 ? &g_array_index(g->plays, acct_play, b->play) : NULL;
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "box",
-                          (json_int_t)g_array_index(g->box_ids, int64_t, b->box), "name", box->name,
-                          "commune", g_array_index(g->communes, sched_commune, box->commune).name,
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "box", (json_int_t)g->dist.box_ids[b->box],
+                          "name", box->name, "commune", g->dist.communes[box->commune].name,
                           "status", acct_status_name(b->status));
     json_object_set_new(o, "status_label", json_string(acct_status_label_vn(b->status)));
     json_object_set_new(o, "play", p ? json_string(p->id) : json_null());
@@ -573,7 +470,7 @@ static int compute(store *s, const report_opts *o, int64_t contract_id, int32_t 
     g->contract =
         (acct_contract){c_from, c_until, (const acct_line *)(void *)g->lines->data, g->lines->len};
     acct_input in = {
-        .district = &g->d,
+        .district = &g->dist.district,
         .pieces = (const sched_piece *)(void *)g->pieces->data,
         .approved_ms = (const int64_t *)(void *)g->approved->data,
         .n_pieces = g->pieces->len,

@@ -1,6 +1,7 @@
 /* store: see store.h. */
-#include "store.h"
+#include "store_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -139,7 +140,25 @@ int store_exec(store *s, const char *sql)
 
 int store_begin(store *s)
 {
+    /* Nested BEGIN fails in SQLite, and a caller that ignored that would commit its outer
+     * transaction's work early: a caller bug, not a database state. */
+    assert(sqlite3_get_autocommit(s->db));
     return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_read_begin(store *s)
+{
+    sqlite3_stmt *st = NULL;
+    /* Cached statements, not store_exec: this runs on every manifest request. */
+    int ret = store_prepare(s, "BEGIN", &st);
+    return ret == 0 ? store_exec_stmt(s, st) : ret;
+}
+
+void store_read_end(store *s, bool open)
+{
+    sqlite3_stmt *st = NULL;
+    if (open && (store_prepare(s, "COMMIT", &st) != 0 || store_exec_stmt(s, st) != 0))
+        store_rollback(s);
 }
 
 int store_commit(store *s)

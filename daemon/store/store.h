@@ -2,9 +2,10 @@
  * One connection per store handle: WAL, foreign keys on, busy timeout, synchronous=FULL (what
  * is acknowledged survives a power cut), migrations applied at open (schema.h).
  *
- * Ownership and threads: a store is used by one thread at a time. Statements from
- * store_prepare belong to the store (cached by SQL text, finalized by store_close); callers
- * never finalize them. Strings from store_errmsg live until the next call on the store.
+ * Ownership and threads: a store is used by one thread at a time. The SQL lives in the store's
+ * files: statements (store_prepare, store_internal.h) belong to the store and are finalized by
+ * store_close; layers above call the store's functions. Strings from store_errmsg live until the
+ * next call on the store.
  *
  * Errors: every function returns 0 or a negative errno-style code, and leaves an English
  * message for logs in store_errmsg. SQLite results map as: UNIQUE/PRIMARY KEY violation
@@ -14,6 +15,7 @@
 #define LOALANG_STORE_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,11 +45,6 @@ const char *store_errmsg(const store *s);
 /* The per-install secret (STORE_KEY_BYTES) that keys token hashes. */
 const unsigned char *store_key(const store *s);
 
-/* A cached statement for sql, reset and with its bindings cleared. Owned by the store; valid
- * until the next store_prepare of the same text (which resets it), so don't nest uses. */
-int store_prepare(store *s, const char *sql, sqlite3_stmt **out);
-/* Steps a statement that returns no rows, resets it; 0 or the mapped error. */
-int store_exec_stmt(store *s, sqlite3_stmt *st);
 /* Runs one SQL text without parameters (pragmas, DDL); 0 or the mapped error. */
 int store_exec(store *s, const char *sql);
 
@@ -58,6 +55,12 @@ int store_exec(store *s, const char *sql);
 int store_begin(store *s);
 int store_commit(store *s);
 void store_rollback(store *s);
+/* A deferred read transaction around a request's reads: in WAL mode each statement run alone
+ * is its own read transaction costing some six fcntl() lock calls. store_read_end commits it
+ * (rolls back if the commit fails); with open false it does nothing, so a caller can pass on
+ * whether store_read_begin succeeded: failing to open one only costs speed. */
+int store_read_begin(store *s);
+void store_read_end(store *s, bool open);
 
 /* Records rc (an SQLite result code) with context and returns the mapped negative code. */
 int store_fail(store *s, int rc, const char *what);

@@ -1,5 +1,6 @@
 /* store_airings: see store_airings.h. */
 #include "store_airings.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <glib.h>

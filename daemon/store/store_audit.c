@@ -1,5 +1,6 @@
 /* store_audit: see store_audit.h. */
 #include "store_audit.h"
+#include "store_internal.h"
 #include "wallclock.h"
 
 #include <errno.h>

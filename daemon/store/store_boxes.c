@@ -1,5 +1,6 @@
 /* store_boxes: see store_boxes.h. */
 #include "store_boxes.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <glib.h>

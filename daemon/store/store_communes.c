@@ -1,5 +1,6 @@
 /* store_communes: see store_communes.h. */
 #include "store_communes.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <glib.h>

@@ -1,6 +1,7 @@
 /* store_contracts: see store_contracts.h. Members are checked here with English reasons; the
  * schema's CHECKs stay the last word. */
 #include "store_contracts.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,6 @@
 /* store_events: see store_events.h. */
 #include "store_events.h"
+#include "store_internal.h"
 #include "wallclock.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* store_media: see store_media.h. */
 #include "store_media.h"
+#include "store_internal.h"
 #include "wallclock.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* store_pieces: see store_pieces.h. */
 #include "store_pieces.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <math.h>

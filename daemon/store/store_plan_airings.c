@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conflicts.h"
+#include "store_internal.h"
 #include "ids.h"
 #include "store_targets.h"
 #include "reason.h"
@@ -17,12 +18,6 @@ typedef struct wa {
     char *id, *piece, *title, *genre, *priority, *program, *program_title, *kind, *targets;
     int64_t start_ms, duration_ms;
 } wa;
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? g_strdup((const char *)t) : NULL;
-}
 
 static void wa_clear(gpointer p)
 {
@@ -45,17 +40,10 @@ static void wa_clear(gpointer p)
 
 static wa wa_read(sqlite3_stmt *st)
 {
-    return (wa){col_dup(st, 0),
-                col_dup(st, 1),
-                col_dup(st, 2),
-                col_dup(st, 3),
-                col_dup(st, 4),
-                col_dup(st, 5),
-                col_dup(st, 6),
-                col_dup(st, 7),
-                col_dup(st, 8),
-                sqlite3_column_int64(st, 9),
-                sqlite3_column_int64(st, 10)};
+    return (wa){store_col_dup(st, 0),        store_col_dup(st, 1),        store_col_dup(st, 2),
+                store_col_dup(st, 3),        store_col_dup(st, 4),        store_col_dup(st, 5),
+                store_col_dup(st, 6),        store_col_dup(st, 7),        store_col_dup(st, 8),
+                sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10)};
 }
 
 /* The month's working airings by start; g_array_free(…, TRUE) releases them. */
@@ -99,7 +87,7 @@ static int wa_get(store *s, const char *id, wa *out, char **month_out)
             return ret;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_ROW)
-            *month_out = col_dup(st, 0);
+            *month_out = store_col_dup(st, 0);
         sqlite3_reset(st);
     }
     return ret;
@@ -153,7 +141,8 @@ static int boxes_load(store *s, GArray **out)
                             " ORDER BY id",
                             &st);
     while (ret == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        live_box b = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), col_dup(st, 2)};
+        live_box b = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                      store_col_dup(st, 2)};
         g_array_append_val(v, b);
     }
     if (st)
@@ -272,7 +261,7 @@ static int take_future(store *s, const char *month, int64_t now_ms, GHashTable *
                             airing_key((const char *)sqlite3_column_text(st, 1),
                                        sqlite3_column_int64(st, 2),
                                        (const char *)sqlite3_column_text(st, 3)),
-                            col_dup(st, 0));
+                            store_col_dup(st, 0));
     sqlite3_reset(st);
     if ((ret = store_prepare(s, "DELETE FROM plan_airings WHERE month = ?1 AND start_ms >= ?2",
                              &st)) != 0)

@@ -1,16 +1,12 @@
 /* store_plan_input: see store_plan_input.h. */
 #include "store_plan_input.h"
+#include "store_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
 #include "vtime.h"
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? g_strdup((const char *)t) : NULL;
-}
 
 static void *own(plan_input *pi, void *p)
 {
@@ -22,7 +18,7 @@ static void *own(plan_input *pi, void *p)
 
 static const char *own_str(plan_input *pi, sqlite3_stmt *st, int i)
 {
-    return own(pi, col_dup(st, i));
+    return own(pi, store_col_dup(st, i));
 }
 
 int32_t plan_input_day_or(const char *text, int32_t dflt)
@@ -33,71 +29,24 @@ int32_t plan_input_day_or(const char *text, int32_t dflt)
 
 int plan_input_district(store *s, plan_input *pi)
 {
-    sqlite3_stmt *st = NULL;
-    GArray *c = g_array_new(FALSE, TRUE, sizeof(sched_commune));
-    GArray *ci = g_array_new(FALSE, TRUE, sizeof(int64_t));
-    GArray *b = g_array_new(FALSE, TRUE, sizeof(sched_box));
-    GArray *bi = g_array_new(FALSE, TRUE, sizeof(int64_t));
-    int rc = SQLITE_DONE;
-    int ret = store_prepare(s, "SELECT id, name FROM communes ORDER BY id", &st);
-    while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        sched_commune x = {own(pi, g_strdup_printf("%" G_GINT64_FORMAT, id)), own_str(pi, st, 1)};
-        g_array_append_val(c, x);
-        g_array_append_val(ci, id);
-    }
-    if (ret == 0 && rc != SQLITE_DONE)
-        ret = store_fail(s, rc, "load communes");
-    if (ret == 0)
-        ret = store_prepare(s, "SELECT id, name, commune_id FROM boxes ORDER BY id", &st);
-    /* communes are sorted by id, so a binary search maps a box's commune */
-    pi->commune_ids = (int64_t *)(void *)ci->data;
-    pi->district.n_communes = c->len;
-    while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        int ix = plan_input_commune_index(pi, sqlite3_column_int64(st, 2));
-        sched_box x = {own(pi, g_strdup_printf("%" G_GINT64_FORMAT, id)), own_str(pi, st, 1),
-                       (uint32_t)(ix < 0 ? 0 : ix)};
-        g_array_append_val(b, x);
-        g_array_append_val(bi, id);
-    }
-    if (ret == 0 && rc != SQLITE_DONE)
-        ret = store_fail(s, rc, "load boxes");
-    if (st)
-        sqlite3_reset(st);
-    pi->district.n_boxes = b->len;
-    pi->communes = (sched_commune *)(void *)g_array_free(c, FALSE);
-    pi->commune_ids = (int64_t *)(void *)g_array_free(ci, FALSE);
-    pi->boxes = (sched_box *)(void *)g_array_free(b, FALSE);
-    pi->box_ids = (int64_t *)(void *)g_array_free(bi, FALSE);
-    pi->district.communes = pi->communes;
-    pi->district.boxes = pi->boxes;
+    int ret = store_district_load(s, STORE_DISTRICT_ANY_TIME_FROM, STORE_DISTRICT_ANY_TIME_UNTIL,
+                                  &pi->dist);
+    pi->communes = pi->dist.communes;
+    pi->commune_ids = pi->dist.commune_ids;
+    pi->boxes = pi->dist.boxes;
+    pi->box_ids = pi->dist.box_ids;
+    pi->district = pi->dist.district;
     return ret;
-}
-
-static int find_id(const int64_t *v, size_t n, int64_t id)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] == id)
-            return (int)mid;
-        if (v[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
 }
 
 int plan_input_commune_index(const plan_input *pi, int64_t id)
 {
-    return find_id(pi->commune_ids, pi->district.n_communes, id);
+    return store_district_commune_index(&pi->dist, id);
 }
 
 int plan_input_box_index(const plan_input *pi, int64_t id)
 {
-    return find_id(pi->box_ids, pi->district.n_boxes, id);
+    return store_district_box_index(&pi->dist, id);
 }
 
 int plan_input_program_index(const plan_input *pi, const char *id)
@@ -125,6 +74,9 @@ char *plan_input_targets_ids_json(const plan_input *pi, const sched_targets *t)
 {
     json_t *a = json_array();
     for (size_t i = 0; t->kind != SCHED_TARGET_ALL && i < t->n; i++) {
+        /* an index from another district would store some other commune's or box's id */
+        assert(t->ids[i] <
+               (t->kind == SCHED_TARGET_COMMUNES ? pi->district.n_communes : pi->district.n_boxes));
         int64_t id =
             t->kind == SCHED_TARGET_COMMUNES ? pi->commune_ids[t->ids[i]] : pi->box_ids[t->ids[i]];
         json_array_append_new(a, json_integer(id));
@@ -235,17 +187,17 @@ int store_program_rows(store *s, store_program_row **out, size_t *n_out)
                             &st);
     while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_program_row r = {
-            .id = col_dup(st, 0),
-            .title = col_dup(st, 1),
+            .id = store_col_dup(st, 0),
+            .title = store_col_dup(st, 1),
             .weekdays = sqlite3_column_int(st, 2),
             .start_s = sqlite3_column_int(st, 3),
             .length_s = sqlite3_column_int(st, 4),
-            .valid_from = col_dup(st, 5),
-            .valid_until = col_dup(st, 6),
-            .target_kind = col_dup(st, 7),
-            .targets = col_dup(st, 8),
-            .intro = col_dup(st, 9),
-            .outro = col_dup(st, 10),
+            .valid_from = store_col_dup(st, 5),
+            .valid_until = store_col_dup(st, 6),
+            .target_kind = store_col_dup(st, 7),
+            .targets = store_col_dup(st, 8),
+            .intro = store_col_dup(st, 9),
+            .outro = store_col_dup(st, 10),
             .created_ms = sqlite3_column_int64(st, 11),
             .updated_ms = sqlite3_column_int64(st, 12),
         };
@@ -297,7 +249,7 @@ static int load_piece(store *s, plan_input *pi, const char *id, char **status_ou
         if (status_out)
             *status_out = g_strdup(status);
         if (title_out)
-            *title_out = col_dup(st, 1);
+            *title_out = store_col_dup(st, 1);
         if (strcmp(status, "approved") == 0) {
             sched_piece *p = add_piece(pi);
             ix = (int)(pi->n_pieces - 1);
@@ -450,8 +402,9 @@ static int read_items(store *s, const char *month, GArray *rows)
         return ret;
     sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        item_row r = {col_dup(st, 0), col_dup(st, 2), col_dup(st, 3),
-                      col_dup(st, 4), col_dup(st, 5), (uint32_t)sqlite3_column_int64(st, 1)};
+        item_row r = {store_col_dup(st, 0), store_col_dup(st, 2),
+                      store_col_dup(st, 3), store_col_dup(st, 4),
+                      store_col_dup(st, 5), (uint32_t)sqlite3_column_int64(st, 1)};
         g_array_append_val(rows, r);
     }
     if (rc != SQLITE_DONE)
@@ -469,7 +422,7 @@ static int read_theme(store *s, const char *month, plan_input *pi)
     sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        pi->theme = col_dup(st, 0);
+        pi->theme = store_col_dup(st, 0);
     else if (rc == SQLITE_DONE)
         ret = store_failf(s, -ENOENT, "no plan for %s", month);
     else
@@ -576,10 +529,7 @@ int plan_input_load(store *s, GTimeZone *tz, const char *month, int64_t now_ms, 
 
 void plan_input_clear(plan_input *pi)
 {
-    g_free(pi->communes);
-    g_free(pi->commune_ids);
-    g_free(pi->boxes);
-    g_free(pi->box_ids);
+    store_district_clear(&pi->dist);
     store_program_rows_free(pi->rows, pi->n_programs);
     g_free(pi->programs);
     g_free(pi->pieces);

@@ -13,6 +13,7 @@
 
 #include "model.h"
 #include "store.h"
+#include "store_district.h"
 
 /* A programme row as stored. */
 typedef struct store_program_row {
@@ -32,7 +33,8 @@ typedef struct plan_input_skipped {
 } plan_input_skipped;
 
 typedef struct plan_input {
-    GTimeZone *tz; /* borrowed */
+    GTimeZone *tz;       /* borrowed */
+    store_district dist; /* owns what the district fields below point to */
     /* district: communes and boxes by id; index i ↔ commune_ids[i] / box_ids[i] */
     sched_commune *communes;
     int64_t *commune_ids;
@@ -59,7 +61,8 @@ typedef struct plan_input {
     GPtrArray *owned; /* every other g_malloc'd block the structs point into */
 } plan_input;
 
-/* Loads communes and boxes (revoked boxes included: they keep their indices). */
+/* Loads communes and boxes with store_district_load (revoked boxes included: they keep their
+ * indices). */
 int plan_input_district(store *s, plan_input *pi);
 /* Loads every programme (by start time, then title) with approved jingles as pieces.
  * Needs the district. A jingle that is missing or not approved is left out (intro/outro -1). */

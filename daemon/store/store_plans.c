@@ -1,6 +1,7 @@
 /* store_plans: month plans and their items (see store_plans.h). The working schedule lives in
  * store_plan_airings.c. */
 #include "store_plans.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <string.h>
@@ -111,12 +112,6 @@ static void item_clear(item *it)
     memset(it, 0, sizeof *it);
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? g_strdup((const char *)t) : NULL;
-}
-
 static int read_item(store *s, const char *month, const char *piece, item *out)
 {
     sqlite3_stmt *st = NULL;
@@ -130,9 +125,8 @@ static int read_item(store *s, const char *month, const char *piece, item *out)
     sqlite3_bind_text(st, 2, piece, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        *out = (item){g_strdup(piece), sqlite3_column_int64(st, 0),
-                      col_dup(st, 1),  col_dup(st, 2),
-                      col_dup(st, 3),  col_dup(st, 4)};
+        *out = (item){g_strdup(piece),      sqlite3_column_int64(st, 0), store_col_dup(st, 1),
+                      store_col_dup(st, 2), store_col_dup(st, 3),        store_col_dup(st, 4)};
     else
         ret = rc == SQLITE_DONE ? store_failf(s, -ENOENT, "no item") : store_fail(s, rc, "item");
     sqlite3_reset(st);
@@ -454,7 +448,7 @@ static int items_json(store *s, const char *month, json_t *items)
     if (ret == 0) {
         sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            g_ptr_array_add(ids, col_dup(st, 0));
+            g_ptr_array_add(ids, store_col_dup(st, 0));
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
             ret = store_fail(s, rc, "list items");

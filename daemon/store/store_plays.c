@@ -2,6 +2,7 @@
  * this box" computed in SQL), check, insert unless the id is taken, and only then classify the
  * earlier report. All on cached statements inside one BEGIN IMMEDIATE … COMMIT. */
 #include "store_plays.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,6 @@
 /* store_programs: see store_programs.h. */
 #include "store_programs.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,6 @@
 /* store_sessions: see store_sessions.h. */
 #include "store_sessions.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <glib.h>

@@ -1,5 +1,6 @@
 /* store_status: see store_status.h. */
 #include "store_status.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>

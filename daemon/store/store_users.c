@@ -1,5 +1,6 @@
 /* store_users: see store_users.h. */
 #include "store_users.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <glib.h>

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store_audit.h"
+#include "store_internal.h"
 #include "store_sessions.h"
 #include "store_users.h"
 #include "vtime.h"

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_internal.h" /* fixtures use the statement cache */
 #include "store_audit.h"
 #include "store_boxes.h"
 #include "store_users.h"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_internal.h" /* fixtures use the statement cache */
 #include "store_media.h"
 #include "store_pieces.h"
 #include "vtime.h"

@@ -19,6 +19,7 @@
 #include "ids.h"
 #include "planfile.h"
 #include "store.h"
+#include "store_internal.h" /* fixtures use the statement cache */
 
 #define SAMPLE LOALANG_SOURCE_DIR "/schedules/examples/cho-don-2026-12.plan"
 #define NOW    "--now=2026-11-20T00:00:00+07:00"

@@ -20,6 +20,7 @@
 #include "proto.h"
 #include "publish.h"
 #include "store.h"
+#include "store_internal.h" /* fixtures use the statement cache */
 #include "store_boxes.h"
 #include "store_communes.h"
 #include "store_contracts.h"

@@ -18,6 +18,7 @@
 #include "publish.h"
 #include "store_targets.h"
 #include "store.h"
+#include "store_internal.h" /* fixtures use the statement cache */
 #include "store_audit.h"
 #include "store_boxes.h"
 #include "store_communes.h"

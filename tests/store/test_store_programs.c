@@ -15,6 +15,7 @@
 #include "hash.h"
 #include "ids.h"
 #include "store.h"
+#include "store_internal.h" /* fixtures use the statement cache */
 #include "store_audit.h"
 #include "store_boxes.h"
 #include "store_communes.h"

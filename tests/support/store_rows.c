@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "hash.h"
+#include "store_internal.h" /* fixtures use the statement cache */
 #include "ids.h"
 
 char *sr_add_piece(store *s, const char *title, const char *genre, int seconds, const char *status)

@@ -1,0 +1,26 @@
+/* store_internal: what the store's own files share and no layer above may use. The SQL and the
+ * sqlite3 handles stay behind the store's functions, so only daemon/store/ includes this.
+ * Statements from store_prepare belong to the store (see store.h); strings from store_col_dup
+ * are the caller's to g_free. */
+#ifndef LOALANG_STORE_INTERNAL_H
+#define LOALANG_STORE_INTERNAL_H
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* A cached statement for sql, reset and with its bindings cleared. Owned by the store; valid
+ * until the next store_prepare of the same text (which resets it), so don't nest uses. */
+int store_prepare(store *s, const char *sql, sqlite3_stmt **out);
+/* Steps a statement that returns no rows, resets it; 0 or the mapped error. */
+int store_exec_stmt(store *s, sqlite3_stmt *st);
+
+/* Column i as a g_malloc'd copy (caller g_frees), NULL for SQL NULL. */
+static inline char *store_col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? g_strdup((const char *)t) : NULL;
+}
+
+#endif
