@@ -10,7 +10,7 @@
 
 #include "api_internal.h"
 #include "log.h"
-#include "store_programs.h"
+#include "store_refusal.h"
 #include "store_users.h"
 #include "wallclock.h"
 

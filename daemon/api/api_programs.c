@@ -5,6 +5,7 @@
 
 #include "api_internal.h"
 #include "store_programs.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 

@@ -27,6 +27,7 @@
 #include "store_communes.h"
 #include "store_plans.h"
 #include "store_programs.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 

@@ -17,6 +17,7 @@
 #include "planfile.h"
 #include "reason.h"
 #include "schedule_view.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 

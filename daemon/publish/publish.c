@@ -8,6 +8,7 @@
 #include "proto.h"
 #include "store_audit.h"
 #include "store_events.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 

@@ -6,6 +6,7 @@
 
 #include "conflicts.h"
 #include "ids.h"
+#include "store_refusal.h"
 #include "store_targets.h"
 #include "reason.h"
 #include "store_audit.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store_audit.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 

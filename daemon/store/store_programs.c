@@ -2,7 +2,6 @@
 #include "store_programs.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,24 +9,13 @@
 #include "ids.h"
 #include "store_audit.h"
 #include "store_plan_input.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 
 #define TITLE_MAX 256
 
 static const char *const WEEKDAYS[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-int store_refuse(store *s, store_refusal *why, int err, const char *code, const char *fmt, ...)
-{
-    if (why) {
-        va_list ap;
-        va_start(ap, fmt);
-        g_strlcpy(why->code, code, sizeof why->code);
-        vsnprintf(why->message, sizeof why->message, fmt, ap);
-        va_end(ap);
-    }
-    return store_failf(s, err, "refused: %s", code);
-}
 
 /* ---- targets ---- */
 
