@@ -25,8 +25,8 @@ static int name_ids(store *s, const json_t *names, bool boxes, json_t *ids, stor
     size_t i;
     json_t *x;
     if (!json_is_array(names) || json_array_size(names) == 0 || json_array_size(names) > 10000)
-        return store_refuse(s, why, -EINVAL, "bad_targets", "danh sách %s phải có ít nhất một tên",
-                            boxes ? "cụm loa" : "xã");
+        return store_refuse_facts(s, why, -EINVAL, "bad_targets",
+                                  boxes ? "targets_empty_boxes" : "targets_empty_communes", NULL);
     json_array_foreach(names, i, x)
     {
         char *n = NULL;
@@ -45,9 +45,10 @@ static int name_ids(store *s, const json_t *names, bool boxes, json_t *ids, stor
             sqlite3_reset(st);
         }
         if (id < 0)
-            ret = store_refuse(s, why, -EINVAL, boxes ? "unknown_box" : "unknown_commune",
-                               "không có %s “%s”", boxes ? "cụm loa" : "xã",
-                               json_is_string(x) ? json_string_value(x) : "?");
+            ret = store_refuse_facts(
+                s, why, -EINVAL, boxes ? "unknown_box" : "unknown_commune",
+                boxes ? "unknown_box" : "unknown_commune",
+                json_pack("{s:s}", "name", json_is_string(x) ? json_string_value(x) : "?"));
         g_free(n);
         if (ret != 0)
             return ret;
@@ -89,9 +90,7 @@ int store_targets_from_json(store *s, const json_t *in, const char **kind_out, c
     const char *kind = in ? json_string_value(json_object_get(in, "kind")) : "all";
     *ids_out = NULL;
     if (!kind || (in && !json_is_object(in)))
-        return store_refuse(s, why, -EINVAL, "bad_targets",
-                            "nơi phát không hợp lệ: cần {\"kind\":\"all\"}, "
-                            "{\"kind\":\"communes\",…} hoặc {\"kind\":\"boxes\",…}");
+        return store_refuse_facts(s, why, -EINVAL, "bad_targets", "targets_shape", NULL);
     if (strcmp(kind, "all") == 0) {
         *kind_out = "all";
         *ids_out = g_strdup("[]");
@@ -99,8 +98,8 @@ int store_targets_from_json(store *s, const json_t *in, const char **kind_out, c
     }
     bool boxes = strcmp(kind, "boxes") == 0;
     if (!boxes && strcmp(kind, "communes") != 0)
-        return store_refuse(s, why, -EINVAL, "bad_targets", "loại nơi phát không hợp lệ: “%s”",
-                            kind);
+        return store_refuse_facts(s, why, -EINVAL, "bad_targets", "targets_kind",
+                                  json_pack("{s:s}", "kind", kind));
     json_t *ids = json_array();
     int ret = name_ids(s, json_object_get(in, boxes ? "boxes" : "communes"), boxes, ids, why);
     if (ret == 0) {
@@ -163,9 +162,7 @@ static int parse_title(store *s, const json_t *v, store_program_row *r, store_re
 {
     char *t = NULL;
     if (!json_is_string(v) || store_name_normalize(json_string_value(v), TITLE_MAX, &t) != 0)
-        return store_refuse(s, why, -EINVAL, "bad_title",
-                            "tên chương trình phải có từ 1 đến 256 byte, không có ký tự điều "
-                            "khiển hay khoảng trắng ở đầu và cuối");
+        return store_refuse_facts(s, why, -EINVAL, "bad_title", "program_title", NULL);
     g_free(r->title);
     r->title = t;
     return 0;
@@ -189,9 +186,7 @@ static int parse_weekdays(store *s, const json_t *v, store_program_row *r, store
         bits |= 1 << d;
     }
     if (!json_is_array(v) || bits == 0)
-        return store_refuse(s, why, -EINVAL, "bad_weekdays",
-                            "ngày phát trong tuần phải là danh sách khác rỗng gồm "
-                            "mon, tue, wed, thu, fri, sat, sun");
+        return store_refuse_facts(s, why, -EINVAL, "bad_weekdays", "program_weekdays", NULL);
     r->weekdays = bits;
     return 0;
 }
@@ -202,15 +197,13 @@ static int parse_start_length(store *s, const json_t *start, const json_t *len,
     int32_t sec;
     if (start) {
         if (!json_is_string(start) || vtime_parse_hms(json_string_value(start), &sec) != 0)
-            return store_refuse(s, why, -EINVAL, "bad_start",
-                                "giờ bắt đầu không hợp lệ (cần HH:MM, từ 00:00 đến 23:59)");
+            return store_refuse_facts(s, why, -EINVAL, "bad_start", "program_start", NULL);
         r->start_s = sec;
     }
     if (len) {
         json_int_t m = json_is_integer(len) ? json_integer_value(len) : 0;
         if (m < 1 || m > 1440)
-            return store_refuse(s, why, -EINVAL, "bad_length",
-                                "thời lượng chương trình phải là số phút từ 1 đến 1440");
+            return store_refuse_facts(s, why, -EINVAL, "bad_length", "program_length", NULL);
         r->length_s = (int32_t)(m * 60);
     }
     return 0;
@@ -225,8 +218,7 @@ static int parse_date(store *s, const json_t *v, char **out, store_refusal *why)
         return 0;
     }
     if (!json_is_string(v) || vtime_parse_date(json_string_value(v), &d) != 0)
-        return store_refuse(s, why, -EINVAL, "bad_date",
-                            "ngày không hợp lệ (cần YYYY-MM-DD, ví dụ 2026-12-01)");
+        return store_refuse_facts(s, why, -EINVAL, "bad_date", "program_date", NULL);
     g_free(*out);
     *out = g_strdup(json_string_value(v));
     return 0;
@@ -253,10 +245,8 @@ static int parse_jingle(store *s, const json_t *v, char **out, store_refusal *wh
         ok = sqlite3_column_int(st, 0);
     sqlite3_reset(st);
     if (!ok)
-        return store_refuse(s, why, -EINVAL, "bad_jingle",
-                            "nhạc hiệu “%s” không có hoặc chưa được duyệt (cần tin bài thể loại "
-                            "nhạc hiệu đã duyệt)",
-                            id ? id : "?");
+        return store_refuse_facts(s, why, -EINVAL, "bad_jingle", "program_jingle",
+                                  json_pack("{s:s}", "piece", id ? id : "?"));
     g_free(*out);
     *out = g_strdup(id);
     return 0;
@@ -268,9 +258,7 @@ static int apply_json(store *s, const json_t *in, store_program_row *r, store_re
     json_t *v;
     int ret = 0;
     if (!json_is_object(in))
-        return store_refuse(s, why, -EINVAL, "bad_request",
-                            "dữ liệu chương trình phải là đối "
-                            "tượng JSON");
+        return store_refuse_facts(s, why, -EINVAL, "bad_request", "program_not_object", NULL);
     if ((v = json_object_get(in, "title")))
         ret = parse_title(s, v, r, why);
     if (ret == 0 && (v = json_object_get(in, "weekdays")))
@@ -303,16 +291,15 @@ static int apply_json(store *s, const json_t *in, store_program_row *r, store_re
 static int check_complete(store *s, const store_program_row *r, store_refusal *why)
 {
     if (!r->title)
-        return store_refuse(s, why, -EINVAL, "bad_title", "thiếu tên chương trình");
+        return store_refuse_facts(s, why, -EINVAL, "bad_title", "program_no_title", NULL);
     if (r->weekdays == 0)
-        return store_refuse(s, why, -EINVAL, "bad_weekdays", "thiếu ngày phát trong tuần");
+        return store_refuse_facts(s, why, -EINVAL, "bad_weekdays", "program_no_weekdays", NULL);
     if (r->start_s < 0)
-        return store_refuse(s, why, -EINVAL, "bad_start", "thiếu giờ bắt đầu");
+        return store_refuse_facts(s, why, -EINVAL, "bad_start", "program_no_start", NULL);
     if (r->length_s <= 0)
-        return store_refuse(s, why, -EINVAL, "bad_length", "thiếu thời lượng chương trình");
+        return store_refuse_facts(s, why, -EINVAL, "bad_length", "program_no_length", NULL);
     if (r->valid_from && r->valid_until && strcmp(r->valid_from, r->valid_until) > 0)
-        return store_refuse(s, why, -EINVAL, "bad_dates",
-                            "ngày bắt đầu hiệu lực phải trước hoặc bằng ngày kết thúc");
+        return store_refuse_facts(s, why, -EINVAL, "bad_dates", "program_dates_order", NULL);
     return 0;
 }
 
@@ -327,8 +314,8 @@ static int title_taken(store *s, const store_program_row *r, store_refusal *why)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_ROW)
-        return store_refuse(s, why, -EEXIST, "title_taken", "đã có chương trình tên “%s”",
-                            r->title);
+        return store_refuse_facts(s, why, -EEXIST, "title_taken", "program_title_taken",
+                                  json_pack("{s:s}", "title", r->title));
     return 0;
 }
 
@@ -410,12 +397,13 @@ static int check_conflicts(store *s, const store_program_row *r, GTimeZone *tz, 
         if (pair_conflict(&pi, &cand, &pi.programs[i], today, &c, &found) != 0)
             ret = store_failf(s, -EINVAL, "conflict check failed");
         if (ret == 0 && found) {
-            char when[64];
-            overlap_text(tz, &c, when, sizeof when);
-            ret = store_refuse(s, why, -EBUSY, "program_conflict",
-                               "chương trình “%s” trùng giờ với chương trình “%s” trên cùng xã/"
-                               "cụm loa: %s",
-                               r->title, pi.programs[i].title, when);
+            char from[8], until[8];
+            local_hm(tz, c.overlap_from, from, sizeof from);
+            local_hm(tz, c.overlap_from + c.overlap_ms, until, sizeof until);
+            ret = store_refuse_facts(s, why, -EBUSY, "program_conflict", "program_overlap",
+                                     json_pack("{s:s, s:s, s:i, s:s, s:s}", "title", r->title,
+                                               "other", pi.programs[i].title, "day", c.day, "from",
+                                               from, "until", until));
         }
     }
     plan_input_clear(&pi);
@@ -603,7 +591,7 @@ int store_program_edit(store *s, const char *who, const char *id, const json_t *
     json_t *before = NULL;
     int ret = find_row(s, id ? id : "", &r);
     if (ret == -ENOENT)
-        ret = store_refuse(s, why, -ENOENT, "not_found", "không có chương trình này");
+        ret = store_refuse_facts(s, why, -ENOENT, "not_found", "program_unknown", NULL);
     if (ret == 0) {
         before = row_json(s, &r);
         ret = apply_json(s, in, &r, why);
@@ -616,8 +604,9 @@ int store_program_edit(store *s, const char *who, const char *id, const json_t *
     return ret;
 }
 
-/* Months with working airings in the programme's slots from now on, as "12/2026, 01/2027". */
-static int busy_months(store *s, const char *id, int64_t now_ms, GString *months)
+/* Months with working airings in the programme's slots from now on, as "YYYY-MM" strings
+ * appended to the array months. */
+static int busy_months(store *s, const char *id, int64_t now_ms, json_t *months)
 {
     sqlite3_stmt *st = NULL;
     int ret = store_prepare(s,
@@ -630,7 +619,7 @@ static int busy_months(store *s, const char *id, int64_t now_ms, GString *months
     sqlite3_bind_int64(st, 2, now_ms);
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *m = (const char *)sqlite3_column_text(st, 0);
-        g_string_append_printf(months, "%s%.2s/%.4s", months->len ? ", " : "", m + 5, m);
+        json_array_append_new(months, json_string(m));
     }
     sqlite3_reset(st);
     return 0;
@@ -642,18 +631,16 @@ int store_program_delete(store *s, const char *who, const char *id, int64_t now_
     store_program_row r = {0};
     sqlite3_stmt *st = NULL;
     json_t *before = NULL;
-    GString *months = g_string_new(NULL);
+    json_t *months = json_array();
     char entity[64];
     int ret = find_row(s, id ? id : "", &r);
     if (ret == -ENOENT)
-        ret = store_refuse(s, why, -ENOENT, "not_found", "không có chương trình này");
+        ret = store_refuse_facts(s, why, -ENOENT, "not_found", "program_unknown", NULL);
     if (ret == 0)
         ret = busy_months(s, id, now_ms, months);
-    if (ret == 0 && months->len)
-        ret = store_refuse(s, why, -EBUSY, "program_in_use",
-                           "chương trình “%s” còn lần phát trong lịch đang soạn của tháng %s: "
-                           "xếp lại lịch hoặc xoá các lần phát đó trước",
-                           r.title, months->str);
+    if (ret == 0 && json_array_size(months))
+        ret = store_refuse_facts(s, why, -EBUSY, "program_in_use", "program_in_use",
+                                 json_pack("{s:s, s:O}", "title", r.title, "months", months));
     if (ret == 0)
         ret = store_prepare(s, "DELETE FROM programs WHERE id = ?1", &st);
     if (ret == 0) {
@@ -666,7 +653,7 @@ int store_program_delete(store *s, const char *who, const char *id, int64_t now_
         ret = store_audit(s, who, "program.delete", entity, before, NULL);
     }
     json_decref(before);
-    g_string_free(months, TRUE);
+    json_decref(months);
     store_program_row_clear(&r);
     return ret;
 }

@@ -1,0 +1,17 @@
+/* api_words: the Vietnamese sentences people read for what the layers below report as codes
+ * and facts (store_refusal.h). The API answers with them and the CLI, which links the API,
+ * prints the same ones, so both say a refusal the same way. Writes into the caller's buffer;
+ * nothing to free. */
+#ifndef LOALANG_API_WORDS_H
+#define LOALANG_API_WORDS_H
+
+#include <stddef.h>
+
+#include "store_refusal.h"
+
+/* The Vietnamese sentence for why into buf (len bytes, NUL-terminated, cut at len): its
+ * words and facts told by the table in api_words.c, or its message when it carries no words
+ * (older refusals), or its code when neither is known. */
+void api_words_refusal(const store_refusal *why, char *buf, size_t len);
+
+#endif
