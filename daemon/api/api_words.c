@@ -1,7 +1,8 @@
 /* api_words: see api_words.h. Each sentence is a template: "{name}" is the fact of that name
  * (a string as is, an integer in decimal, an array joined with ", "), and "{name|filter}"
  * first puts each value in Vietnamese form: "date" a day number as dd/mm/yyyy, "month"
- * "YYYY-MM" as mm/yyyy. A missing fact reads as "?", so a sentence never breaks off. */
+ * "YYYY-MM" as mm/yyyy, "quoted" a string in “”. A missing fact reads as "?", so a sentence never
+ * breaks off. */
 #include "api_words.h"
 
 #include <glib.h>
@@ -43,6 +44,43 @@ static const struct {
     {"program_unknown", "không có chương trình này"},
     {"program_in_use", "chương trình “{title}” còn lần phát trong lịch đang soạn của tháng "
                        "{months|month}: xếp lại lịch hoặc xoá các lần phát đó trước"},
+    /* monthly plans (store_plans.c, store_plan_airings.c) and publishing (publish.c) */
+    {"month_bad", "tháng không hợp lệ: “{month}”"},
+    {"plan_month_format", "tháng không hợp lệ: “{month}” (cần YYYY-MM, ví dụ 2026-12)"},
+    {"plan_month_missing", "tháng {month} chưa có kế hoạch"},
+    {"plan_theme", "chủ đề tháng phải có từ 1 đến 512 byte, không có ký tự điều khiển"},
+    {"piece_unknown", "không có tin bài “{piece}”"},
+    {"piece_not_approved", "tin bài “{title}” chưa được duyệt"},
+    {"plan_jingle", "“{title}” là nhạc hiệu: nhạc hiệu gắn với chương trình, không đưa vào kế "
+                    "hoạch tháng"},
+    {"plan_date", "ngày không hợp lệ (cần YYYY-MM-DD, ví dụ 2026-12-22)"},
+    {"plan_date_outside", "ngày {date} không thuộc tháng của kế hoạch"},
+    {"plan_pins_shape", "“pins” phải là danh sách {\"day\":…,\"program\":…}"},
+    {"plan_pin_shape", "mỗi ghim phải là {\"day\":…}"},
+    {"plan_pin_no_day", "ghim thiếu ngày (\"day\")"},
+    {"program_unknown_named", "không có chương trình “{program}”"},
+    {"plan_pin_outside", "ngày ghim {day} nằm ngoài khoảng ngày được phát của tin bài"},
+    {"plan_item_not_object", "mục kế hoạch phải là đối tượng JSON"},
+    {"plan_airings", "số lần phát phải là số nguyên từ 0 đến {max}"},
+    {"plan_window_order", "ngày đầu của khoảng phát phải trước hoặc bằng ngày cuối"},
+    {"plan_item_no_piece", "mục kế hoạch thiếu tin bài (\"piece\")"},
+    {"plan_item_exists", "tin bài đã có trong kế hoạch tháng"},
+    {"plan_item_unknown", "tin bài không có trong kế hoạch tháng"},
+    {"plan_program_overlap", "chương trình “{title}” trùng giờ với “{other}” trên cùng xã/cụm loa "
+                             "(ngày {day|date}): sửa chương trình rồi xếp lịch lại"},
+    {"airing_no_piece", "lần phát cần tin bài (\"piece\")"},
+    {"airing_start", "thời điểm phát không hợp lệ (cần RFC 3339, ví dụ "
+                     "2026-12-05T06:00:00+07:00)"},
+    {"airing_outside_month", "thời điểm phát không thuộc tháng của kế hoạch"},
+    {"airing_new_outside_month", "thời điểm phát mới không thuộc tháng của kế hoạch"},
+    {"airing_unknown", "không có lần phát này trong lịch đang soạn"},
+    {"priority", "mức ưu tiên không hợp lệ (normal, priority, emergency)"},
+    {"priority_named", "mức ưu tiên không hợp lệ: “{priority}” (normal, priority, emergency)"},
+    {"oneoff_start", "thời điểm phát không hợp lệ"},
+    {"emergency_unknown", "không có lần phát khẩn cấp nào đang hiệu lực với mã này"},
+    {"publish_pieces_not_approved", "không công bố được: các tin bài sau không còn được duyệt: "
+                                    "{titles|quoted}. Bỏ chúng khỏi kế hoạch hoặc duyệt lại "
+                                    "rồi xếp lịch lại"},
 };
 
 static void put_value(GString *out, const json_t *v, const char *filter)
@@ -51,6 +89,8 @@ static void put_value(GString *out, const json_t *v, const char *filter)
         const char *t = json_string_value(v);
         if (strcmp(filter, "month") == 0 && strlen(t) == 7)
             g_string_append_printf(out, "%.2s/%.4s", t + 5, t);
+        else if (strcmp(filter, "quoted") == 0)
+            g_string_append_printf(out, "“%s”", t);
         else
             g_string_append(out, t);
     } else if (json_is_integer(v) && strcmp(filter, "date") == 0) {

@@ -191,7 +191,7 @@ static int renew_id(store *s, row *w)
 static int refuse_unapproved(store *s, const char *month, int64_t now_ms, store_refusal *why)
 {
     sqlite3_stmt *st = NULL;
-    GString *titles = g_string_new(NULL);
+    json_t *titles = json_array();
     int ret = store_prepare(s,
                             "SELECT DISTINCT p.title FROM plan_airings a JOIN pieces p ON p.id ="
                             " a.piece_id WHERE a.month = ?1 AND a.start_ms >= ?2 AND p.status <>"
@@ -201,16 +201,14 @@ static int refuse_unapproved(store *s, const char *month, int64_t now_ms, store_
         sqlite3_bind_text(st, 1, month, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, now_ms);
         while (sqlite3_step(st) == SQLITE_ROW)
-            g_string_append_printf(titles, "%s“%s”", titles->len ? ", " : "",
-                                   (const char *)sqlite3_column_text(st, 0));
+            json_array_append_new(titles, json_string((const char *)sqlite3_column_text(st, 0)));
         sqlite3_reset(st);
     }
-    if (ret == 0 && titles->len)
-        ret = store_refuse(s, why, -EINVAL, "pieces_not_approved",
-                           "không công bố được: các tin bài sau không còn được duyệt: %s. Bỏ "
-                           "chúng khỏi kế hoạch hoặc duyệt lại rồi xếp lịch lại",
-                           titles->str);
-    g_string_free(titles, TRUE);
+    if (ret == 0 && json_array_size(titles))
+        ret =
+            store_refuse_facts(s, why, -EINVAL, "pieces_not_approved",
+                               "publish_pieces_not_approved", json_pack("{s:O}", "titles", titles));
+    json_decref(titles);
     return ret;
 }
 
@@ -294,10 +292,11 @@ int publish_month(store *s, const char *who, const char *month, int64_t now_ms, 
     g_array_set_clear_func(live, row_clear);
     int ret = month && vtime_parse_month(month, &y, &m) == 0
                   ? plan_exists(s, month, &exists)
-                  : store_refuse(s, why, -EINVAL, "bad_month", "tháng không hợp lệ: “%s”",
-                                 month ? month : "");
+                  : store_refuse_facts(s, why, -EINVAL, "bad_month", "month_bad",
+                                       json_pack("{s:s}", "month", month ? month : ""));
     if (ret == 0 && !exists)
-        ret = store_refuse(s, why, -ENOENT, "not_found", "tháng %s chưa có kế hoạch", month);
+        ret = store_refuse_facts(s, why, -ENOENT, "not_found", "plan_month_missing",
+                                 json_pack("{s:s}", "month", month));
     if (ret == 0)
         ret = refuse_unapproved(s, month, now_ms, why);
     if (ret == 0)
@@ -348,11 +347,12 @@ static int load_single(store *s, single *a, const char *piece_id, const char *pr
         return ret;
     sqlite3_bind_text(st, 1, piece_id ? piece_id : "", -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_ROW)
-        ret = store_refuse(s, why, -ENOENT, "unknown_piece", "không có tin bài “%s”",
-                           piece_id ? piece_id : "");
+        ret = store_refuse_facts(s, why, -ENOENT, "unknown_piece", "piece_unknown",
+                                 json_pack("{s:s}", "piece", piece_id ? piece_id : ""));
     else if (strcmp((const char *)sqlite3_column_text(st, 2), "approved") != 0)
-        ret = store_refuse(s, why, -EINVAL, "piece_not_approved", "tin bài “%s” chưa được duyệt",
-                           (const char *)sqlite3_column_text(st, 0));
+        ret = store_refuse_facts(
+            s, why, -EINVAL, "piece_not_approved", "piece_not_approved",
+            json_pack("{s:s?}", "title", (const char *)sqlite3_column_text(st, 0)));
     else {
         a->title = col_dup(st, 0);
         a->genre = col_dup(st, 1);
@@ -364,9 +364,8 @@ static int load_single(store *s, single *a, const char *piece_id, const char *pr
     sqlite3_reset(st);
     proto_priority p;
     if (ret == 0 && proto_priority_parse(a->r.priority, &p) != 0)
-        ret = store_refuse(s, why, -EINVAL, "bad_priority",
-                           "mức ưu tiên không hợp lệ: “%s” (normal, priority, emergency)",
-                           a->r.priority);
+        ret = store_refuse_facts(s, why, -EINVAL, "bad_priority", "priority_named",
+                                 json_pack("{s:s?}", "priority", a->r.priority));
     return ret;
 }
 
@@ -399,7 +398,7 @@ static int publish_single(store *s, const char *who, single *a, const char *kind
     int ret = store_targets_from_json(s, a->targets_in, &tkind, &a->r.targets, why);
     if (ret == 0 &&
         (!vtime_instant_writable(a->r.start_ms) || vtime_utc_to_local(tz, a->r.start_ms, &l) != 0))
-        ret = store_refuse(s, why, -EINVAL, "bad_start", "thời điểm phát không hợp lệ");
+        ret = store_refuse_facts(s, why, -EINVAL, "bad_start", "oneoff_start", NULL);
     if (ret != 0)
         return ret;
     g_snprintf(month, 8, "%04d-%02d", l.year, l.month);
@@ -484,8 +483,7 @@ int publish_emergency_stop(store *s, const char *who, const char *airing_id, sto
         month = col_dup(st, 0);
     sqlite3_reset(st);
     if (!month)
-        return store_refuse(s, why, -ENOENT, "not_found",
-                            "không có lần phát khẩn cấp nào đang hiệu lực với mã này");
+        return store_refuse_facts(s, why, -ENOENT, "not_found", "emergency_unknown", NULL);
     ret = new_version(s, who, month, "emergency", &vid, &version);
     if (ret == 0)
         ret = withdraw(s, airing_id, vid);
