@@ -83,6 +83,21 @@ static const struct {
                                     "rồi xếp lịch lại"},
 };
 
+static const struct {
+    const char *status, *vn;
+} STATUSES[] = {
+    {"draft", "nháp"},          {"submitted", "chờ duyệt"},   {"approved", "đã duyệt"},
+    {"rejected", "bị từ chối"}, {"retired", "ngừng sử dụng"},
+};
+
+const char *api_words_piece_status(const char *status)
+{
+    for (size_t i = 0; status && i < G_N_ELEMENTS(STATUSES); i++)
+        if (!strcmp(status, STATUSES[i].status))
+            return STATUSES[i].vn;
+    return NULL;
+}
+
 static void put_value(GString *out, const json_t *v, const char *filter)
 {
     if (json_is_string(v)) {

@@ -14,4 +14,8 @@
  * (older refusals), or its code when neither is known. */
 void api_words_refusal(const store_refusal *why, char *buf, size_t len);
 
+/* The Vietnamese name of a piece status (store_pieces.h: "draft" → "nháp", "submitted" →
+ * "chờ duyệt" …), for messages. Static storage; NULL if unknown. */
+const char *api_words_piece_status(const char *status);
+
 #endif
