@@ -5,6 +5,7 @@
  * breaks off. */
 #include "api_words.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <jansson.h>
 #include <string.h>
@@ -153,22 +154,28 @@ static void fill(GString *out, const char *t, const json_t *facts)
     }
 }
 
-void api_words_refusal(const store_refusal *why, char *buf, size_t len)
+int api_words_say(const char *words, const json_t *facts, char *buf, size_t len)
 {
-    if (len == 0)
-        return;
     const char *text = NULL;
-    for (size_t i = 0; why->words[0] && i < G_N_ELEMENTS(SENTENCES); i++)
-        if (strcmp(SENTENCES[i].words, why->words) == 0)
+    for (size_t i = 0; words && i < G_N_ELEMENTS(SENTENCES); i++)
+        if (strcmp(SENTENCES[i].words, words) == 0)
             text = SENTENCES[i].text;
-    if (!text) {
-        g_strlcpy(buf, why->message[0] ? why->message : why->code, len);
-        return;
-    }
-    json_t *facts = json_loads(why->facts, 0, NULL);
+    if (len)
+        buf[0] = '\0';
+    if (!text)
+        return -ENOENT;
     GString *out = g_string_new(NULL);
     fill(out, text, facts);
-    g_strlcpy(buf, out->str, len);
+    if (len)
+        g_strlcpy(buf, out->str, len);
     g_string_free(out, TRUE);
+    return 0;
+}
+
+void api_words_refusal(const store_refusal *why, char *buf, size_t len)
+{
+    json_t *facts = json_loads(why->facts, 0, NULL);
+    if (api_words_say(why->words, facts, buf, len) != 0 && len)
+        g_strlcpy(buf, why->message[0] ? why->message : why->code, len);
     json_decref(facts);
 }

@@ -5,6 +5,7 @@
 #ifndef LOALANG_API_WORDS_H
 #define LOALANG_API_WORDS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "store_refusal.h"
@@ -13,6 +14,10 @@
  * words and facts told by the table in api_words.c, or its message when it carries no words
  * (older refusals), or its code when neither is known. */
 void api_words_refusal(const store_refusal *why, char *buf, size_t len);
+
+/* The sentence named words told with facts (a JSON object; NULL = none) into buf, as above.
+ * -ENOENT (buf empty) when no sentence has that name. */
+int api_words_say(const char *words, const json_t *facts, char *buf, size_t len);
 
 /* The Vietnamese name of a piece status (store_pieces.h: "draft" → "nháp", "submitted" →
  * "chờ duyệt" …), for messages. Static storage; NULL if unknown. */

@@ -352,14 +352,16 @@ static int pair_conflict(const plan_input *pi, const sched_program *a, const sch
     return ret;
 }
 
-/* "ngày dd/mm/yyyy từ HH:MM đến HH:MM" */
-static void overlap_text(GTimeZone *tz, const sched_conflict *c, char *buf, size_t len)
+/* What a sentence about an overlap names (api_words.h "program_overlap"): both titles, the
+ * local day and the local times it runs from and until. A new reference. */
+static json_t *overlap_facts(GTimeZone *tz, const sched_conflict *c, const char *title,
+                             const char *other)
 {
-    char date[16], t0[8], t1[8];
-    vtime_format_date_vn(c->day, date, sizeof date);
-    local_hm(tz, c->overlap_from, t0, sizeof t0);
-    local_hm(tz, c->overlap_from + c->overlap_ms, t1, sizeof t1);
-    snprintf(buf, len, "ngày %s từ %s đến %s", date, t0, t1);
+    char from[8], until[8];
+    local_hm(tz, c->overlap_from, from, sizeof from);
+    local_hm(tz, c->overlap_from + c->overlap_ms, until, sizeof until);
+    return json_pack("{s:s, s:s, s:i, s:s, s:s}", "title", title, "other", other, "day", c->day,
+                     "from", from, "until", until);
 }
 
 static int load_programs(store *s, GTimeZone *tz, plan_input *pi)
@@ -397,13 +399,8 @@ static int check_conflicts(store *s, const store_program_row *r, GTimeZone *tz, 
         if (pair_conflict(&pi, &cand, &pi.programs[i], today, &c, &found) != 0)
             ret = store_failf(s, -EINVAL, "conflict check failed");
         if (ret == 0 && found) {
-            char from[8], until[8];
-            local_hm(tz, c.overlap_from, from, sizeof from);
-            local_hm(tz, c.overlap_from + c.overlap_ms, until, sizeof until);
             ret = store_refuse_facts(s, why, -EBUSY, "program_conflict", "program_overlap",
-                                     json_pack("{s:s, s:s, s:i, s:s, s:s}", "title", r->title,
-                                               "other", pi.programs[i].title, "day", c.day, "from",
-                                               from, "until", until));
+                                     overlap_facts(tz, &c, r->title, pi.programs[i].title));
         }
     }
     plan_input_clear(&pi);
@@ -424,17 +421,13 @@ int store_program_conflicts(store *s, GTimeZone *tz, int64_t now_ms, json_t **ou
             bool found = false;
             if ((ret = pair_conflict(&pi, a, b, today, &c, &found)) != 0 || !found)
                 continue;
-            char when[64], from[VTIME_RFC3339_MAX];
-            overlap_text(tz, &c, when, sizeof when);
+            char from[VTIME_RFC3339_MAX];
             vtime_format_rfc3339(c.overlap_from, tz, from);
-            char *msg = g_strdup_printf("chương trình “%s” trùng giờ với chương trình “%s” trên "
-                                        "cùng xã/cụm loa: %s",
-                                        a->title, b->title, when);
-            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "a", a->id,
-                                                  "a_title", a->title, "b", b->id, "b_title",
-                                                  b->title, "from", from, "overlap_ms",
-                                                  (json_int_t)c.overlap_ms, "message", msg));
-            g_free(msg);
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "a", a->id,
+                                            "a_title", a->title, "b", b->id, "b_title", b->title,
+                                            "from", from, "overlap_ms", (json_int_t)c.overlap_ms,
+                                            "facts", overlap_facts(tz, &c, a->title, b->title)));
         }
     plan_input_clear(&pi);
     if (ret != 0) {

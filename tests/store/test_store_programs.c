@@ -312,8 +312,11 @@ static void test_conflicts(void **state)
     json_t *cs = json_object_get(list, "conflicts");
     assert_int_equal(json_array_size(cs), 1);
     json_t *one = json_array_get(cs, 0);
-    assert_non_null(strstr(json_string_value(json_object_get(one, "message")), "“Chen ngang”"));
-    assert_non_null(strstr(json_string_value(json_object_get(one, "message")), "06:15"));
+    char msg[512];
+    assert_int_equal(
+        api_words_say("program_overlap", json_object_get(one, "facts"), msg, sizeof msg), 0);
+    assert_non_null(strstr(msg, "“Chen ngang”"));
+    assert_non_null(strstr(msg, " từ 06:15 đến 06:25"));
     assert_int_equal(json_integer_value(json_object_get(one, "overlap_ms")), 10 * 60000);
     json_decref(list);
 }
