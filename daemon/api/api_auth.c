@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "api_words.h"
 #include "log.h"
-#include "store_programs.h"
+#include "store_refusal.h"
 #include "store_users.h"
 #include "vtime.h"
 #include "wallclock.h"
@@ -294,7 +295,9 @@ int api_refused(http_req *r, api *a, int rc, const store_refusal *why, const cha
     unsigned status = rc == -ENOENT ? 404 : (rc == -EEXIST || rc == -EBUSY) ? 409 : 400;
     if (rc != -ENOENT && rc != -EEXIST && rc != -EBUSY && rc != -EINVAL)
         return api_fail(r, a, rc, what);
-    return http_reply_error(r, status, why->code, "%s", why->message);
+    char words[sizeof why->message];
+    api_words_refusal(why, words, sizeof words);
+    return http_reply_error(r, status, why->code, "%s", words);
 }
 
 int api_tx(api *a, int (*fn)(api *a, void *ctx), void *ctx)

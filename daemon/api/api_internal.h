@@ -71,7 +71,7 @@ bool api_user_sees_commune(const api_user *u, int64_t commune_id);
  * Returns 0 so handlers can `return api_fail(…)`. */
 int api_fail(http_req *r, api *a, int rc, const char *what);
 
-/* Replies for a refusal from a store function that explains itself (store_programs.h's
+/* Replies for a refusal from a store function that explains itself (store_refusal.h's
  * store_refusal): the refusal's code and Vietnamese message with a status from rc (-ENOENT
  * 404, -EEXIST and -EBUSY 409, -EINVAL 400); without a code, as api_fail. Returns 0. */
 struct store_refusal;

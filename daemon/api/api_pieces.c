@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api_internal.h"
+#include "api_words.h"
 #include "ingest.h"
 #include "log.h"
 #include "store_media.h"
@@ -497,7 +498,7 @@ static int transition(http_req *r, api *a, unsigned roles, const char *to, bool 
         const char *from = json_string_value(json_object_get(current, "status"));
         http_reply_error(r, 409, "bad_transition",
                          "Không thể chuyển tin bài từ trạng thái \"%s\" sang \"%s\".",
-                         store_piece_status_vn(from), store_piece_status_vn(to));
+                         api_words_piece_status(from), api_words_piece_status(to));
     } else if (rc != 0) {
         api_fail(r, a, rc, "tin bài");
     } else {

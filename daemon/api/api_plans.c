@@ -9,6 +9,7 @@
 #include "api_internal.h"
 #include "publish.h"
 #include "store_plans.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 

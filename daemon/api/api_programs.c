@@ -4,7 +4,9 @@
 #include <glib.h>
 
 #include "api_internal.h"
+#include "api_words.h"
 #include "store_programs.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 
@@ -30,6 +32,16 @@ static int programs_get(http_req *r, void *ud)
     if (rc != 0) {
         json_decref(list);
         return api_fail(r, a, rc, "chương trình");
+    }
+    /* Each conflict comes with the facts of its sentence; the page reads the sentence. */
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(conflicts, "conflicts"), i, c)
+    {
+        char msg[1024]; /* two titles of up to 256 bytes and the sentence */
+        api_words_say("program_overlap", json_object_get(c, "facts"), msg, sizeof msg);
+        json_object_del(c, "facts");
+        json_object_set_new(c, "message", json_string(msg));
     }
     /* Both come as {"programs":[…]} and {"conflicts":[…]}: one object for the page. */
     json_object_update(list, conflicts);

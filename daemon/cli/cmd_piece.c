@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api_words.h"
 #include "cli.h"
 #include "ingest.h"
 #include "store.h"
@@ -185,7 +186,7 @@ static void print_summary(const import_args *a, const ingest_result *r, const ch
     char dur[32];
     format_duration(r->duration_ms, dur, sizeof dur);
     printf("Đã nhập tin bài \"%s\" (thể loại %s, trạng thái: %s)\n", a->meta.title, a->meta.genre,
-           store_piece_status_vn(a->approve ? "approved" : "draft"));
+           api_words_piece_status(a->approve ? "approved" : "draft"));
     printf("Thời lượng: %s\n", dur);
     printf("Độ lớn: %.1f LUFS trước, %.1f LUFS sau chuẩn hoá (đỉnh thực %.1f dBTP)\n",
            r->loudness_in_lufs, r->loudness_out_lufs, r->true_peak_dbtp);
@@ -236,7 +237,7 @@ static void print_row(json_t *p)
     format_duration(json_integer_value(json_object_get(p, "duration_ms")), dur, sizeof dur);
     json_t *c = json_object_get(p, "commune");
     printf("%s\t%s\t%s\t%s\t%s\t%s\n", json_string_value(json_object_get(p, "id")),
-           store_piece_status_vn(json_string_value(json_object_get(p, "status"))),
+           api_words_piece_status(json_string_value(json_object_get(p, "status"))),
            json_string_value(json_object_get(p, "genre")), dur,
            json_is_string(c) ? json_string_value(c) : "—",
            json_string_value(json_object_get(p, "title")));
@@ -314,12 +315,12 @@ static int piece_review(const cmd_globals *g, const char *id, const char *to, co
         store_rollback(s);
         if (err == -EINVAL)
             cli_error(PROG, "không thể chuyển tin bài từ \"%s\" sang \"%s\"",
-                      store_piece_status_vn(from), store_piece_status_vn(to));
+                      api_words_piece_status(from), api_words_piece_status(to));
         else
             db_error(s);
         goto out;
     }
-    printf("Tin bài %s: %s\n", id, store_piece_status_vn(to));
+    printf("Tin bài %s: %s\n", id, api_words_piece_status(to));
     rc = 0;
 out:
     json_decref(p);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_words.h"
 #include "cli.h"
 #include "ids.h"
 #include "publish.h"
@@ -28,10 +29,19 @@
 #include "store_piece_match.h"
 #include "store_plans.h"
 #include "store_programs.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 
 #define PROG "loalangd"
+
+const char *cmd_refusal_text(store *s, const store_refusal *why, char *buf, size_t len)
+{
+    if (!why->code[0])
+        return store_errmsg(s);
+    api_words_refusal(why, buf, len);
+    return buf;
+}
 
 char *cmd_who(void)
 {
@@ -235,6 +245,7 @@ static int import_programs(store *s, const char *who, import *im)
     im->program_ids = g_new0(char *, im->p->n_programs + 1);
     for (size_t i = 0; i < im->p->n_programs; i++) {
         store_refusal why = {0};
+        char words[sizeof why.message];
         json_t *in = program_json(im, i), *out = NULL;
         char *id = NULL;
         int rc = im->errors ? -EINVAL : 0;
@@ -248,7 +259,8 @@ static int import_programs(store *s, const char *who, import *im)
         if (rc == 0)
             im->program_ids[i] = g_strdup(json_string_value(json_object_get(out, "id")));
         else if (why.code[0])
-            at_line(im, im->p->program_lines[i], "%s", why.message);
+            at_line(im, im->p->program_lines[i], "%s",
+                    cmd_refusal_text(s, &why, words, sizeof words));
         else if (!im->errors)
             at_line(im, im->p->program_lines[i], "lỗi cơ sở dữ liệu: %s", store_errmsg(s));
         g_free(id);
@@ -281,11 +293,12 @@ static json_t *item_json(import *im, size_t k)
 static int import_month(store *s, const char *who, import *im)
 {
     store_refusal why = {0};
+    char words[sizeof why.message];
     int rc = store_plan_set_theme(s, who, im->month, im->p->month.theme, &why);
     if (rc == 0)
         rc = store_plan_items_clear(s, who, im->month);
     if (rc != 0) {
-        at_line(im, 0, "%s", why.code[0] ? why.message : store_errmsg(s));
+        at_line(im, 0, "%s", cmd_refusal_text(s, &why, words, sizeof words));
         return rc;
     }
     for (size_t k = 0; k < im->p->month.n_items; k++) {
@@ -293,7 +306,7 @@ static int import_month(store *s, const char *who, import *im)
         rc = store_plan_item_add(s, who, im->month, in, &why);
         json_decref(in);
         if (rc != 0) {
-            at_line(im, im->p->item_lines[k], "%s", why.code[0] ? why.message : store_errmsg(s));
+            at_line(im, im->p->item_lines[k], "%s", cmd_refusal_text(s, &why, words, sizeof words));
             return rc;
         }
     }
@@ -407,6 +420,7 @@ static int airing_add(const cmd_globals *g, const airing_opts *o, int64_t at, GT
 {
     store *s = NULL;
     store_refusal why = {0};
+    char words[sizeof why.message];
     json_t *targets = NULL, *out = NULL;
     char *who = cmd_who();
     if (o->communes) {
@@ -421,7 +435,7 @@ static int airing_add(const cmd_globals *g, const airing_opts *o, int64_t at, GT
     if (rc == 0) {
         rc = publish_oneoff(s, who, o->piece, at, targets, o->priority, tz, &out, &why);
         if (rc != 0)
-            cli_error(PROG, "%s", why.code[0] ? why.message : store_errmsg(s));
+            cli_error(PROG, "%s", cmd_refusal_text(s, &why, words, sizeof words));
         else if ((rc = store_commit(s)) != 0)
             cli_error(PROG, "lỗi cơ sở dữ liệu: %s", store_errmsg(s));
         if (rc != 0)

@@ -17,6 +17,7 @@
 #include "planfile.h"
 #include "reason.h"
 #include "schedule_view.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 
@@ -247,6 +248,7 @@ static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, in
 {
     store_plan_fill_run fr = {0};
     store_refusal why = {0};
+    char words[sizeof why.message];
     char *who = cmd_who();
     int rc = store_begin(s);
     if (rc == 0) {
@@ -255,7 +257,7 @@ static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, in
             rc = store_commit(s);
         if (rc != 0) {
             store_rollback(s);
-            cli_error(PROG, "%s", why.code[0] ? why.message : store_errmsg(s));
+            cli_error(PROG, "%s", cmd_refusal_text(s, &why, words, sizeof words));
         }
     }
     if (rc == 0 && o->json) {
@@ -281,6 +283,7 @@ static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, in
 static int db_publish(store *s, const char *month, int64_t now)
 {
     store_refusal why = {0};
+    char words[sizeof why.message];
     json_t *out = NULL;
     char *who = cmd_who();
     int rc = store_begin(s);
@@ -290,7 +293,7 @@ static int db_publish(store *s, const char *month, int64_t now)
             rc = store_commit(s);
         if (rc != 0) {
             store_rollback(s);
-            cli_error(PROG, "%s", why.code[0] ? why.message : store_errmsg(s));
+            cli_error(PROG, "%s", cmd_refusal_text(s, &why, words, sizeof words));
         }
     }
     if (rc == 0)

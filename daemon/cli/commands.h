@@ -4,6 +4,8 @@
 #ifndef LOALANG_COMMANDS_H
 #define LOALANG_COMMANDS_H
 
+#include <stddef.h>
+
 typedef struct cmd_globals {
     const char *data_dir; /* -d DIR; NULL when not given */
 } cmd_globals;
@@ -40,6 +42,11 @@ int cmd_airing(const cmd_globals *g, int argc, char **argv);
 struct store;
 int cmd_store_open(const cmd_globals *g, struct store **out);
 char *cmd_who(void);
+/* What to tell the user after a store call failed: the refusal worded in Vietnamese
+ * (api_words.h) when why holds one, else store_errmsg(s). Returns buf or s's message. */
+struct store_refusal;
+const char *cmd_refusal_text(struct store *s, const struct store_refusal *why, char *buf,
+                             size_t len);
 /* `serve [--listen ADDR:PORT] [--config FILE]`: the daemon (cmd_serve.c, serve.h). */
 int cmd_serve(const cmd_globals *g, int argc, char **argv);
 /* `report YYYY-MM|YYYY-Qn|YYYY [--csv|--evidence-csv|--json] [--contract ID]` (cmd_report.c). */

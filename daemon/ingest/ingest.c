@@ -222,24 +222,37 @@ int ingest_sweep_temps(const char *media_dir)
     return n;
 }
 
+/* Indexed by code - INGEST_ERR_BASE; slot 0 is INGEST_OK. */
+#define SLOT(e) ((e)-INGEST_ERR_BASE)
 static const struct {
     const char *code, *message;
 } ERRORS[] = {
-    [INGEST_OK] = {"ok", "Thành công"},
-    [INGEST_ERR_NOT_AUDIO] = {"not_audio", "Tệp không phải âm thanh hoặc định dạng không hỗ trợ"},
-    [INGEST_ERR_UNDECODABLE] = {"undecodable", "Tệp âm thanh bị hỏng, không giải mã được"},
-    [INGEST_ERR_EMPTY] = {"empty", "Tệp rỗng, không có âm thanh"},
-    [INGEST_ERR_SILENT] = {"silent", "Tệp âm thanh im lặng hoặc quá nhỏ, không nghe được"},
-    [INGEST_ERR_TOO_LARGE] = {"too_large", "Tệp quá lớn, vượt giới hạn cho phép"},
-    [INGEST_ERR_TOO_LONG] = {"too_long", "Âm thanh quá dài, vượt thời lượng cho phép"},
-    [INGEST_ERR_IO] = {"io", "Lỗi đọc/ghi trên máy chủ khi xử lý tệp"},
-    [INGEST_ERR_INTERNAL] = {"internal", "Lỗi nội bộ của máy chủ khi xử lý âm thanh"},
+    [0] = {"ok", "Thành công"},
+    [SLOT(INGEST_ERR_NOT_AUDIO)] = {"not_audio",
+                                    "Tệp không phải âm thanh hoặc định dạng không hỗ trợ"},
+    [SLOT(INGEST_ERR_UNDECODABLE)] = {"undecodable", "Tệp âm thanh bị hỏng, không giải mã được"},
+    [SLOT(INGEST_ERR_EMPTY)] = {"empty", "Tệp rỗng, không có âm thanh"},
+    [SLOT(INGEST_ERR_SILENT)] = {"silent", "Tệp âm thanh im lặng hoặc quá nhỏ, không nghe được"},
+    [SLOT(INGEST_ERR_TOO_LARGE)] = {"too_large", "Tệp quá lớn, vượt giới hạn cho phép"},
+    [SLOT(INGEST_ERR_TOO_LONG)] = {"too_long", "Âm thanh quá dài, vượt thời lượng cho phép"},
+    [SLOT(INGEST_ERR_IO)] = {"io", "Lỗi đọc/ghi trên máy chủ khi xử lý tệp"},
+    [SLOT(INGEST_ERR_INTERNAL)] = {"internal", "Lỗi nội bộ của máy chủ khi xử lý âm thanh"},
 };
 
+bool ingest_error_is_ingest(int err)
+{
+    int e = err < 0 ? -err : err;
+    return e >= INGEST_ERR_NOT_AUDIO && e <= INGEST_ERR_INTERNAL;
+}
+
+/* Anything that is neither 0 nor an ingest code (an errno from the HTTP layer's thread pool,
+ * say) reads as INTERNAL: the server's fault, never the upload's. */
 static int index_of(int err)
 {
-    int i = err < 0 ? -err : err;
-    return i < (int)G_N_ELEMENTS(ERRORS) ? i : INGEST_ERR_INTERNAL;
+    if (err == 0)
+        return 0;
+    int e = err < 0 ? -err : err;
+    return SLOT(ingest_error_is_ingest(e) ? e : INGEST_ERR_INTERNAL);
 }
 
 const char *ingest_error_message(int err)
@@ -255,5 +268,5 @@ const char *ingest_error_code(int err)
 bool ingest_error_is_client(int err)
 {
     int i = index_of(err);
-    return i >= INGEST_ERR_NOT_AUDIO && i <= INGEST_ERR_TOO_LONG;
+    return i >= SLOT(INGEST_ERR_NOT_AUDIO) && i <= SLOT(INGEST_ERR_TOO_LONG);
 }

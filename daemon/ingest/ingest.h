@@ -16,10 +16,13 @@
 #include "hash.h"
 
 /* Why an ingest failed. ingest_file returns the negated value. The ones up to TOO_LONG are
- * the upload's fault (an HTTP 4xx); IO and INTERNAL are the server's (5xx). */
+ * the upload's fault (an HTTP 4xx); IO and INTERNAL are the server's (5xx). The codes live in
+ * their own range, above any errno (as libuv's and curl's do), so a caller that also sees
+ * negative errnos (api_fail turns -ENOENT into a 404) can never mistake one for the other. */
+#define INGEST_ERR_BASE 10000
 typedef enum ingest_error {
     INGEST_OK = 0,
-    INGEST_ERR_NOT_AUDIO,   /* no audio stream GStreamer can decode: text, image, unknown */
+    INGEST_ERR_NOT_AUDIO = INGEST_ERR_BASE + 1, /* no audio stream GStreamer can decode */
     INGEST_ERR_UNDECODABLE, /* looks like audio but decoding failed: truncated, corrupt */
     INGEST_ERR_EMPTY,       /* zero bytes, or no samples */
     INGEST_ERR_SILENT,      /* integrated loudness below opts.silence_lufs, or no gating block */
@@ -65,11 +68,15 @@ int ingest_file(const char *src_path, const char *media_dir, const ingest_opts *
  * removed, or a negative errno when media_dir cannot be read. */
 int ingest_sweep_temps(const char *media_dir);
 
-/* The Vietnamese message for an ingest error (either sign), for people. Static storage. */
+/* The Vietnamese message for an ingest error (either sign), for people. Static storage. Any
+ * other value (an errno, say) reads as INTERNAL. */
 const char *ingest_error_message(int err);
 /* Stable English code for APIs and logs: "not_audio", "too_long" … Static storage. */
 const char *ingest_error_code(int err);
-/* True when the error is the upload's fault (answer 4xx), false for the server's. */
+/* True when the error is the upload's fault (answer 4xx), false for the server's and for any
+ * value that is not an ingest code. */
 bool ingest_error_is_client(int err);
+/* True when err (either sign) is one of INGEST_ERR_*. */
+bool ingest_error_is_ingest(int err);
 
 #endif

@@ -9,6 +9,7 @@
 #include "store_audit.h"
 #include "store_events.h"
 #include "store_publish_rows.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 
@@ -47,18 +48,17 @@ static int renew_id(store *s, row *w)
 static int refuse_unapproved(store *s, const char *month, int64_t now_ms, store_refusal *why)
 {
     GPtrArray *v = NULL;
-    GString *titles = g_string_new(NULL);
+    json_t *titles = json_array();
     int ret = store_publish_unapproved_titles(s, month, now_ms, &v);
     for (guint i = 0; ret == 0 && i < v->len; i++)
-        g_string_append_printf(titles, "%s“%s”", titles->len ? ", " : "",
-                               (const char *)g_ptr_array_index(v, i));
-    if (ret == 0 && titles->len)
-        ret = store_refuse(s, why, -EINVAL, "pieces_not_approved",
-                           "không công bố được: các tin bài sau không còn được duyệt: %s. Bỏ "
-                           "chúng khỏi kế hoạch hoặc duyệt lại rồi xếp lịch lại",
-                           titles->str);
-    g_string_free(titles, TRUE);
-    g_ptr_array_unref(v);
+        json_array_append_new(titles, json_string((const char *)g_ptr_array_index(v, i)));
+    if (ret == 0 && json_array_size(titles))
+        ret =
+            store_refuse_facts(s, why, -EINVAL, "pieces_not_approved",
+                               "publish_pieces_not_approved", json_pack("{s:O}", "titles", titles));
+    json_decref(titles);
+    if (v)
+        g_ptr_array_unref(v);
     return ret;
 }
 
@@ -130,10 +130,11 @@ int publish_month(store *s, const char *who, const char *month, int64_t now_ms, 
     g_array_set_clear_func(live, row_clear);
     int ret = month && vtime_parse_month(month, &y, &m) == 0
                   ? store_publish_plan_exists(s, month, &exists)
-                  : store_refuse(s, why, -EINVAL, "bad_month", "tháng không hợp lệ: “%s”",
-                                 month ? month : "");
+                  : store_refuse_facts(s, why, -EINVAL, "bad_month", "month_bad",
+                                       json_pack("{s:s}", "month", month ? month : ""));
     if (ret == 0 && !exists)
-        ret = store_refuse(s, why, -ENOENT, "not_found", "tháng %s chưa có kế hoạch", month);
+        ret = store_refuse_facts(s, why, -ENOENT, "not_found", "plan_month_missing",
+                                 json_pack("{s:s}", "month", month));
     if (ret == 0)
         ret = refuse_unapproved(s, month, now_ms, why);
     if (ret == 0)
@@ -181,11 +182,11 @@ static int load_single(store *s, single *a, const char *piece_id, const char *pr
     if (ret != 0)
         goto out;
     if (!found)
-        ret = store_refuse(s, why, -ENOENT, "unknown_piece", "không có tin bài “%s”",
-                           piece_id ? piece_id : "");
+        ret = store_refuse_facts(s, why, -ENOENT, "unknown_piece", "piece_unknown",
+                                 json_pack("{s:s}", "piece", piece_id ? piece_id : ""));
     else if (strcmp(p.status, "approved") != 0)
-        ret = store_refuse(s, why, -EINVAL, "piece_not_approved", "tin bài “%s” chưa được duyệt",
-                           p.title);
+        ret = store_refuse_facts(s, why, -EINVAL, "piece_not_approved", "piece_not_approved",
+                                 json_pack("{s:s?}", "title", p.title));
     else {
         a->title = g_steal_pointer(&p.title);
         a->genre = g_steal_pointer(&p.genre);
@@ -196,9 +197,8 @@ static int load_single(store *s, single *a, const char *piece_id, const char *pr
     }
     proto_priority pr;
     if (ret == 0 && proto_priority_parse(a->r.priority, &pr) != 0)
-        ret = store_refuse(s, why, -EINVAL, "bad_priority",
-                           "mức ưu tiên không hợp lệ: “%s” (normal, priority, emergency)",
-                           a->r.priority);
+        ret = store_refuse_facts(s, why, -EINVAL, "bad_priority", "priority_named",
+                                 json_pack("{s:s?}", "priority", a->r.priority));
 out:
     store_publish_piece_clear(&p);
     return ret;
@@ -233,7 +233,7 @@ static int publish_single(store *s, const char *who, single *a, const char *kind
     int ret = store_targets_from_json(s, a->targets_in, &tkind, &a->r.targets, why);
     if (ret == 0 &&
         (!vtime_instant_writable(a->r.start_ms) || vtime_utc_to_local(tz, a->r.start_ms, &l) != 0))
-        ret = store_refuse(s, why, -EINVAL, "bad_start", "thời điểm phát không hợp lệ");
+        ret = store_refuse_facts(s, why, -EINVAL, "bad_start", "oneoff_start", NULL);
     if (ret != 0)
         return ret;
     g_snprintf(month, 8, "%04d-%02d", l.year, l.month);
@@ -309,8 +309,7 @@ int publish_emergency_stop(store *s, const char *who, const char *airing_id, sto
     if (ret != 0)
         return ret;
     if (!month)
-        return store_refuse(s, why, -ENOENT, "not_found",
-                            "không có lần phát khẩn cấp nào đang hiệu lực với mã này");
+        return store_refuse_facts(s, why, -ENOENT, "not_found", "emergency_unknown", NULL);
     ret = store_publish_new_version(s, who, month, "emergency", &vid, &version);
     if (ret == 0)
         ret = store_publish_withdraw(s, airing_id, vid);

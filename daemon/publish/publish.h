@@ -18,6 +18,7 @@
 
 #include "store.h"
 #include "store_programs.h"
+#include "store_refusal.h"
 
 /* Publishes the month: a new schedule_versions row (kind 'month', version = the month's last
  * + 1), working airings from now_ms on compared with the live month airings: unchanged ones

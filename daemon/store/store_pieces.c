@@ -16,12 +16,7 @@
 
 static const char *const GENRES[] = {"news", "article", "report", "interview", "jingle", NULL};
 static const char *const PRIORITIES[] = {"normal", "priority", "emergency", NULL};
-static const struct {
-    const char *status, *vn;
-} STATUSES[] = {
-    {"draft", "nháp"},          {"submitted", "chờ duyệt"},   {"approved", "đã duyệt"},
-    {"rejected", "bị từ chối"}, {"retired", "ngừng sử dụng"},
-};
+static const char *const STATUSES[] = {"draft", "submitted", "approved", "rejected", "retired"};
 /* The flow, and the audit action each step writes. */
 static const struct {
     const char *from, *to, *action;
@@ -49,12 +44,12 @@ static bool in_list(const char *v, const char *const *list)
     return false;
 }
 
-const char *store_piece_status_vn(const char *status)
+bool store_piece_status_known(const char *status)
 {
     for (size_t i = 0; status && i < G_N_ELEMENTS(STATUSES); i++)
-        if (!strcmp(status, STATUSES[i].status))
-            return STATUSES[i].vn;
-    return NULL;
+        if (!strcmp(status, STATUSES[i]))
+            return true;
+    return false;
 }
 
 /* ---- reading ---- */
@@ -206,7 +201,7 @@ static int prepare_args(store *s, GTimeZone *tz, const store_piece_filter *f, li
         return store_failf(s, -EINVAL, "approved month filter must be YYYY-MM");
     if (f->genre && !in_list(f->genre, GENRES))
         return store_failf(s, -EINVAL, "unknown genre filter");
-    if (f->status && !store_piece_status_vn(f->status))
+    if (f->status && !store_piece_status_known(f->status))
         return store_failf(s, -EINVAL, "unknown status filter");
     if (f->commune && store_name_normalize(f->commune, STORE_NAME_MAX, &a->commune) != 0)
         return store_failf(s, -EINVAL, "invalid commune filter");
@@ -586,7 +581,7 @@ int store_piece_transition(store *s, const char *who, const char *id, const char
     int64_t now = wallclock_now_ms();
     const char *action = NULL;
     int ret = 0;
-    if (!to || !store_piece_status_vn(to)) {
+    if (!to || !store_piece_status_known(to)) {
         ret = store_failf(s, -EINVAL, "unknown status \"%s\"", to ? to : "(null)");
         goto out;
     }

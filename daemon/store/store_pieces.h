@@ -15,6 +15,7 @@
 
 #include <glib.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ids.h"
@@ -64,7 +65,8 @@ int store_piece_update(store *s, const char *who, const char *id, const store_pi
 int store_piece_transition(store *s, const char *who, const char *id, const char *to,
                            const char *note);
 
-/* The Vietnamese name of a status ("nháp", "chờ duyệt" …), for messages; NULL if unknown. */
-const char *store_piece_status_vn(const char *status);
+/* True when status is one of the statuses above ("draft", "submitted" …); api_words.h names
+ * them in Vietnamese. */
+bool store_piece_status_known(const char *status);
 
 #endif

@@ -7,6 +7,7 @@
 #include "conflicts.h"
 #include "store_internal.h"
 #include "ids.h"
+#include "store_refusal.h"
 #include "store_targets.h"
 #include "reason.h"
 #include "store_audit.h"
@@ -228,12 +229,9 @@ static int refuse_program_conflicts(store *s, plan_input *pi, GTimeZone *tz, sto
     if (ret != 0)
         ret = store_failf(s, ret, "program conflicts");
     else if (n > 0) {
-        char date[16];
-        vtime_format_date_vn(c[0].day, date, sizeof date);
-        ret = store_refuse(s, why, -EBUSY, "program_conflict",
-                           "chương trình “%s” trùng giờ với “%s” trên cùng xã/cụm loa (ngày %s): "
-                           "sửa chương trình rồi xếp lịch lại",
-                           pi->programs[c[0].a].title, pi->programs[c[0].b].title, date);
+        ret = store_refuse_facts(s, why, -EBUSY, "program_conflict", "plan_program_overlap",
+                                 json_pack("{s:s, s:s, s:i}", "title", pi->programs[c[0].a].title,
+                                           "other", pi->programs[c[0].b].title, "day", c[0].day));
     }
     g_free(c);
     return ret;
@@ -333,11 +331,12 @@ int store_plan_fill(store *s, const char *who, const char *month, GTimeZone *tz,
     int y, m;
     memset(run, 0, sizeof *run);
     if (!month || vtime_parse_month(month, &y, &m) != 0)
-        return store_refuse(s, why, -EINVAL, "bad_month", "tháng không hợp lệ: “%s”",
-                            month ? month : "");
+        return store_refuse_facts(s, why, -EINVAL, "bad_month", "month_bad",
+                                  json_pack("{s:s}", "month", month ? month : ""));
     int ret = plan_input_load(s, tz, month, now_ms, &run->pi);
     if (ret == -ENOENT)
-        return store_refuse(s, why, -ENOENT, "not_found", "tháng %s chưa có kế hoạch", month);
+        return store_refuse_facts(s, why, -ENOENT, "not_found", "plan_month_missing",
+                                  json_pack("{s:s}", "month", month));
     if (ret == 0)
         ret = refuse_program_conflicts(s, &run->pi, tz, why);
     if (ret == 0 && sched_fill(&run->pi.in, &run->res, err, sizeof err) != 0)
@@ -430,8 +429,7 @@ int store_plan_slots(store *s, const char *month, GTimeZone *tz, json_t **out)
     int y, m;
     if (!month || vtime_parse_month(month, &y, &m) != 0 ||
         vtime_day_from_civil(y, m, 1, &from) != 0)
-        return store_refuse(s, NULL, -EINVAL, "bad_month", "tháng không hợp lệ: “%s”",
-                            month ? month : "");
+        return store_refuse_facts(s, NULL, -EINVAL, "bad_month", "month_bad", NULL);
     int ret = plan_input_district(s, &pi);
     if (ret == 0)
         ret = plan_input_programs(s, &pi);
@@ -590,10 +588,12 @@ static int approved_piece(store *s, const char *id, add_piece_info *out, store_r
         return ret;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_ROW)
-        ret = store_refuse(s, why, -ENOENT, "unknown_piece", "không có tin bài “%s”", id);
+        ret = store_refuse_facts(s, why, -ENOENT, "unknown_piece", "piece_unknown",
+                                 json_pack("{s:s}", "piece", id));
     else if (strcmp((const char *)sqlite3_column_text(st, 1), "approved") != 0)
-        ret = store_refuse(s, why, -EINVAL, "piece_not_approved", "tin bài “%s” chưa được duyệt",
-                           (const char *)sqlite3_column_text(st, 0));
+        ret = store_refuse_facts(
+            s, why, -EINVAL, "piece_not_approved", "piece_not_approved",
+            json_pack("{s:s?}", "title", (const char *)sqlite3_column_text(st, 0)));
     else {
         out->duration_ms = sqlite3_column_int64(st, 2);
         g_strlcpy(out->priority, (const char *)sqlite3_column_text(st, 3), sizeof out->priority);
@@ -617,23 +617,20 @@ int store_plan_airing_add(store *s, const char *who, const char *month, const js
     sched_priority p;
     int ret = json_is_object(in) && piece
                   ? 0
-                  : store_refuse(s, why, -EINVAL, "bad_item", "lần phát cần tin bài (\"piece\")");
+                  : store_refuse_facts(s, why, -EINVAL, "bad_item", "airing_no_piece", NULL);
     if (ret == 0)
         ret = approved_piece(s, piece, &info, why);
     if (ret == 0 && (!start || vtime_parse_rfc3339(start, &start_ms) != 0))
-        ret = store_refuse(s, why, -EINVAL, "bad_start",
-                           "thời điểm phát không hợp lệ (cần RFC 3339, ví dụ "
-                           "2026-12-05T06:00:00+07:00)");
+        ret = store_refuse_facts(s, why, -EINVAL, "bad_start", "airing_start", NULL);
     if (ret == 0 && (month_of(tz, start_ms, m) != 0 || strcmp(m, month ? month : "") != 0))
-        ret = store_refuse(s, why, -EINVAL, "start_outside_month",
-                           "thời điểm phát không thuộc tháng của kế hoạch");
+        ret = store_refuse_facts(s, why, -EINVAL, "start_outside_month", "airing_outside_month",
+                                 NULL);
     if (ret == 0 && prio && sched_priority_parse(prio, &p) != 0)
-        ret = store_refuse(s, why, -EINVAL, "bad_priority",
-                           "mức ưu tiên không hợp lệ (normal, priority, emergency)");
+        ret = store_refuse_facts(s, why, -EINVAL, "bad_priority", "priority", NULL);
     if (ret == 0 && prog && !json_is_null(prog)) {
         json_t *pj = NULL;
         if (!json_is_string(prog) || store_program_get(s, json_string_value(prog), &pj) != 0)
-            ret = store_refuse(s, why, -EINVAL, "unknown_program", "không có chương trình này");
+            ret = store_refuse_facts(s, why, -EINVAL, "unknown_program", "program_unknown", NULL);
         json_decref(pj);
     }
     if (ret == 0)
@@ -658,9 +655,7 @@ static int airing_before(store *s, const char *id, GTimeZone *tz, wa *a, char **
 {
     int ret = wa_get(s, id ? id : "", a, month);
     if (ret == -ENOENT)
-        return store_refuse(s, why, -ENOENT, "not_found",
-                            "không có lần phát này trong lịch đang "
-                            "soạn");
+        return store_refuse_facts(s, why, -ENOENT, "not_found", "airing_unknown", NULL);
     if (ret == 0)
         *before = wa_json(s, a, tz);
     return ret;
@@ -675,8 +670,8 @@ int store_plan_airing_move(store *s, const char *who, const char *id, int64_t st
     sqlite3_stmt *st = NULL;
     int ret = airing_before(s, id, tz, &a, &month, &before, why);
     if (ret == 0 && (month_of(tz, start_ms, m) != 0 || strcmp(m, month) != 0))
-        ret = store_refuse(s, why, -EINVAL, "start_outside_month",
-                           "thời điểm phát mới không thuộc tháng của kế hoạch");
+        ret = store_refuse_facts(s, why, -EINVAL, "start_outside_month", "airing_new_outside_month",
+                                 NULL);
     if (ret == 0)
         ret = store_prepare(s, "UPDATE plan_airings SET start_ms = ?2 WHERE id = ?1", &st);
     if (ret == 0) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store_audit.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 
@@ -17,9 +18,8 @@ static int check_month(store *s, const char *month, int32_t *from, int32_t *unti
 {
     int y, m;
     if (!month || vtime_parse_month(month, &y, &m) != 0 || vtime_day_from_civil(y, m, 1, from) != 0)
-        return store_refuse(s, why, -EINVAL, "bad_month",
-                            "tháng không hợp lệ: “%s” (cần YYYY-MM, ví dụ 2026-12)",
-                            month ? month : "");
+        return store_refuse_facts(s, why, -EINVAL, "bad_month", "plan_month_format",
+                                  json_pack("{s:s}", "month", month ? month : ""));
     *until = *from + vtime_days_in_month(y, m) - 1;
     return 0;
 }
@@ -69,8 +69,7 @@ int store_plan_set_theme(store *s, const char *who, const char *month, const cha
     char *t = NULL;
     sqlite3_stmt *st = NULL;
     if (theme && *theme && store_name_normalize(theme, THEME_MAX, &t) != 0)
-        return store_refuse(s, why, -EINVAL, "bad_theme",
-                            "chủ đề tháng phải có từ 1 đến 512 byte, không có ký tự điều khiển");
+        return store_refuse_facts(s, why, -EINVAL, "bad_theme", "plan_theme", NULL);
     int ret = store_plan_ensure(s, who, month, why);
     if (ret == 0)
         ret = store_prepare(
@@ -142,15 +141,16 @@ static int check_piece(store *s, const char *id, store_refusal *why)
         return ret;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_ROW)
-        ret = store_refuse(s, why, -ENOENT, "unknown_piece", "không có tin bài “%s”", id);
+        ret = store_refuse_facts(s, why, -ENOENT, "unknown_piece", "piece_unknown",
+                                 json_pack("{s:s}", "piece", id));
     else if (strcmp((const char *)sqlite3_column_text(st, 1), "jingle") == 0)
-        ret = store_refuse(s, why, -EINVAL, "jingle_in_plan",
-                           "“%s” là nhạc hiệu: nhạc hiệu gắn với chương trình, không đưa vào kế "
-                           "hoạch tháng",
-                           (const char *)sqlite3_column_text(st, 0));
+        ret = store_refuse_facts(
+            s, why, -EINVAL, "jingle_in_plan", "plan_jingle",
+            json_pack("{s:s?}", "title", (const char *)sqlite3_column_text(st, 0)));
     else if (strcmp((const char *)sqlite3_column_text(st, 2), "approved") != 0)
-        ret = store_refuse(s, why, -EINVAL, "piece_not_approved", "tin bài “%s” chưa được duyệt",
-                           (const char *)sqlite3_column_text(st, 0));
+        ret = store_refuse_facts(
+            s, why, -EINVAL, "piece_not_approved", "piece_not_approved",
+            json_pack("{s:s?}", "title", (const char *)sqlite3_column_text(st, 0)));
     sqlite3_reset(st);
     return ret;
 }
@@ -165,11 +165,10 @@ static int parse_day(store *s, const json_t *v, int32_t from, int32_t until, cha
         return 0;
     }
     if (!json_is_string(v) || vtime_parse_date(json_string_value(v), &d) != 0)
-        return store_refuse(s, why, -EINVAL, "bad_date",
-                            "ngày không hợp lệ (cần YYYY-MM-DD, ví dụ 2026-12-22)");
+        return store_refuse_facts(s, why, -EINVAL, "bad_date", "plan_date", NULL);
     if (d < from || d > until)
-        return store_refuse(s, why, -EINVAL, "date_outside_month",
-                            "ngày %s không thuộc tháng của kế hoạch", json_string_value(v));
+        return store_refuse_facts(s, why, -EINVAL, "date_outside_month", "plan_date_outside",
+                                  json_pack("{s:s?}", "date", json_string_value(v)));
     g_free(*out);
     *out = g_strdup(json_string_value(v));
     return 0;
@@ -194,26 +193,27 @@ static int parse_pins(store *s, const json_t *v, int32_t from, int32_t until, it
     json_t *x, *out = json_array();
     int ret = json_is_array(v) && json_array_size(v) <= STORE_PLAN_AIRINGS_MAX
                   ? 0
-                  : store_refuse(s, why, -EINVAL, "bad_item",
-                                 "“pins” phải là danh sách {\"day\":…,\"program\":…}");
+                  : store_refuse_facts(s, why, -EINVAL, "bad_item", "plan_pins_shape", NULL);
     json_array_foreach(v, i, x)
     {
         char *day = NULL;
         json_t *prog = json_object_get(x, "program");
         if (ret == 0 && !json_is_object(x))
-            ret = store_refuse(s, why, -EINVAL, "bad_item", "mỗi ghim phải là {\"day\":…}");
+            ret = store_refuse_facts(s, why, -EINVAL, "bad_item", "plan_pin_shape", NULL);
         if (ret == 0 && !json_object_get(x, "day"))
-            ret = store_refuse(s, why, -EINVAL, "bad_date", "ghim thiếu ngày (\"day\")");
+            ret = store_refuse_facts(s, why, -EINVAL, "bad_date", "plan_pin_no_day", NULL);
         if (ret == 0)
             ret = parse_day(s, json_object_get(x, "day"), from, until, &day, why);
         if (ret == 0 && prog && !json_is_null(prog) &&
             (!json_is_string(prog) || !program_exists(s, json_string_value(prog))))
-            ret = store_refuse(s, why, -EINVAL, "unknown_program", "không có chương trình “%s”",
-                               json_is_string(prog) ? json_string_value(prog) : "?");
+            ret =
+                store_refuse_facts(s, why, -EINVAL, "unknown_program", "program_unknown_named",
+                                   json_pack("{s:s}", "program",
+                                             json_is_string(prog) ? json_string_value(prog) : "?"));
         if (ret == 0 && ((it->window_from && strcmp(day, it->window_from) < 0) ||
                          (it->window_until && strcmp(day, it->window_until) > 0)))
-            ret = store_refuse(s, why, -EINVAL, "pin_outside_window",
-                               "ngày ghim %s nằm ngoài khoảng ngày được phát của tin bài", day);
+            ret = store_refuse_facts(s, why, -EINVAL, "pin_outside_window", "plan_pin_outside",
+                                     json_pack("{s:s?}", "day", day));
         if (ret == 0)
             json_array_append_new(out, json_pack("{s:s, s:O?}", "day", day, "program",
                                                  json_is_string(prog) ? prog : NULL));
@@ -237,13 +237,12 @@ static int apply_item(store *s, const json_t *in, int32_t from, int32_t until, i
     json_t *v;
     int ret = 0;
     if (!json_is_object(in))
-        return store_refuse(s, why, -EINVAL, "bad_item", "mục kế hoạch phải là đối tượng JSON");
+        return store_refuse_facts(s, why, -EINVAL, "bad_item", "plan_item_not_object", NULL);
     if ((v = json_object_get(in, "airings"))) {
         json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
         if (n < 0 || n > STORE_PLAN_AIRINGS_MAX)
-            return store_refuse(s, why, -EINVAL, "bad_airings",
-                                "số lần phát phải là số nguyên từ 0 đến %d",
-                                STORE_PLAN_AIRINGS_MAX);
+            return store_refuse_facts(s, why, -EINVAL, "bad_airings", "plan_airings",
+                                      json_pack("{s:i}", "max", STORE_PLAN_AIRINGS_MAX));
         it->airings = n;
     }
     if ((v = json_object_get(in, "window_from")))
@@ -252,8 +251,7 @@ static int apply_item(store *s, const json_t *in, int32_t from, int32_t until, i
         ret = parse_day(s, v, from, until, &it->window_until, why);
     if (ret == 0 && it->window_from && it->window_until &&
         strcmp(it->window_from, it->window_until) > 0)
-        ret = store_refuse(s, why, -EINVAL, "bad_window",
-                           "ngày đầu của khoảng phát phải trước hoặc bằng ngày cuối");
+        ret = store_refuse_facts(s, why, -EINVAL, "bad_window", "plan_window_order", NULL);
     if (ret == 0 && (v = json_object_get(in, "communes"))) {
         const char *kind = NULL;
         char *ids = NULL;
@@ -354,11 +352,11 @@ int store_plan_item_add(store *s, const char *who, const char *month, const json
     const char *piece = json_string_value(json_object_get(in, "piece"));
     int ret = check_month(s, month, &from, &until, why);
     if (ret == 0 && !piece)
-        ret = store_refuse(s, why, -EINVAL, "bad_item", "mục kế hoạch thiếu tin bài (\"piece\")");
+        ret = store_refuse_facts(s, why, -EINVAL, "bad_item", "plan_item_no_piece", NULL);
     if (ret == 0)
         ret = check_piece(s, piece, why);
     if (ret == 0 && read_item(s, month, piece, &old) == 0)
-        ret = store_refuse(s, why, -EEXIST, "item_exists", "tin bài đã có trong kế hoạch tháng");
+        ret = store_refuse_facts(s, why, -EEXIST, "item_exists", "plan_item_exists", NULL);
     it.piece = g_strdup(piece);
     if (ret == 0)
         ret = apply_item(s, in, from, until, &it, why);
@@ -380,7 +378,7 @@ int store_plan_item_update(store *s, const char *who, const char *month, const c
     item it = {0}, old = {0};
     int ret = check_month(s, month, &from, &until, why);
     if (ret == 0 && read_item(s, month, piece_id ? piece_id : "", &old) != 0)
-        ret = store_refuse(s, why, -ENOENT, "not_found", "tin bài không có trong kế hoạch tháng");
+        ret = store_refuse_facts(s, why, -ENOENT, "not_found", "plan_item_unknown", NULL);
     if (ret == 0) {
         it = (item){g_strdup(old.piece),       old.airings,
                     g_strdup(old.window_from), g_strdup(old.window_until),
@@ -403,7 +401,7 @@ int store_plan_item_remove(store *s, const char *who, const char *month, const c
     sqlite3_stmt *st = NULL;
     int ret = read_item(s, month ? month : "", piece_id ? piece_id : "", &old);
     if (ret == -ENOENT)
-        ret = store_refuse(s, why, -ENOENT, "not_found", "tin bài không có trong kế hoạch tháng");
+        ret = store_refuse_facts(s, why, -ENOENT, "not_found", "plan_item_unknown", NULL);
     if (ret == 0)
         ret = store_prepare(s, "DELETE FROM plan_items WHERE month = ?1 AND piece_id = ?2", &st);
     if (ret == 0) {

@@ -21,6 +21,7 @@
 #include "store.h"
 #include "store_plan_input.h"
 #include "store_programs.h"
+#include "store_refusal.h"
 
 #define STORE_PLAN_AIRINGS_MAX 1000 /* per item */
 

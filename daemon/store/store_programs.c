@@ -3,7 +3,6 @@
 #include "store_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,24 +10,13 @@
 #include "ids.h"
 #include "store_audit.h"
 #include "store_plan_input.h"
+#include "store_refusal.h"
 #include "vtime.h"
 #include "wallclock.h"
 
 #define TITLE_MAX 256
 
 static const char *const WEEKDAYS[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-int store_refuse(store *s, store_refusal *why, int err, const char *code, const char *fmt, ...)
-{
-    if (why) {
-        va_list ap;
-        va_start(ap, fmt);
-        g_strlcpy(why->code, code, sizeof why->code);
-        vsnprintf(why->message, sizeof why->message, fmt, ap);
-        va_end(ap);
-    }
-    return store_failf(s, err, "refused: %s", code);
-}
 
 /* ---- targets ---- */
 
@@ -38,8 +26,8 @@ static int name_ids(store *s, const json_t *names, bool boxes, json_t *ids, stor
     size_t i;
     json_t *x;
     if (!json_is_array(names) || json_array_size(names) == 0 || json_array_size(names) > 10000)
-        return store_refuse(s, why, -EINVAL, "bad_targets", "danh sách %s phải có ít nhất một tên",
-                            boxes ? "cụm loa" : "xã");
+        return store_refuse_facts(s, why, -EINVAL, "bad_targets",
+                                  boxes ? "targets_empty_boxes" : "targets_empty_communes", NULL);
     json_array_foreach(names, i, x)
     {
         char *n = NULL;
@@ -58,9 +46,10 @@ static int name_ids(store *s, const json_t *names, bool boxes, json_t *ids, stor
             sqlite3_reset(st);
         }
         if (id < 0)
-            ret = store_refuse(s, why, -EINVAL, boxes ? "unknown_box" : "unknown_commune",
-                               "không có %s “%s”", boxes ? "cụm loa" : "xã",
-                               json_is_string(x) ? json_string_value(x) : "?");
+            ret = store_refuse_facts(
+                s, why, -EINVAL, boxes ? "unknown_box" : "unknown_commune",
+                boxes ? "unknown_box" : "unknown_commune",
+                json_pack("{s:s}", "name", json_is_string(x) ? json_string_value(x) : "?"));
         g_free(n);
         if (ret != 0)
             return ret;
@@ -102,9 +91,7 @@ int store_targets_from_json(store *s, const json_t *in, const char **kind_out, c
     const char *kind = in ? json_string_value(json_object_get(in, "kind")) : "all";
     *ids_out = NULL;
     if (!kind || (in && !json_is_object(in)))
-        return store_refuse(s, why, -EINVAL, "bad_targets",
-                            "nơi phát không hợp lệ: cần {\"kind\":\"all\"}, "
-                            "{\"kind\":\"communes\",…} hoặc {\"kind\":\"boxes\",…}");
+        return store_refuse_facts(s, why, -EINVAL, "bad_targets", "targets_shape", NULL);
     if (strcmp(kind, "all") == 0) {
         *kind_out = "all";
         *ids_out = g_strdup("[]");
@@ -112,8 +99,8 @@ int store_targets_from_json(store *s, const json_t *in, const char **kind_out, c
     }
     bool boxes = strcmp(kind, "boxes") == 0;
     if (!boxes && strcmp(kind, "communes") != 0)
-        return store_refuse(s, why, -EINVAL, "bad_targets", "loại nơi phát không hợp lệ: “%s”",
-                            kind);
+        return store_refuse_facts(s, why, -EINVAL, "bad_targets", "targets_kind",
+                                  json_pack("{s:s}", "kind", kind));
     json_t *ids = json_array();
     int ret = name_ids(s, json_object_get(in, boxes ? "boxes" : "communes"), boxes, ids, why);
     if (ret == 0) {
@@ -176,9 +163,7 @@ static int parse_title(store *s, const json_t *v, store_program_row *r, store_re
 {
     char *t = NULL;
     if (!json_is_string(v) || store_name_normalize(json_string_value(v), TITLE_MAX, &t) != 0)
-        return store_refuse(s, why, -EINVAL, "bad_title",
-                            "tên chương trình phải có từ 1 đến 256 byte, không có ký tự điều "
-                            "khiển hay khoảng trắng ở đầu và cuối");
+        return store_refuse_facts(s, why, -EINVAL, "bad_title", "program_title", NULL);
     g_free(r->title);
     r->title = t;
     return 0;
@@ -202,9 +187,7 @@ static int parse_weekdays(store *s, const json_t *v, store_program_row *r, store
         bits |= 1 << d;
     }
     if (!json_is_array(v) || bits == 0)
-        return store_refuse(s, why, -EINVAL, "bad_weekdays",
-                            "ngày phát trong tuần phải là danh sách khác rỗng gồm "
-                            "mon, tue, wed, thu, fri, sat, sun");
+        return store_refuse_facts(s, why, -EINVAL, "bad_weekdays", "program_weekdays", NULL);
     r->weekdays = bits;
     return 0;
 }
@@ -215,15 +198,13 @@ static int parse_start_length(store *s, const json_t *start, const json_t *len,
     int32_t sec;
     if (start) {
         if (!json_is_string(start) || vtime_parse_hms(json_string_value(start), &sec) != 0)
-            return store_refuse(s, why, -EINVAL, "bad_start",
-                                "giờ bắt đầu không hợp lệ (cần HH:MM, từ 00:00 đến 23:59)");
+            return store_refuse_facts(s, why, -EINVAL, "bad_start", "program_start", NULL);
         r->start_s = sec;
     }
     if (len) {
         json_int_t m = json_is_integer(len) ? json_integer_value(len) : 0;
         if (m < 1 || m > 1440)
-            return store_refuse(s, why, -EINVAL, "bad_length",
-                                "thời lượng chương trình phải là số phút từ 1 đến 1440");
+            return store_refuse_facts(s, why, -EINVAL, "bad_length", "program_length", NULL);
         r->length_s = (int32_t)(m * 60);
     }
     return 0;
@@ -238,8 +219,7 @@ static int parse_date(store *s, const json_t *v, char **out, store_refusal *why)
         return 0;
     }
     if (!json_is_string(v) || vtime_parse_date(json_string_value(v), &d) != 0)
-        return store_refuse(s, why, -EINVAL, "bad_date",
-                            "ngày không hợp lệ (cần YYYY-MM-DD, ví dụ 2026-12-01)");
+        return store_refuse_facts(s, why, -EINVAL, "bad_date", "program_date", NULL);
     g_free(*out);
     *out = g_strdup(json_string_value(v));
     return 0;
@@ -266,10 +246,8 @@ static int parse_jingle(store *s, const json_t *v, char **out, store_refusal *wh
         ok = sqlite3_column_int(st, 0);
     sqlite3_reset(st);
     if (!ok)
-        return store_refuse(s, why, -EINVAL, "bad_jingle",
-                            "nhạc hiệu “%s” không có hoặc chưa được duyệt (cần tin bài thể loại "
-                            "nhạc hiệu đã duyệt)",
-                            id ? id : "?");
+        return store_refuse_facts(s, why, -EINVAL, "bad_jingle", "program_jingle",
+                                  json_pack("{s:s}", "piece", id ? id : "?"));
     g_free(*out);
     *out = g_strdup(id);
     return 0;
@@ -281,9 +259,7 @@ static int apply_json(store *s, const json_t *in, store_program_row *r, store_re
     json_t *v;
     int ret = 0;
     if (!json_is_object(in))
-        return store_refuse(s, why, -EINVAL, "bad_request",
-                            "dữ liệu chương trình phải là đối "
-                            "tượng JSON");
+        return store_refuse_facts(s, why, -EINVAL, "bad_request", "program_not_object", NULL);
     if ((v = json_object_get(in, "title")))
         ret = parse_title(s, v, r, why);
     if (ret == 0 && (v = json_object_get(in, "weekdays")))
@@ -316,16 +292,15 @@ static int apply_json(store *s, const json_t *in, store_program_row *r, store_re
 static int check_complete(store *s, const store_program_row *r, store_refusal *why)
 {
     if (!r->title)
-        return store_refuse(s, why, -EINVAL, "bad_title", "thiếu tên chương trình");
+        return store_refuse_facts(s, why, -EINVAL, "bad_title", "program_no_title", NULL);
     if (r->weekdays == 0)
-        return store_refuse(s, why, -EINVAL, "bad_weekdays", "thiếu ngày phát trong tuần");
+        return store_refuse_facts(s, why, -EINVAL, "bad_weekdays", "program_no_weekdays", NULL);
     if (r->start_s < 0)
-        return store_refuse(s, why, -EINVAL, "bad_start", "thiếu giờ bắt đầu");
+        return store_refuse_facts(s, why, -EINVAL, "bad_start", "program_no_start", NULL);
     if (r->length_s <= 0)
-        return store_refuse(s, why, -EINVAL, "bad_length", "thiếu thời lượng chương trình");
+        return store_refuse_facts(s, why, -EINVAL, "bad_length", "program_no_length", NULL);
     if (r->valid_from && r->valid_until && strcmp(r->valid_from, r->valid_until) > 0)
-        return store_refuse(s, why, -EINVAL, "bad_dates",
-                            "ngày bắt đầu hiệu lực phải trước hoặc bằng ngày kết thúc");
+        return store_refuse_facts(s, why, -EINVAL, "bad_dates", "program_dates_order", NULL);
     return 0;
 }
 
@@ -340,8 +315,8 @@ static int title_taken(store *s, const store_program_row *r, store_refusal *why)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_ROW)
-        return store_refuse(s, why, -EEXIST, "title_taken", "đã có chương trình tên “%s”",
-                            r->title);
+        return store_refuse_facts(s, why, -EEXIST, "title_taken", "program_title_taken",
+                                  json_pack("{s:s}", "title", r->title));
     return 0;
 }
 
@@ -378,14 +353,16 @@ static int pair_conflict(const plan_input *pi, const sched_program *a, const sch
     return ret;
 }
 
-/* "ngày dd/mm/yyyy từ HH:MM đến HH:MM" */
-static void overlap_text(GTimeZone *tz, const sched_conflict *c, char *buf, size_t len)
+/* What a sentence about an overlap names (api_words.h "program_overlap"): both titles, the
+ * local day and the local times it runs from and until. A new reference. */
+static json_t *overlap_facts(GTimeZone *tz, const sched_conflict *c, const char *title,
+                             const char *other)
 {
-    char date[16], t0[8], t1[8];
-    vtime_format_date_vn(c->day, date, sizeof date);
-    local_hm(tz, c->overlap_from, t0, sizeof t0);
-    local_hm(tz, c->overlap_from + c->overlap_ms, t1, sizeof t1);
-    snprintf(buf, len, "ngày %s từ %s đến %s", date, t0, t1);
+    char from[8], until[8];
+    local_hm(tz, c->overlap_from, from, sizeof from);
+    local_hm(tz, c->overlap_from + c->overlap_ms, until, sizeof until);
+    return json_pack("{s:s, s:s, s:i, s:s, s:s}", "title", title, "other", other, "day", c->day,
+                     "from", from, "until", until);
 }
 
 static int load_programs(store *s, GTimeZone *tz, plan_input *pi)
@@ -423,12 +400,8 @@ static int check_conflicts(store *s, const store_program_row *r, GTimeZone *tz, 
         if (pair_conflict(&pi, &cand, &pi.programs[i], today, &c, &found) != 0)
             ret = store_failf(s, -EINVAL, "conflict check failed");
         if (ret == 0 && found) {
-            char when[64];
-            overlap_text(tz, &c, when, sizeof when);
-            ret = store_refuse(s, why, -EBUSY, "program_conflict",
-                               "chương trình “%s” trùng giờ với chương trình “%s” trên cùng xã/"
-                               "cụm loa: %s",
-                               r->title, pi.programs[i].title, when);
+            ret = store_refuse_facts(s, why, -EBUSY, "program_conflict", "program_overlap",
+                                     overlap_facts(tz, &c, r->title, pi.programs[i].title));
         }
     }
     plan_input_clear(&pi);
@@ -449,17 +422,13 @@ int store_program_conflicts(store *s, GTimeZone *tz, int64_t now_ms, json_t **ou
             bool found = false;
             if ((ret = pair_conflict(&pi, a, b, today, &c, &found)) != 0 || !found)
                 continue;
-            char when[64], from[VTIME_RFC3339_MAX];
-            overlap_text(tz, &c, when, sizeof when);
+            char from[VTIME_RFC3339_MAX];
             vtime_format_rfc3339(c.overlap_from, tz, from);
-            char *msg = g_strdup_printf("chương trình “%s” trùng giờ với chương trình “%s” trên "
-                                        "cùng xã/cụm loa: %s",
-                                        a->title, b->title, when);
-            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "a", a->id,
-                                                  "a_title", a->title, "b", b->id, "b_title",
-                                                  b->title, "from", from, "overlap_ms",
-                                                  (json_int_t)c.overlap_ms, "message", msg));
-            g_free(msg);
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "a", a->id,
+                                            "a_title", a->title, "b", b->id, "b_title", b->title,
+                                            "from", from, "overlap_ms", (json_int_t)c.overlap_ms,
+                                            "facts", overlap_facts(tz, &c, a->title, b->title)));
         }
     plan_input_clear(&pi);
     if (ret != 0) {
@@ -616,7 +585,7 @@ int store_program_edit(store *s, const char *who, const char *id, const json_t *
     json_t *before = NULL;
     int ret = find_row(s, id ? id : "", &r);
     if (ret == -ENOENT)
-        ret = store_refuse(s, why, -ENOENT, "not_found", "không có chương trình này");
+        ret = store_refuse_facts(s, why, -ENOENT, "not_found", "program_unknown", NULL);
     if (ret == 0) {
         before = row_json(s, &r);
         ret = apply_json(s, in, &r, why);
@@ -629,8 +598,9 @@ int store_program_edit(store *s, const char *who, const char *id, const json_t *
     return ret;
 }
 
-/* Months with working airings in the programme's slots from now on, as "12/2026, 01/2027". */
-static int busy_months(store *s, const char *id, int64_t now_ms, GString *months)
+/* Months with working airings in the programme's slots from now on, as "YYYY-MM" strings
+ * appended to the array months. */
+static int busy_months(store *s, const char *id, int64_t now_ms, json_t *months)
 {
     sqlite3_stmt *st = NULL;
     int ret = store_prepare(s,
@@ -643,7 +613,7 @@ static int busy_months(store *s, const char *id, int64_t now_ms, GString *months
     sqlite3_bind_int64(st, 2, now_ms);
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *m = (const char *)sqlite3_column_text(st, 0);
-        g_string_append_printf(months, "%s%.2s/%.4s", months->len ? ", " : "", m + 5, m);
+        json_array_append_new(months, json_string(m));
     }
     sqlite3_reset(st);
     return 0;
@@ -655,18 +625,16 @@ int store_program_delete(store *s, const char *who, const char *id, int64_t now_
     store_program_row r = {0};
     sqlite3_stmt *st = NULL;
     json_t *before = NULL;
-    GString *months = g_string_new(NULL);
+    json_t *months = json_array();
     char entity[64];
     int ret = find_row(s, id ? id : "", &r);
     if (ret == -ENOENT)
-        ret = store_refuse(s, why, -ENOENT, "not_found", "không có chương trình này");
+        ret = store_refuse_facts(s, why, -ENOENT, "not_found", "program_unknown", NULL);
     if (ret == 0)
         ret = busy_months(s, id, now_ms, months);
-    if (ret == 0 && months->len)
-        ret = store_refuse(s, why, -EBUSY, "program_in_use",
-                           "chương trình “%s” còn lần phát trong lịch đang soạn của tháng %s: "
-                           "xếp lại lịch hoặc xoá các lần phát đó trước",
-                           r.title, months->str);
+    if (ret == 0 && json_array_size(months))
+        ret = store_refuse_facts(s, why, -EBUSY, "program_in_use", "program_in_use",
+                                 json_pack("{s:s, s:O}", "title", r.title, "months", months));
     if (ret == 0)
         ret = store_prepare(s, "DELETE FROM programs WHERE id = ?1", &st);
     if (ret == 0) {
@@ -679,7 +647,7 @@ int store_program_delete(store *s, const char *who, const char *id, int64_t now_
         ret = store_audit(s, who, "program.delete", entity, before, NULL);
     }
     json_decref(before);
-    g_string_free(months, TRUE);
+    json_decref(months);
     store_program_row_clear(&r);
     return ret;
 }

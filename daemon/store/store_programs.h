@@ -18,18 +18,7 @@
 #include <stdint.h>
 
 #include "store.h"
-
-/* Why a person's request was refused: a stable machine code (the API's error.code, e.g.
- * "program_conflict") and a Vietnamese message for people. Filled only on refusals
- * (-EINVAL, -EEXIST, -ENOENT, -EBUSY); callers may pass NULL. */
-typedef struct store_refusal {
-    char code[48];
-    char message[512];
-} store_refusal;
-
-/* Fills why (when non-NULL), records code in store_errmsg and returns err. */
-int store_refuse(store *s, store_refusal *why, int err, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+#include "store_refusal.h"
 
 /* Creates a programme from JSON (id is generated; created_ms/updated_ms ignored). tz turns
  * local times into instants for the conflict check; now_ms: programmes that ended before
@@ -44,7 +33,8 @@ int store_program_edit(store *s, const char *who, const char *id, const json_t *
                        int64_t now_ms, json_t **out, store_refusal *why);
 /* Pairs of programmes that overlap from today on (data written before these checks, or by
  * hand): {"conflicts":[{"a","a_title","b","b_title","from" (RFC 3339),"overlap_ms",
- * "message" (Vietnamese)}]}, each pair once with its first overlap. */
+ * "facts"}]}, each pair once with its first overlap; facts is what api_words'
+ * "program_overlap" sentence names (the API replaces it with that "message"). */
 int store_program_conflicts(store *s, GTimeZone *tz, int64_t now_ms, json_t **out);
 /* -ENOENT when absent. */
 int store_program_get(store *s, const char *id, json_t **out);

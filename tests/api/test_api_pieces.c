@@ -12,6 +12,7 @@
 
 #include "api_client.h"
 #include "daemon.h"
+#include "ingest.h"
 
 typedef struct fx {
     td *t;
@@ -224,6 +225,23 @@ static void test_ingest_refusals(void **state)
                 &st);
     expect(j, &st, 413, "too_large");
     g_free(big);
+    /* Audio that breaks off into noise: undecodable, which was once -ENOENT and reached the
+     * client as a 404. The body carries the ingest code and its Vietnamese message. */
+    char *flac = ac_sox("hong.flac", "-r 44100 -c 2", "synth 5 pinknoise vol 0.5");
+    char *cmd = g_strdup_printf("sh -c '(head -c 4000 %s; seq 1 200000 | gzip -n -c) > %s.bad'",
+                                flac, flac);
+    int sh_status = 0;
+    assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &sh_status, NULL) && sh_status == 0);
+    char *bad = g_strdup_printf("%s.bad", flac);
+    j = upload_file(f->tech, "title=A&genre=news", bad, &st);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "message")),
+                        ingest_error_message(-INGEST_ERR_UNDECODABLE));
+    expect(j, &st, 422, "undecodable");
+    g_unlink(bad);
+    g_free(bad);
+    g_free(cmd);
+    ac_rm_file(flac);
     /* Metadata refusals, with good audio. */
     j = upload_file(f->tech, "title=A&genre=opera", f->wav, &st);
     expect(j, &st, 400, NULL);

@@ -383,6 +383,19 @@ static void test_messages(void **state)
     assert_string_equal(ingest_error_code(-INGEST_ERR_SILENT), "silent");
     assert_true(ingest_error_is_client(-INGEST_ERR_TOO_LONG));
     assert_false(ingest_error_is_client(-INGEST_ERR_INTERNAL));
+    /* The codes cannot be mistaken for errnos (Linux's stop at 4095): -ENOENT once was
+     * UNDECODABLE, and the API answered a corrupt upload with 404. */
+    for (int e = INGEST_ERR_NOT_AUDIO; e <= INGEST_ERR_INTERNAL; e++) {
+        assert_true(e > 4095);
+        assert_true(ingest_error_is_ingest(-e));
+    }
+    int errnos[] = {ENOENT, EINVAL, EIO, ENOMEM, EEXIST, EBUSY, ECANCELED};
+    for (size_t i = 0; i < G_N_ELEMENTS(errnos); i++) {
+        assert_false(ingest_error_is_ingest(-errnos[i]));
+        assert_false(ingest_error_is_client(-errnos[i]));
+        assert_string_equal(ingest_error_code(-errnos[i]), "internal");
+    }
+    assert_string_equal(ingest_error_code(0), "ok");
 }
 
 int main(void)

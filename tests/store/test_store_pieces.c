@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "api_words.h"
 #include "store_audit.h"
 #include "store_communes.h"
 #include "store_media.h"
@@ -445,8 +446,10 @@ static void test_reject_needs_note_and_approval_is_stamped(void **state)
     assert_int_equal(audits(f, "piece.submit"), 1);
     assert_int_equal(audits(f, "piece.approve"), 1);
     assert_int_equal(audits(f, "piece.retire"), 1);
-    assert_string_equal(store_piece_status_vn("submitted"), "chờ duyệt");
-    assert_null(store_piece_status_vn("nope"));
+    assert_true(store_piece_status_known("submitted"));
+    assert_false(store_piece_status_known("nope"));
+    assert_string_equal(api_words_piece_status("submitted"), "chờ duyệt");
+    assert_null(api_words_piece_status("nope"));
 }
 
 static void test_media_rows(void **state)

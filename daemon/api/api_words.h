@@ -1,0 +1,26 @@
+/* api_words: the Vietnamese sentences people read for what the layers below report as codes
+ * and facts (store_refusal.h). The API answers with them and the CLI, which links the API,
+ * prints the same ones, so both say a refusal the same way. Writes into the caller's buffer;
+ * nothing to free. */
+#ifndef LOALANG_API_WORDS_H
+#define LOALANG_API_WORDS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "store_refusal.h"
+
+/* The Vietnamese sentence for why into buf (len bytes, NUL-terminated, cut at len): its
+ * words and facts told by the table in api_words.c, or its message when it carries no words
+ * (older refusals), or its code when neither is known. */
+void api_words_refusal(const store_refusal *why, char *buf, size_t len);
+
+/* The sentence named words told with facts (a JSON object; NULL = none) into buf, as above.
+ * -ENOENT (buf empty) when no sentence has that name. */
+int api_words_say(const char *words, const json_t *facts, char *buf, size_t len);
+
+/* The Vietnamese name of a piece status (store_pieces.h: "draft" → "nháp", "submitted" →
+ * "chờ duyệt" …), for messages. Static storage; NULL if unknown. */
+const char *api_words_piece_status(const char *status);
+
+#endif
