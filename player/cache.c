@@ -349,7 +349,7 @@ static void fetched(const net_result *res, void *data)
 static void fetch(cache *c, want *w)
 {
     char *part = file_path(c, w->sha, ".part");
-    char *url = w->url ? g_strdup(w->url) : g_strdup_printf("/media/%s.opus", w->sha);
+    char *url = w->url ? g_strdup(w->url) : proto_media_url(w->sha);
     char etag[HASH_SHA256_HEX_LEN + 3];
     struct stat st;
     w->fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
