@@ -117,8 +117,8 @@ static size_t bench_module(const media *m, size_t n, int64_t *samples)
     gsize len = 0;
     g_file_get_contents(m->path, &data, &len, NULL);
     g_file_set_contents(dst, data, (gssize)len, NULL);
-    queue *q = NULL;
-    cache *c = NULL;
+    player_queue *q = NULL;
+    player_cache *c = NULL;
     playout *p = NULL;
     queue_open(db, &q);
     cache_open(&loop, NULL, cache_dir, 0, &c);

@@ -36,8 +36,8 @@ typedef struct item {
 struct playout {
     uv_loop_t *loop;
     playout_opts o;
-    queue *q;
-    cache *c;
+    player_queue *q;
+    player_cache *c;
     GPtrArray *items; /* item*, by at_ms */
     GstClock *clock;
     uv_timer_t tick, progress;
@@ -459,7 +459,8 @@ static void tick(playout *p)
 
 /* ---- public ---- */
 
-int playout_new(uv_loop_t *loop, const playout_opts *o, queue *q, cache *c, playout **out)
+int playout_new(uv_loop_t *loop, const playout_opts *o, player_queue *q, player_cache *c,
+                playout **out)
 {
     gst_init(NULL, NULL);
     playout *p = g_new0(playout, 1);

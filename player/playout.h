@@ -38,7 +38,8 @@ typedef void (*playout_report_cb)(const proto_play *p, int64_t first_buffer_ns, 
 /* Something a status report should mention happened (an airing began or ended). */
 typedef void (*playout_change_cb)(void *data);
 
-int playout_new(uv_loop_t *loop, const playout_opts *o, queue *q, cache *c, playout **out);
+int playout_new(uv_loop_t *loop, const playout_opts *o, player_queue *q, player_cache *c,
+                playout **out);
 void playout_set_callbacks(playout *p, playout_report_cb report, playout_change_cb change,
                            void *data);
 /* At boot: airings recorded started but never reported (a power cut while playing) get their

@@ -32,8 +32,8 @@ static speech s_short, s_other, s_long;
 typedef struct fx {
     char *dir, *cache_dir;
     uv_loop_t loop;
-    queue *q;
-    cache *c;
+    player_queue *q;
+    player_cache *c;
     playout *p;
     rec recs[32];
     size_t n;
