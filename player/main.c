@@ -33,7 +33,7 @@ typedef struct app {
     player_net *n;
     player_queue *q;
     player_cache *c;
-    playout *p;
+    player_playout *p;
     sync_state *s;
     player_status *st;
     uv_signal_t sigterm, sigint;

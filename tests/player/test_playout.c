@@ -34,7 +34,7 @@ typedef struct fx {
     uv_loop_t loop;
     player_queue *q;
     player_cache *c;
-    playout *p;
+    player_playout *p;
     rec recs[32];
     size_t n;
 } fx;
