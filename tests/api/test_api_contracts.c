@@ -21,7 +21,7 @@ static int setup(void **state)
 {
     fx *f = g_new0(fx, 1);
     f->t = td_start(NULL);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Xuân Lạc", NULL), 0);
+    ac_add_commune(f->t, "Xuân Lạc");
     f->admin = ac_user(f->t, "admin", "admin", NULL);
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
     f->approver = ac_user(f->t, "noivu", "approver", NULL);

@@ -29,8 +29,8 @@ static int setup(void **state)
     g_file_set_contents(f->conf, "[server]\nmax_upload_mb = 1\nmax_upload_minutes = 1\n", -1, NULL);
     const char *args[] = {"--config", f->conf, NULL};
     f->t = td_start(args);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Bằng Khánh", NULL), 0);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Xuân Lạc", NULL), 0);
+    ac_add_commune(f->t, "Bằng Khánh");
+    ac_add_commune(f->t, "Xuân Lạc");
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
     f->approver = ac_user(f->t, "noivu", "approver", NULL);
     f->op = ac_user(f->t, "canbo", "operator", "Xuân Lạc");

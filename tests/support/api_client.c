@@ -125,6 +125,14 @@ json_t *ac_box_call(td *t, const char *token, const char *method, const char *pa
     return j;
 }
 
+void ac_add_commune(td *t, const char *name)
+{
+    char *err = NULL;
+    if (td_admin(t, NULL, NULL, &err, "commune", "add", name, NULL) != 0)
+        fail_msg("commune add %s: %s", name, err ? err : "");
+    g_free(err);
+}
+
 char *ac_add_box(td *t, const char *name, const char *commune)
 {
     char *out = NULL, *err = NULL;

@@ -28,6 +28,8 @@ json_t *ac_call(ac *c, const char *method, const char *path, const json_t *body,
 /* A call as a box with its token (NULL: no Authorization header). */
 json_t *ac_box_call(td *t, const char *token, const char *method, const char *path,
                     const json_t *body, long *status);
+/* Adds a commune through the admin command; fails the test (with its stderr) otherwise. */
+void ac_add_commune(td *t, const char *name);
 /* Registers a box in commune through the admin command; the token (g_free). */
 char *ac_add_box(td *t, const char *name, const char *commune);
 /* The "error.code" of an error body (borrowed), or "" */
