@@ -42,26 +42,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static store *open_store(cli_dir *f)
-{
-    char err[STORE_ERR_MAX];
-    store *s = NULL;
-    assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
-    return s;
-}
-
-static int64_t audit_rows(cli_dir *f)
-{
-    store *s = open_store(f);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_prepare(s, "SELECT count(*) FROM audit", &st), 0);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    store_close(s);
-    return n;
-}
-
 static void test_init(void **state)
 {
     cli_dir *f = *state;
@@ -92,12 +72,12 @@ static void test_commune(void **state)
 {
     cli_dir *f = *state;
     assert_int_equal(cli_run(f, "commune", "add", "Yên Thịnh", NULL), 0);
-    int64_t before = audit_rows(f);
+    int64_t before = cli_count(f, "SELECT count(*) FROM audit");
     assert_int_equal(cli_run(f, "commune", "add", "Yên Thịnh", NULL), 1);
     assert_err(f, "xã \"Yên Thịnh\" đã có");
     assert_int_equal(cli_run(f, "commune", "add", "", NULL), 1);
     assert_err(f, "tên xã không hợp lệ");
-    assert_int_equal(audit_rows(f), before);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM audit"), before);
     assert_int_equal(cli_run(f, "commune", "list", NULL), 0);
     assert_non_null(strstr(f->out, "Tên xã"));
     assert_non_null(strstr(f->out, "\tBằng Lãng\t0\n"));
@@ -105,31 +85,19 @@ static void test_commune(void **state)
     assert_int_equal(cli_run(f, "commune", "remove", "x", NULL), 2);
 }
 
-/* The last line of out, without its newline; g_free. */
-static char *last_line(const char *out)
-{
-    char *copy = g_strchomp(g_strdup(out));
-    char **lines = g_strsplit(copy, "\n", -1);
-    g_free(copy);
-    guint n = g_strv_length(lines);
-    char *last = g_strdup(n ? lines[n - 1] : "");
-    g_strfreev(lines);
-    return last;
-}
-
 static void test_box(void **state)
 {
     cli_dir *f = *state;
     int64_t id = 0;
     assert_int_equal(cli_run(f, "box", "add", "Nà Pài", "--commune", "Bằng Lãng", NULL), 0);
-    char *token = last_line(f->out);
+    char *token = cli_last_line(f);
     assert_true(strlen(token) >= 43);
     assert_null(strchr(token, ' '));
-    store *s = open_store(f);
+    store *s = cli_open_store(f);
     assert_int_equal(store_box_verify(s, token, &id), 0);
     store_close(s);
 
-    int64_t before = audit_rows(f);
+    int64_t before = cli_count(f, "SELECT count(*) FROM audit");
     assert_int_equal(cli_run(f, "box", "add", "Nà Pài", "--commune", "Bằng Lãng", NULL), 1);
     assert_err(f, "cụm loa \"Nà Pài\" đã có");
     assert_int_equal(cli_run(f, "box", "add", "Khác", "--commune", "Không có", NULL), 1);
@@ -137,10 +105,10 @@ static void test_box(void **state)
     assert_int_equal(cli_run(f, "box", "add", "Khác", NULL), 2);
     assert_int_equal(cli_run(f, "box", "revoke", "Không có", NULL), 1);
     assert_err(f, "không có cụm loa");
-    assert_int_equal(audit_rows(f), before);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM audit"), before);
 
     assert_int_equal(cli_run(f, "box", "revoke", "Nà Pài", NULL), 0);
-    s = open_store(f);
+    s = cli_open_store(f);
     assert_int_equal(store_box_verify(s, token, &id), -EACCES);
     store_close(s);
     assert_int_equal(cli_run(f, "box", "revoke", "Nà Pài", NULL), 1);
@@ -161,7 +129,7 @@ static void test_user(void **state)
     assert_int_equal(cli_run_with(f, pw, "user", "add", "thu", "--role", "operator", "--commune",
                                   "Bằng Lãng", NULL),
                      0);
-    store *s = open_store(f);
+    store *s = cli_open_store(f);
     assert_int_equal(store_user_verify(s, "an", "mật khẩu tốt", &id, &role), 0);
     assert_int_equal(role, STORE_ROLE_ADMIN);
     assert_int_equal(store_user_verify(s, "thu", "mật khẩu tốt", &id, &role), 0);
@@ -169,7 +137,7 @@ static void test_user(void **state)
     assert_int_equal(store_user_verify(s, "an", "sai", &id, &role), -EACCES);
     store_close(s);
 
-    int64_t before = audit_rows(f);
+    int64_t before = cli_count(f, "SELECT count(*) FROM audit");
     assert_int_equal(cli_run_with(f, pw, "user", "add", "an", "--role", "admin", NULL), 1);
     assert_err(f, "người dùng \"an\" đã có");
     assert_int_equal(cli_run_with(f, pw, "user", "add", "b", "--role", "operator", NULL), 1);
@@ -190,13 +158,13 @@ static void test_user(void **state)
     assert_int_equal(cli_run(f, "user", "add", "b", "--role", "admin", NULL), 1); /* no stdin */
     assert_err(f, "mật khẩu trống");
     assert_int_equal(cli_run(f, "user", "add", "b", NULL), 2);
-    assert_int_equal(audit_rows(f), before);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM audit"), before);
 }
 
 static void test_audit_who(void **state)
 {
     cli_dir *f = *state;
-    store *s = open_store(f);
+    store *s = cli_open_store(f);
     sqlite3_stmt *st = NULL;
     assert_int_equal(store_prepare(s, "SELECT who FROM audit WHERE action = 'commune.add'", &st),
                      0);

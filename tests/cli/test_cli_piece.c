@@ -64,42 +64,17 @@ static int teardown(void **state)
     return 0;
 }
 
-static char *last_line(const char *out)
-{
-    char *copy = g_strchomp(g_strdup(out));
-    char *nl = strrchr(copy, '\n');
-    char *last = g_strdup(nl ? nl + 1 : copy);
-    g_free(copy);
-    return last;
-}
-
 /* The piece as the store has it; NULL when there is none. */
 static json_t *stored_piece(fixture *f, const char *id)
 {
-    char err[STORE_ERR_MAX];
-    store *s = NULL;
+    store *s = cli_open_store(f->cli);
     GTimeZone *tz = NULL;
     json_t *p = NULL;
-    assert_int_equal(store_open(f->cli->dir, &s, err, sizeof err), 0);
     assert_int_equal(vtime_zone_new(NULL, &tz), 0);
     store_piece_get(s, tz, id, &p);
     g_time_zone_unref(tz);
     store_close(s);
     return p;
-}
-
-static int64_t count(fixture *f, const char *sql)
-{
-    char err[STORE_ERR_MAX];
-    store *s = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_open(f->cli->dir, &s, err, sizeof err), 0);
-    assert_int_equal(store_prepare(s, sql, &st), 0);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    store_close(s);
-    return n;
 }
 
 /* Entries under media/, recursively (directories not counted). */
@@ -133,7 +108,7 @@ static void test_import_prints_id_last(void **state)
                      0);
     assert_non_null(strstr(f->cli->out, "Thời lượng: 00:0"));
     assert_non_null(strstr(f->cli->out, "LUFS trước"));
-    char *id = last_line(f->cli->out);
+    char *id = cli_last_line(f->cli);
     assert_true(ids_is_uuid(id));
     json_t *p = stored_piece(f, id);
     assert_non_null(p);
@@ -153,7 +128,7 @@ static void test_import_prints_id_last(void **state)
                          "--approve", "--priority", "priority"),
                      0);
     assert_non_null(strstr(f->cli->out, "dùng lại"));
-    id = last_line(f->cli->out);
+    id = cli_last_line(f->cli);
     p = stored_piece(f, id);
     assert_string_equal(json_string_value(json_object_get(p, "status")), "approved");
     json_t *rv = json_object_get(p, "reviews");
@@ -162,7 +137,7 @@ static void test_import_prints_id_last(void **state)
         g_str_has_prefix(json_string_value(json_object_get(json_array_get(rv, 2), "who")), "cli:"));
     json_decref(p);
     assert_int_equal(files(f), 1);
-    assert_int_equal(count(f, "SELECT count(*) FROM media"), 1);
+    assert_int_equal(cli_count(f->cli, "SELECT count(*) FROM media"), 1);
 
     assert_int_equal(run(f, "piece", "list"), 0);
     assert_non_null(strstr(f->cli->out, id));
@@ -174,9 +149,10 @@ static void test_import_prints_id_last(void **state)
 
 static void assert_nothing_stored(fixture *f)
 {
-    assert_int_equal(count(f, "SELECT count(*) FROM pieces"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM media"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action LIKE 'piece.%'"), 0);
+    assert_int_equal(cli_count(f->cli, "SELECT count(*) FROM pieces"), 0);
+    assert_int_equal(cli_count(f->cli, "SELECT count(*) FROM media"), 0);
+    assert_int_equal(cli_count(f->cli, "SELECT count(*) FROM audit WHERE action LIKE 'piece.%'"),
+                     0);
     assert_int_equal(files(f), 0);
 }
 
@@ -205,7 +181,7 @@ static void test_approve_and_reject(void **state)
 {
     fixture *f = *state;
     assert_int_equal(run(f, "piece", "import", f->speech, "--title", "T", "--genre", "news"), 0);
-    char *id = last_line(f->cli->out);
+    char *id = cli_last_line(f->cli);
     assert_int_equal(run(f, "piece", "reject", id), 2);
     assert_int_equal(run(f, "piece", "reject", id, "--note", "Sai chính tả"), 0);
     json_t *p = stored_piece(f, id);
@@ -217,7 +193,7 @@ static void test_approve_and_reject(void **state)
     assert_err(f, "không có tin bài");
     g_free(id);
     assert_int_equal(run(f, "piece", "import", f->speech, "--title", "U", "--genre", "news"), 0);
-    id = last_line(f->cli->out);
+    id = cli_last_line(f->cli);
     assert_int_equal(run(f, "piece", "approve", id), 0);
     p = stored_piece(f, id);
     assert_string_equal(json_string_value(json_object_get(p, "status")), "approved");

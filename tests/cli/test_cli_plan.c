@@ -27,30 +27,10 @@
 #define assert_out(f, text) assert_non_null(strstr((f)->out, text))
 #define assert_err(f, text) assert_non_null(strstr((f)->err, text))
 
-static store *open_db(cli_dir *f)
-{
-    store *s = NULL;
-    char err[STORE_ERR_MAX];
-    assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
-    return s;
-}
-
-static int64_t query(cli_dir *f, const char *sql)
-{
-    store *s = open_db(f);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_prepare(s, sql, &st), 0);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    store_close(s);
-    return n;
-}
-
 /* Everything a refused command must leave alone, as one text. */
 static char *snapshot(cli_dir *f)
 {
-    store *s = open_db(f);
+    store *s = cli_open_store(f);
     sqlite3_stmt *st = NULL;
     assert_int_equal(
         store_prepare(s,
@@ -80,7 +60,7 @@ static void add_pieces(cli_dir *f, const char *path, const char *status)
     plan_diags d = {0};
     assert_true(g_file_get_contents(path, &buf, &len, NULL));
     assert_int_equal(plan_parse(buf, len, &p, &d), 0);
-    store *s = open_db(f);
+    store *s = cli_open_store(f);
     for (size_t i = 0; i < p->n_pieces; i++) {
         char id[IDS_UUID_LEN + 1], sha[HASH_SHA256_HEX_LEN + 1];
         sqlite3_stmt *st = NULL;
@@ -132,17 +112,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static char *last_line(const char *text)
-{
-    char *copy = g_strdup(text);
-    char **lines = g_strsplit(g_strstrip(copy), "\n", -1);
-    g_free(copy);
-    guint n = g_strv_length(lines);
-    char *l = g_strdup(n ? lines[n - 1] : "");
-    g_strfreev(lines);
-    return l;
-}
-
 static void test_import_fill_publish(void **state)
 {
     cli_dir *f = *state;
@@ -151,19 +120,19 @@ static void test_import_fill_publish(void **state)
     assert_out(f, "13 tin bài");
     assert_out(f, "Bỏ qua cụm loa “Cụm loa thôn Khuổi Nộc” (bang-lang-2)");
     assert_null(strstr(f->out, "Nà Pài")); /* registered: matched, not skipped */
-    assert_int_equal(query(f, "SELECT count(*) FROM communes"), 18);
-    assert_int_equal(query(f, "SELECT count(*) FROM programs"), 3);
-    assert_int_equal(query(f, "SELECT count(*) FROM plan_items WHERE month = '2026-12'"), 13);
-    assert_int_equal(query(f, "SELECT count(*) FROM programs p JOIN pieces j ON j.id ="
-                              " p.intro_piece WHERE p.title = 'Bản tin sáng' AND j.title ="
-                              " 'Nhạc hiệu Bản tin sáng'"),
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM communes"), 18);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM programs"), 3);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM plan_items WHERE month = '2026-12'"), 13);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM programs p JOIN pieces j ON j.id ="
+                                  " p.intro_piece WHERE p.title = 'Bản tin sáng' AND j.title ="
+                                  " 'Nhạc hiệu Bản tin sáng'"),
                      1);
-    assert_int_equal(query(f, "SELECT count(*) FROM month_plans WHERE theme LIKE 'Kỷ niệm 82%'"),
-                     1);
+    assert_int_equal(
+        cli_count(f, "SELECT count(*) FROM month_plans WHERE theme LIKE 'Kỷ niệm 82%'"), 1);
     /* importing again updates the programmes and replaces the items */
     assert_int_equal(cli_run(f, "plan", "import", SAMPLE, NULL), 0);
     assert_out(f, "0 chương trình mới, 3 chương trình cập nhật");
-    assert_int_equal(query(f, "SELECT count(*) FROM plan_items"), 13);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM plan_items"), 13);
     /* fill: the same table as the file-based fill */
     assert_int_equal(cli_run(f, "schedule", "fill", "2026-12", NOW, NULL), 0);
     assert_out(f, "LỊCH PHÁT SÓNG THÁNG 12/2026");
@@ -172,9 +141,9 @@ static void test_import_fill_publish(void **state)
     assert_out(f, "CHƯA XẾP ĐƯỢC: 4 lần phát");
     assert_out(f, "TỔNG KẾT");
     assert_out(f, "(chưa công bố)");
-    int64_t n = query(f, "SELECT count(*) FROM plan_airings");
+    int64_t n = cli_count(f, "SELECT count(*) FROM plan_airings");
     assert_true(n > 100);
-    assert_int_equal(query(f, "SELECT count(*) FROM airings"), 0);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM airings"), 0);
     /* publish, then publish again: nothing new */
     char *expect = g_strdup_printf(
         "phiên bản 1: %" G_GINT64_FORMAT " lần phát mới, 0 giữ nguyên, 0 rút lại", n);
@@ -187,7 +156,8 @@ static void test_import_fill_publish(void **state)
     assert_int_equal(cli_run(f, "schedule", "publish", "2026-12", NOW, NULL), 0);
     assert_out(f, expect);
     g_free(expect);
-    assert_int_equal(query(f, "SELECT count(*) FROM events WHERE type = 'manifest_changed'"), 2);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM events WHERE type = 'manifest_changed'"),
+                     2);
     /* the JSON form of the fill */
     assert_int_equal(cli_run(f, "schedule", "fill", "2026-12", NOW, "--json", NULL), 0);
     json_t *j = json_loads(f->out, 0, NULL);
@@ -200,7 +170,7 @@ static void test_import_fill_publish(void **state)
 static void test_airing_add(void **state)
 {
     cli_dir *f = *state;
-    store *s = open_db(f);
+    store *s = cli_open_store(f);
     sqlite3_stmt *st = NULL;
     assert_int_equal(store_prepare(s, "SELECT id FROM pieces WHERE genre = 'news' LIMIT 1", &st),
                      0);
@@ -214,23 +184,23 @@ static void test_airing_add(void **state)
                              "Bản Thi", "--priority", "priority", NULL),
                      0);
     assert_out(f, "lúc 09:00:00 ngày 05/12/2026");
-    char *id = last_line(f->out);
+    char *id = cli_last_line(f);
     assert_true(ids_is_uuid(id));
     char *sql = g_strdup_printf("SELECT count(*) FROM airings WHERE id = '%s' AND target_kind ="
                                 " 'communes' AND json_array_length(targets) = 2 AND priority ="
                                 " 'priority'",
                                 id);
-    assert_int_equal(query(f, sql), 1);
+    assert_int_equal(cli_count(f, sql), 1);
     g_free(sql);
     g_free(id);
     /* no --commune: everyone */
     assert_int_equal(
         cli_run(f, "airing", "add", "--piece", piece, "--at", "2026-12-06T09:00:00+07:00", NULL),
         0);
-    id = last_line(f->out);
+    id = cli_last_line(f);
     sql =
         g_strdup_printf("SELECT count(*) FROM airings WHERE id = '%s' AND target_kind = 'all'", id);
-    assert_int_equal(query(f, sql), 1);
+    assert_int_equal(cli_count(f, sql), 1);
     g_free(sql);
     g_free(id);
     char *before = snapshot(f);
@@ -321,7 +291,7 @@ static void test_bad_imports(void **state)
                                  "[piece p]\ntitle = Nhạc hiệu nháp\ngenre = tin\nduration = "
                                  "60\n");
     char *snap = snapshot(f);
-    store *s = open_db(f);
+    store *s = cli_open_store(f);
     assert_int_equal(store_exec(s,
                                 "INSERT INTO media VALUES ('" /* a draft piece */
                                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',"
@@ -347,7 +317,7 @@ static void test_bad_imports(void **state)
 static void test_import_by_id(void **state)
 {
     cli_dir *f = *state;
-    store *s = open_db(f);
+    store *s = cli_open_store(f);
     sqlite3_stmt *st = NULL;
     assert_int_equal(store_prepare(s, "SELECT id FROM pieces WHERE genre = 'report' LIMIT 1", &st),
                      0);
@@ -366,7 +336,7 @@ static void test_import_by_id(void **state)
     char *sql = g_strdup_printf("SELECT count(*) FROM plan_items WHERE month = '2027-02' AND"
                                 " piece_id = '%s' AND airings = 2",
                                 piece);
-    assert_int_equal(query(f, sql), 1);
+    assert_int_equal(cli_count(f, sql), 1);
     g_free(sql);
     g_free(path);
     g_free(text);

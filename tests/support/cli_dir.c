@@ -6,8 +6,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+
+#include "store.h"
 
 cli_dir *cli_dir_new(const char *template)
 {
@@ -80,4 +83,34 @@ int cli_run_with(cli_dir *d, cli_run_opts o, ...)
     int rc = run_v(d, o, ap);
     va_end(ap);
     return rc;
+}
+
+char *cli_last_line(const cli_dir *d)
+{
+    char *copy = g_strchomp(g_strdup(d->out ? d->out : ""));
+    const char *nl = strrchr(copy, '\n');
+    char *last = g_strdup(nl ? nl + 1 : copy);
+    g_free(copy);
+    return last;
+}
+
+struct store *cli_open_store(const cli_dir *d)
+{
+    char err[STORE_ERR_MAX];
+    store *s = NULL;
+    if (store_open(d->dir, &s, err, sizeof err) != 0)
+        fail_msg("cannot open the store in %s: %s", d->dir, err);
+    return s;
+}
+
+int64_t cli_count(const cli_dir *d, const char *sql)
+{
+    store *s = cli_open_store(d);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(store_prepare(s, sql, &st), 0);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    store_close(s);
+    return n;
 }

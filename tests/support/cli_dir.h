@@ -5,6 +5,9 @@
 #define LOALANG_TEST_CLI_DIR_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+struct store;
 
 typedef struct cli_dir {
     char *tmp;       /* the temp dir */
@@ -24,5 +27,13 @@ void cli_dir_free(cli_dir *d);
  * The exit status. */
 int cli_run(cli_dir *d, ...);
 int cli_run_with(cli_dir *d, cli_run_opts o, ...);
+/* The last line of the last run's stdout, without trailing white space, e.g. the id that
+ * `box add` or `piece import` prints alone there (g_free). */
+char *cli_last_line(const cli_dir *d);
+/* Opens the data dir's store; fails the test otherwise. The caller store_close()s it. */
+struct store *cli_open_store(const cli_dir *d);
+/* The integer in the first column of the first row of sql (e.g. "SELECT count(*) …") on the
+ * data dir's store; fails the test when there is no row. */
+int64_t cli_count(const cli_dir *d, const char *sql);
 
 #endif
