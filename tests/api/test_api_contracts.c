@@ -50,11 +50,6 @@ static int64_t num(const json_t *o, const char *key)
     return json_integer_value(json_object_get(o, key));
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 static void test_contracts(void **state)
 {
     fx *f = *state;
@@ -66,7 +61,7 @@ static void test_contracts(void **state)
                201, NULL, "/api/v1/contracts");
     int64_t id = num(c, "id");
     assert_true(id > 0);
-    assert_string_equal(str(c, "title"), "Hợp đồng 2026");
+    assert_string_equal(ac_str(c, "title"), "Hợp đồng 2026");
     assert_int_equal(num(c, "reach_permille"), 800);
     assert_int_equal(json_array_size(json_object_get(c, "lines")), 1);
     json_decref(c);
@@ -99,9 +94,9 @@ static void test_contracts(void **state)
         OK(ac_req(f->approver, "POST", bad[i], 400, NULL, "/api/v1/contracts"));
     c = ac_req(f->admin, "PATCH", "{\"title\":\"Hợp đồng năm 2026\",\"reach_permille\":900}", 200,
                NULL, "/api/v1/contracts/%lld", (long long)id);
-    assert_string_equal(str(c, "title"), "Hợp đồng năm 2026");
+    assert_string_equal(ac_str(c, "title"), "Hợp đồng năm 2026");
     assert_int_equal(num(c, "reach_permille"), 900);
-    assert_string_equal(str(c, "from"), "2026-01-01");
+    assert_string_equal(ac_str(c, "from"), "2026-01-01");
     json_decref(c);
     OK(ac_req(f->approver, "PATCH", "{\"until\":\"2025-01-01\"}", 400, NULL,
               "/api/v1/contracts/%lld", (long long)id));
@@ -181,11 +176,11 @@ static void test_reports(void **state)
     for (size_t i = 0; i < G_N_ELEMENTS(periods); i++) {
         json_t *r = ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/reports/%s", periods[i][0]);
         json_t *p = json_object_get(r, "period");
-        assert_string_equal(str(p, "text"), periods[i][0]);
-        assert_string_equal(str(p, "from"), periods[i][1]);
+        assert_string_equal(ac_str(p, "text"), periods[i][0]);
+        assert_string_equal(ac_str(p, "from"), periods[i][1]);
         assert_int_equal(num(json_object_get(r, "contract"), "id"), id);
         json_t *line = json_array_get(json_object_get(r, "lines"), 0);
-        assert_string_equal(str(line, "genre"), "news");
+        assert_string_equal(ac_str(line, "genre"), "news");
         assert_int_equal(num(line, "airings_scheduled"), 0);
         json_decref(r);
         r = ac_req(f->admin, "GET", NULL, 200, NULL, "/api/v1/reports/%s?contract=%lld&evidence=1",

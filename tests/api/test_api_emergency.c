@@ -58,11 +58,6 @@ static int teardown(void **state)
 
 #define OK(j) json_decref(j)
 
-static const char *str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 static void test_refusals(void **state)
 {
     fx *f = *state;
@@ -111,14 +106,15 @@ static void test_refusals(void **state)
 /* A completed play of the airing: 4 s from its start. */
 static json_t *play(const char *uuid, const json_t *airing)
 {
-    GDateTime *start = g_date_time_new_from_iso8601(str(airing, "start"), NULL);
+    GDateTime *start = g_date_time_new_from_iso8601(ac_str(airing, "start"), NULL);
     assert_non_null(start);
     GDateTime *end = g_date_time_add_seconds(start, 4);
     char *ended = g_date_time_format(end, "%Y-%m-%dT%H:%M:%S%:z");
-    json_t *p = json_pack("{ss ss ss ss ss ss si ss ss}", "id", uuid, "airing", str(airing, "id"),
-                          "media", str(airing, "media"), "scheduled_start", str(airing, "start"),
-                          "started_at", str(airing, "start"), "ended_at", ended, "played_ms", 4000,
-                          "outcome", "completed", "detail", "");
+    json_t *p =
+        json_pack("{ss ss ss ss ss ss si ss ss}", "id", uuid, "airing", ac_str(airing, "id"),
+                  "media", ac_str(airing, "media"), "scheduled_start", ac_str(airing, "start"),
+                  "started_at", ac_str(airing, "start"), "ended_at", ended, "played_ms", 4000,
+                  "outcome", "completed", "detail", "");
     g_free(ended);
     g_date_time_unref(end);
     g_date_time_unref(start);
@@ -145,8 +141,8 @@ static void test_live_list(void **state)
     json_t *r = ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/emergency");
     g_free(body);
     json_t *airing = json_object_get(r, "airing");
-    assert_string_equal(str(airing, "priority"), "emergency");
-    char *id = g_strdup(str(airing, "id"));
+    assert_string_equal(ac_str(airing, "priority"), "emergency");
+    char *id = g_strdup(ac_str(airing, "id"));
     /* Nà Pài plays it; Bản Chang (another commune) is not a target. */
     long st = 0;
     json_t *batch =
@@ -165,12 +161,12 @@ static void test_live_list(void **state)
     json_decref(r);
     json_t *e = NULL;
     assert_int_equal(emergencies(f->tech, &e), 1);
-    assert_string_equal(str(e, "id"), id);
-    assert_string_equal(str(json_object_get(e, "piece"), "id"), f->piece);
+    assert_string_equal(ac_str(e, "id"), id);
+    assert_string_equal(ac_str(json_object_get(e, "piece"), "id"), f->piece);
     json_t *plays = json_object_get(e, "plays");
     assert_int_equal(json_array_size(plays), 1);
-    assert_string_equal(str(json_array_get(plays, 0), "box"), "Nà Pài");
-    assert_string_equal(str(json_array_get(plays, 0), "outcome"), "completed");
+    assert_string_equal(ac_str(json_array_get(plays, 0), "box"), "Nà Pài");
+    assert_string_equal(ac_str(json_array_get(plays, 0), "outcome"), "completed");
     assert_true(json_is_false(json_object_get(e, "stopped")));
     json_decref(e);
     assert_int_equal(emergencies(f->approver, NULL), 1);
@@ -185,7 +181,7 @@ static void test_live_list(void **state)
     json_decref(r);
     OK(ac_req(f->tech, "POST", NULL, 404, NULL, "%s", stop));
     assert_int_equal(emergencies(f->tech, &e), 1);
-    assert_string_equal(str(e, "id"), id);
+    assert_string_equal(ac_str(e, "id"), id);
     assert_true(json_is_true(json_object_get(e, "stopped")));
     assert_int_equal(json_array_size(json_object_get(e, "plays")), 1);
     json_decref(e);

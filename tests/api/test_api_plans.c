@@ -72,11 +72,6 @@ static int teardown(void **state)
 
 #define OK(j) json_decref(j)
 
-static const char *str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 static char *create_program(fx *f, const char *title, const char *start, int length,
                             const char *targets)
 {
@@ -85,7 +80,7 @@ static char *create_program(fx *f, const char *title, const char *start, int len
                                  "\"targets\":%s}",
                                  title, start, length, targets);
     json_t *p = ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/programs");
-    char *id = g_strdup(str(p, "id"));
+    char *id = g_strdup(ac_str(p, "id"));
     json_decref(p);
     g_free(body);
     return id;
@@ -100,7 +95,7 @@ static void test_programs(void **state)
     assert_int_equal(json_array_size(json_object_get(j, "conflicts")), 0);
     json_decref(j);
     j = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/programs/%s", id);
-    assert_string_equal(str(j, "title"), "Bản tin sáng");
+    assert_string_equal(ac_str(j, "title"), "Bản tin sáng");
     assert_int_equal(json_integer_value(json_object_get(j, "length")), 30);
     json_decref(j);
     /* An overlap on a shared commune is refused, naming the other programme. */
@@ -108,7 +103,7 @@ static void test_programs(void **state)
                "{\"title\":\"Trùng giờ\",\"weekdays\":[\"wed\"],\"start\":\"06:15\",\"length\":20,"
                "\"targets\":{\"kind\":\"communes\",\"communes\":[\"Xuân Lạc\"]}}",
                409, "program_conflict", "/api/v1/programs");
-    assert_non_null(strstr(str(json_object_get(j, "error"), "message"), "Bản tin sáng"));
+    assert_non_null(strstr(ac_str(json_object_get(j, "error"), "message"), "Bản tin sáng"));
     json_decref(j);
     const char *bad[][2] = {
         {"{\"title\":\"X\",\"weekdays\":[\"xyz\"],\"start\":\"09:00\",\"length\":10,"
@@ -170,8 +165,8 @@ static void test_programs(void **state)
     /* Edits: only what is given changes; the same checks. */
     j = ac_req(f->tech, "PATCH", "{\"start\":\"07:00\",\"length\":45}", 200, NULL,
                "/api/v1/programs/%s", id);
-    assert_string_equal(str(j, "start"), "07:00");
-    assert_string_equal(str(j, "title"), "Bản tin sáng");
+    assert_string_equal(ac_str(j, "start"), "07:00");
+    assert_string_equal(ac_str(j, "title"), "Bản tin sáng");
     json_decref(j);
     OK(ac_req(f->tech, "PATCH", "{\"length\":-5}", 400, "bad_length", "/api/v1/programs/%s", id));
     OK(ac_req(f->tech, "PATCH", "{\"length\":10}", 404, NULL,
@@ -235,14 +230,14 @@ static void test_theme_and_items(void **state)
     const char *m = f->month;
     json_t *j = ac_req(f->tech, "PUT", "{\"theme\":\"An toàn giao thông\"}", 200, NULL,
                        "/api/v1/plans/%s", m);
-    assert_string_equal(str(j, "theme"), "An toàn giao thông");
+    assert_string_equal(ac_str(j, "theme"), "An toàn giao thông");
     json_decref(j);
     OK(ac_req(f->tech, "PUT", "{\"theme\":5}", 400, "bad_theme", "/api/v1/plans/%s", m));
     OK(ac_req(f->tech, "PUT", "{\"theme\":", 400, NULL, "/api/v1/plans/%s", m));
     OK(ac_req(f->approver, "PUT", "{\"theme\":\"B\"}", 403, NULL, "/api/v1/plans/%s", m));
     OK(ac_req(f->op, "GET", NULL, 403, NULL, "/api/v1/plans/%s", m));
     j = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s", m);
-    assert_string_equal(str(j, "theme"), "An toàn giao thông");
+    assert_string_equal(ac_str(j, "theme"), "An toàn giao thông");
     json_decref(j);
     char *long_theme = g_strdup_printf("{\"theme\":\"%*s\"}", 600, "x");
     OK(ac_req(f->tech, "PUT", long_theme, 400, NULL, "/api/v1/plans/%s", m));
@@ -262,8 +257,8 @@ static void test_theme_and_items(void **state)
     j = ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", m);
     json_t *items = json_object_get(j, "items");
     assert_int_equal(json_array_size(items), 1);
-    assert_string_equal(str(json_array_get(items, 0), "piece"), f->piece);
-    assert_string_equal(str(json_array_get(items, 0), "title"), "Tin A");
+    assert_string_equal(ac_str(json_array_get(items, 0), "piece"), f->piece);
+    assert_string_equal(ac_str(json_array_get(items, 0), "title"), "Tin A");
     json_decref(j);
     OK(ac_req(f->tech, "POST", body, 409, "item_exists", "/api/v1/plans/%s/items", m));
     g_free(body);
@@ -355,21 +350,21 @@ static void test_fill_edit_publish(void **state)
     assert_true(json_array_size(slots) >= 28);
     assert_true(n >= 3 + 28 && n <= 3 + 31);
     json_t *slot = json_array_get(slots, 0);
-    assert_string_equal(str(slot, "program"), prog);
-    assert_string_equal(str(slot, "program_title"), "Bản tin sáng");
+    assert_string_equal(ac_str(slot, "program"), prog);
+    assert_string_equal(ac_str(slot, "program_title"), "Bản tin sáng");
     assert_int_equal(num(slot, "length_ms"), 30 * 60000);
     assert_non_null(json_object_get(slot, "fill_percent"));
     json_t *np = json_array_get(json_object_get(fill, "not_placed"), 0);
     assert_non_null(np);
-    assert_string_equal(str(np, "piece"), f->piece2);
+    assert_string_equal(ac_str(np, "piece"), f->piece2);
     assert_true(num(np, "missing") >= 1000 - 31);
-    assert_non_null(str(np, "reason"));
-    assert_false(g_str_is_ascii(str(np, "message")));
+    assert_non_null(ac_str(np, "reason"));
+    assert_false(g_str_is_ascii(ac_str(np, "message")));
     json_t *a0 = json_array_get(airings, 0);
-    char *first = g_strdup(str(a0, "id"));
+    char *first = g_strdup(ac_str(a0, "id"));
     /* Another airing's start (not the one moved below). */
-    char *start = g_strdup(str(json_array_get(airings, 1), "start"));
-    assert_string_equal(str(a0, "program"), prog);
+    char *start = g_strdup(ac_str(json_array_get(airings, 1), "start"));
+    assert_string_equal(ac_str(a0, "program"), prog);
     json_decref(fill);
     json_t *list = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/airings", m);
     assert_int_equal(json_array_size(json_object_get(list, "airings")), n);
@@ -387,7 +382,7 @@ static void test_fill_edit_publish(void **state)
     json_t *w = json_object_get(mv, "warnings");
     gboolean outside = FALSE;
     for (size_t i = 0; i < json_array_size(w); i++)
-        outside |= !g_strcmp0(str(json_array_get(w, i), "code"), "outside_slot");
+        outside |= !g_strcmp0(ac_str(json_array_get(w, i), "code"), "outside_slot");
     assert_true(outside);
     json_decref(mv);
     OK(ac_req(f->tech, "PATCH", at3, 404, NULL, "/api/v1/plans/%s/airings/nope", m));
@@ -398,9 +393,9 @@ static void test_fill_edit_publish(void **state)
     gboolean overlap = FALSE;
     w = json_object_get(added, "warnings");
     for (size_t i = 0; i < json_array_size(w); i++)
-        overlap |= !g_strcmp0(str(json_array_get(w, i), "code"), "overlap");
+        overlap |= !g_strcmp0(ac_str(json_array_get(w, i), "code"), "overlap");
     assert_true(overlap);
-    char *extra = g_strdup(str(json_object_get(added, "airing"), "id"));
+    char *extra = g_strdup(ac_str(json_object_get(added, "airing"), "id"));
     json_decref(added);
     g_free(add);
     json_t *c = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/conflicts", m);
@@ -458,17 +453,17 @@ static void test_slots(void **state)
     fill_month(f, &prog);
     json_t *fill = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
     json_t *got = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", m);
-    assert_string_equal(str(got, "month"), m);
+    assert_string_equal(ac_str(got, "month"), m);
     json_t *slots = json_object_get(got, "slots");
     assert_true(json_array_size(slots) >= 28);
     assert_true(json_equal(slots, json_object_get(fill, "slots")));
     json_t *s0 = json_array_get(slots, 0);
-    assert_string_equal(str(s0, "program"), prog);
+    assert_string_equal(ac_str(s0, "program"), prog);
     assert_true(num(s0, "used_ms") > 0 && num(s0, "fill_percent") >= 0);
     int64_t before = num(s0, "airings");
     assert_true(before >= 1);
     /* Removing the month's first airing empties its place in the first slot. */
-    char *first = g_strdup(str(json_array_get(json_object_get(fill, "airings"), 0), "id"));
+    char *first = g_strdup(ac_str(json_array_get(json_object_get(fill, "airings"), 0), "id"));
     json_decref(fill);
     json_decref(got);
     OK(ac_req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/airings/%s", m, first));
@@ -505,9 +500,9 @@ static void test_pins(void **state)
     json_t *airings = json_object_get(fill, "airings");
     assert_int_equal(json_array_size(airings), 2);
     char *d10 = g_strdup_printf("%s-10T06:", m), *d20 = g_strdup_printf("%s-20T06:", m);
-    assert_true(g_str_has_prefix(str(json_array_get(airings, 0), "start"), d10));
-    assert_true(g_str_has_prefix(str(json_array_get(airings, 1), "start"), d20));
-    assert_string_equal(str(json_array_get(airings, 0), "program"), prog);
+    assert_true(g_str_has_prefix(ac_str(json_array_get(airings, 0), "start"), d10));
+    assert_true(g_str_has_prefix(ac_str(json_array_get(airings, 1), "start"), d20));
+    assert_string_equal(ac_str(json_array_get(airings, 0), "program"), prog);
     assert_int_equal(json_array_size(json_object_get(fill, "not_placed")), 0);
     json_decref(fill);
     g_free(d10);
@@ -532,14 +527,14 @@ static void test_publish_unapproved(void **state)
     OK(ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/pieces/%s/retire", f->piece));
     json_t *p =
         ac_req(f->tech, "POST", NULL, 4, "pieces_not_approved", "/api/v1/plans/%s/publish", m);
-    assert_non_null(strstr(str(json_object_get(p, "error"), "message"), "Tin A"));
+    assert_non_null(strstr(ac_str(json_object_get(p, "error"), "message"), "Tin A"));
     json_decref(p);
     json_t *fill = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
     gboolean reported = FALSE;
     json_t *np = json_object_get(fill, "not_placed");
     for (size_t i = 0; i < json_array_size(np); i++)
-        reported |= !g_strcmp0(str(json_array_get(np, i), "reason"), "not_approved") &&
-                    !g_strcmp0(str(json_array_get(np, i), "piece"), f->piece);
+        reported |= !g_strcmp0(ac_str(json_array_get(np, i), "reason"), "not_approved") &&
+                    !g_strcmp0(ac_str(json_array_get(np, i), "piece"), f->piece);
     assert_true(reported);
     json_decref(fill);
     p = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);

@@ -146,6 +146,11 @@ char *ac_add_box(td *t, const char *name, const char *commune)
     return token;
 }
 
+const char *ac_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
 const char *ac_error_code(const json_t *j)
 {
     const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));

@@ -32,6 +32,8 @@ json_t *ac_box_call(td *t, const char *token, const char *method, const char *pa
 void ac_add_commune(td *t, const char *name);
 /* Registers a box in commune through the admin command; the token (g_free). */
 char *ac_add_box(td *t, const char *name, const char *commune);
+/* The string member key of object o (borrowed), or NULL. */
+const char *ac_str(const json_t *o, const char *key);
 /* The "error.code" of an error body (borrowed), or "" */
 const char *ac_error_code(const json_t *j);
 
