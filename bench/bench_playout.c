@@ -117,9 +117,9 @@ static size_t bench_module(const media *m, size_t n, int64_t *samples)
     gsize len = 0;
     g_file_get_contents(m->path, &data, &len, NULL);
     g_file_set_contents(dst, data, (gssize)len, NULL);
-    queue *q = NULL;
-    cache *c = NULL;
-    playout *p = NULL;
+    player_queue *q = NULL;
+    player_cache *c = NULL;
+    player_playout *p = NULL;
     queue_open(db, &q);
     cache_open(&loop, NULL, cache_dir, 0, &c);
     playout_opts o = {.output = PLAYER_OUTPUT_FAKE, .volume = -1};
@@ -209,7 +209,7 @@ static size_t bench_bare(const media *m, size_t n, int64_t *samples)
     size_t k = 0;
     int64_t at = now_ms() + 1000;
     for (size_t i = 0; i < n; i++, at += m->ms + GAP_MS) {
-        if (at - now_ms() < 700) /* preroll needs a moment; keep the same lead as playout */
+        if (at - now_ms() < 700) /* preroll needs a moment; keep the same lead as player_playout */
             at = now_ms() + 700;
         int64_t d = bare_one(m, clock, at);
         if (d != INT64_MIN)

@@ -1,5 +1,6 @@
 /* log: leveled stderr diagnostics, plain or in sd-daemon "<N>" form under journald. */
 #include "log.h"
+#include "fileio.h"
 #include "wallclock.h"
 
 #include <errno.h>
@@ -107,19 +108,6 @@ static void format_now(char *buf, size_t len)
              (long)(us % 1000000 / 1000), sign, off / 60, off % 60);
 }
 
-static void write_all(const char *s, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(STDERR_FILENO, s, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        s += n;
-        len -= (size_t)n;
-    }
-}
-
 /* Formats prefix + message + '\n' and writes it with one write(2), so lines from several
  * threads do not interleave. */
 static void emit(const char *prefix, const char *fmt, va_list ap)
@@ -144,7 +132,7 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
     if (mlen > 0 && line[len - 1] == '\n')
         len--; /* callers sometimes end with a newline of their own */
     line[len++] = '\n';
-    write_all(line, len);
+    (void)fileio_write_all(STDERR_FILENO, line, len);
 out:
     if (line != stack)
         free(line);

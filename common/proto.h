@@ -144,6 +144,10 @@ const char *proto_outcome_name(proto_outcome o);
 int proto_outcome_parse(const char *s, proto_outcome *out);
 const char *proto_event_type_name(proto_event_type t);
 
+/* Where the daemon serves a media file and where a box fetches it when the manifest names no
+ * url: "/media/SHA256.opus" (g_free it). */
+char *proto_media_url(const char *sha256);
+
 /* Encoders return a new json_t reference (caller json_decref()s), or NULL on allocation
  * failure. Times are written in zone tz (RFC 3339 with offset). */
 json_t *proto_manifest_to_json(const proto_manifest *m, GTimeZone *tz);

@@ -66,6 +66,11 @@ json_t *proto_airing_to_json(const proto_airing *a, GTimeZone *tz)
     return o;
 }
 
+char *proto_media_url(const char *sha256)
+{
+    return g_strdup_printf("/media/%s.opus", sha256);
+}
+
 json_t *proto_media_to_json(const proto_media *m)
 {
     json_t *o = json_object();

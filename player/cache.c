@@ -31,12 +31,12 @@ typedef struct want {
     int64_t retry_at_ms;
     int fd;
     net_req *req;
-    struct cache *c;
+    struct player_cache *c;
 } want;
 
-struct cache {
+struct player_cache {
     uv_loop_t *loop;
-    net *n;
+    player_net *n;
     char *dir;
     int64_t cap;
     GHashTable *files; /* sha → size (int64 in a g_malloc'd box) of verified files */
@@ -52,16 +52,16 @@ struct cache {
 
 typedef struct verify_job {
     uv_work_t work;
-    cache *c;
+    player_cache *c;
     char sha[HASH_SHA256_HEX_LEN + 1];
     char *part, *final;
     int rc; /* 0 verified and in place; -EBADMSG wrong hash; other: I/O */
     int64_t size;
 } verify_job;
 
-static void pump(cache *c);
+static void pump(player_cache *c);
 
-static char *file_path(const cache *c, const char *sha, const char *suffix)
+static char *file_path(const player_cache *c, const char *sha, const char *suffix)
 {
     char *name = g_strconcat(sha, ".opus", suffix, NULL);
     char *p = g_build_filename(c->dir, name, NULL);
@@ -76,7 +76,7 @@ static void want_free(gpointer p)
     g_free(w);
 }
 
-static void scan(cache *c)
+static void scan(player_cache *c)
 {
     GDir *d = g_dir_open(c->dir, 0, NULL);
     const char *name;
@@ -100,11 +100,12 @@ static void on_retry(uv_timer_t *t)
     pump(t->data);
 }
 
-int cache_open(uv_loop_t *loop, net *n, const char *dir, int64_t cap_bytes, cache **out)
+int cache_open(uv_loop_t *loop, player_net *n, const char *dir, int64_t cap_bytes,
+               player_cache **out)
 {
     if (g_mkdir_with_parents(dir, 0750) != 0)
         return -errno;
-    cache *c = g_new0(cache, 1);
+    player_cache *c = g_new0(player_cache, 1);
     c->loop = loop;
     c->n = n;
     c->dir = g_strdup(dir);
@@ -118,23 +119,23 @@ int cache_open(uv_loop_t *loop, net *n, const char *dir, int64_t cap_bytes, cach
     return 0;
 }
 
-void cache_set_ready_cb(cache *c, cache_ready_cb cb, void *data)
+void cache_set_ready_cb(player_cache *c, cache_ready_cb cb, void *data)
 {
     c->ready = cb;
     c->ready_data = data;
 }
 
-bool cache_has(cache *c, const char *sha)
+bool cache_has(player_cache *c, const char *sha)
 {
     return g_hash_table_contains(c->files, sha);
 }
 
-char *cache_path(cache *c, const char *sha)
+char *cache_path(player_cache *c, const char *sha)
 {
     return cache_has(c, sha) ? file_path(c, sha, "") : NULL;
 }
 
-static want *want_get(cache *c, const char *sha, const char *url)
+static want *want_get(player_cache *c, const char *sha, const char *url)
 {
     want *w = g_hash_table_lookup(c->wants, sha);
     if (w == NULL) {
@@ -155,7 +156,7 @@ static want *want_get(cache *c, const char *sha, const char *url)
 }
 
 /* Drops wants no airing needs any more (downloads in flight finish on their own terms). */
-static void forget_unneeded(cache *c, GHashTable *keep, int64_t now_ms)
+static void forget_unneeded(player_cache *c, GHashTable *keep, int64_t now_ms)
 {
     GHashTableIter it;
     gpointer k, v;
@@ -170,7 +171,7 @@ static void forget_unneeded(cache *c, GHashTable *keep, int64_t now_ms)
     }
 }
 
-int cache_want(cache *c, const proto_manifest *m, int64_t now_ms)
+int cache_want(player_cache *c, const proto_manifest *m, int64_t now_ms)
 {
     GHashTable *keep = g_hash_table_new(g_str_hash, g_str_equal);
     for (size_t i = 0; i < m->n_airings; i++) {
@@ -194,7 +195,7 @@ int cache_want(cache *c, const proto_manifest *m, int64_t now_ms)
     return 0;
 }
 
-int cache_want_urgent(cache *c, const char *sha, const char *url, int64_t now_ms)
+int cache_want_urgent(player_cache *c, const char *sha, const char *url, int64_t now_ms)
 {
     if (!hash_is_sha256_hex(sha))
         return -EINVAL;
@@ -208,7 +209,7 @@ int cache_want_urgent(cache *c, const char *sha, const char *url, int64_t now_ms
 
 /* ---- downloads ---- */
 
-static void schedule_retry(cache *c, want *w, const char *why)
+static void schedule_retry(player_cache *c, want *w, const char *why)
 {
     (void)c; /* pump() re-arms the timer for the earliest retry */
     w->failures++;
@@ -222,7 +223,7 @@ static void schedule_retry(cache *c, want *w, const char *why)
     log_warn("cache: %s: %s; retry in %" G_GINT64_FORMAT " ms", w->sha, why, d);
 }
 
-static void drop_part(cache *c, const char *sha)
+static void drop_part(player_cache *c, const char *sha)
 {
     char *p = file_path(c, sha, ".part");
     unlink(p);
@@ -248,7 +249,7 @@ static void verify_work(uv_work_t *req)
         statefile_sync_dir(j->c->dir);
 }
 
-static void cache_release(cache *c)
+static void cache_release(player_cache *c)
 {
     g_hash_table_destroy(c->files);
     g_hash_table_destroy(c->wants);
@@ -258,7 +259,7 @@ static void cache_release(cache *c)
 
 static void retry_closed(uv_handle_t *h)
 {
-    cache *c = h->data;
+    player_cache *c = h->data;
     c->retry_closed = true;
     if (c->jobs == 0)
         cache_release(c);
@@ -268,7 +269,7 @@ static void verify_done(uv_work_t *req, int status)
 {
     (void)status;
     verify_job *j = req->data;
-    cache *c = j->c;
+    player_cache *c = j->c;
     c->jobs--;
     want *w = g_hash_table_lookup(c->wants, j->sha);
     if (c->closing) {
@@ -296,7 +297,7 @@ static void verify_done(uv_work_t *req, int status)
     }
 }
 
-static void verify(cache *c, want *w)
+static void verify(player_cache *c, want *w)
 {
     verify_job *j = g_new0(verify_job, 1);
     j->c = c;
@@ -321,7 +322,7 @@ static void fetch_end(want *w)
 static void fetched(const net_result *res, void *data)
 {
     want *w = data;
-    cache *c = w->c;
+    player_cache *c = w->c;
     bool ok = res->rc == 0 && (res->status == 200 || res->status == 206) && !res->etag_mismatch;
     if (ok && fsync(w->fd) != 0)
         ok = false;
@@ -346,10 +347,10 @@ static void fetched(const net_result *res, void *data)
     pump(c);
 }
 
-static void fetch(cache *c, want *w)
+static void fetch(player_cache *c, want *w)
 {
     char *part = file_path(c, w->sha, ".part");
-    char *url = w->url ? g_strdup(w->url) : g_strdup_printf("/media/%s.opus", w->sha);
+    char *url = w->url ? g_strdup(w->url) : proto_media_url(w->sha);
     char etag[HASH_SHA256_HEX_LEN + 3];
     struct stat st;
     w->fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
@@ -388,7 +389,7 @@ static gint by_need(gconstpointer a, gconstpointer b)
 
 /* Starts downloads up to CACHE_PARALLEL, soonest need first; re-arms the retry timer for
  * the earliest want waiting out a backoff. */
-static void pump(cache *c)
+static void pump(player_cache *c)
 {
     if (c->n == NULL || c->closing)
         return;
@@ -418,7 +419,7 @@ static void pump(cache *c)
 
 /* ---- eviction ---- */
 
-static void evict_one(cache *c, const char *sha, const char *why)
+static void evict_one(player_cache *c, const char *sha, const char *why)
 {
     char *p = file_path(c, sha, "");
     if (unlink(p) == 0 || errno == ENOENT) {
@@ -428,7 +429,7 @@ static void evict_one(cache *c, const char *sha, const char *why)
     g_free(p);
 }
 
-static int64_t total_bytes(cache *c)
+static int64_t total_bytes(player_cache *c)
 {
     int64_t total = 0;
     GHashTableIter it;
@@ -444,7 +445,7 @@ static gint by_need_desc(gconstpointer a, gconstpointer b)
     return -by_need(a, b);
 }
 
-int cache_evict(cache *c, int64_t now_ms, size_t *evicted)
+int cache_evict(player_cache *c, int64_t now_ms, size_t *evicted)
 {
     size_t n = 0;
     if (!c->have_manifest) /* nothing known about needs: keep everything */
@@ -483,13 +484,13 @@ out:
     return 0;
 }
 
-void cache_stats(cache *c, int64_t *bytes, int64_t *files)
+void cache_stats(player_cache *c, int64_t *bytes, int64_t *files)
 {
     *bytes = total_bytes(c);
     *files = g_hash_table_size(c->files);
 }
 
-char **cache_missing(cache *c)
+char **cache_missing(player_cache *c)
 {
     GPtrArray *a = g_ptr_array_new();
     GHashTableIter it;
@@ -503,12 +504,12 @@ char **cache_missing(cache *c)
     return (char **)g_ptr_array_free(a, FALSE);
 }
 
-uint64_t cache_rejected(const cache *c)
+uint64_t cache_rejected(const player_cache *c)
 {
     return c->rejected;
 }
 
-void cache_free(cache *c)
+void cache_free(player_cache *c)
 {
     if (c == NULL)
         return;

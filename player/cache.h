@@ -17,31 +17,32 @@
 #define CACHE_PARALLEL      2
 #define CACHE_KEEP_AHEAD_MS ((int64_t)48 * 3600 * 1000)
 
-typedef struct cache cache;
+typedef struct player_cache player_cache;
 
 /* Called on the loop when a media file has been verified and is ready to play. */
 typedef void (*cache_ready_cb)(const char *sha256, void *data);
 
 /* Opens dir (created if absent) and lists the verified files in it. n may be NULL: then
  * nothing is downloaded (playout tests, a box with no server configured). cap_bytes 0: none. */
-int cache_open(uv_loop_t *loop, net *n, const char *dir, int64_t cap_bytes, cache **out);
-void cache_set_ready_cb(cache *c, cache_ready_cb cb, void *data);
+int cache_open(uv_loop_t *loop, player_net *n, const char *dir, int64_t cap_bytes,
+               player_cache **out);
+void cache_set_ready_cb(player_cache *c, cache_ready_cb cb, void *data);
 /* Replaces the set of wanted media by what the manifest's airings that end after now need,
  * starts downloads and evicts. Emergency media asked for by cache_want_urgent stay wanted. */
-int cache_want(cache *c, const proto_manifest *m, int64_t now_ms);
+int cache_want(player_cache *c, const proto_manifest *m, int64_t now_ms);
 /* Fetches one media ahead of everything else (an emergency). url NULL: /media/<sha>.opus. */
-int cache_want_urgent(cache *c, const char *sha256, const char *url, int64_t now_ms);
+int cache_want_urgent(player_cache *c, const char *sha256, const char *url, int64_t now_ms);
 /* The verified file's path (g_malloc'd), or NULL when it is not cached. */
-char *cache_path(cache *c, const char *sha256);
-bool cache_has(cache *c, const char *sha256);
+char *cache_path(player_cache *c, const char *sha256);
+bool cache_has(player_cache *c, const char *sha256);
 /* Deletes what the eviction rules allow; *evicted (may be NULL) counts the files. */
-int cache_evict(cache *c, int64_t now_ms, size_t *evicted);
-void cache_stats(cache *c, int64_t *bytes, int64_t *files);
+int cache_evict(player_cache *c, int64_t now_ms, size_t *evicted);
+void cache_stats(player_cache *c, int64_t *bytes, int64_t *files);
 /* Wanted media not cached yet: a g_malloc'd NULL-terminated array (g_strfreev). */
-char **cache_missing(cache *c);
+char **cache_missing(player_cache *c);
 /* Number of downloads that failed verification since open (tests, status). */
-uint64_t cache_rejected(const cache *c);
+uint64_t cache_rejected(const player_cache *c);
 /* Cancels downloads; the struct is released once hashing jobs in flight have finished. */
-void cache_free(cache *c);
+void cache_free(player_cache *c);
 
 #endif

@@ -30,12 +30,12 @@ static const char *const PROG = "loalang-player";
 typedef struct app {
     player_config cfg;
     uv_loop_t *loop;
-    net *n;
-    queue *q;
-    cache *c;
-    playout *p;
+    player_net *n;
+    player_queue *q;
+    player_cache *c;
+    player_playout *p;
     sync_state *s;
-    status *st;
+    player_status *st;
     uv_signal_t sigterm, sigint;
     uv_timer_t watchdog;
     bool stopping;

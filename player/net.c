@@ -10,7 +10,7 @@
 
 #define DEFAULT_MAX_BODY (4u << 20)
 
-struct net {
+struct player_net {
     uv_loop_t *loop;
     CURLM *multi;
     uv_timer_t timer;
@@ -23,7 +23,7 @@ struct net {
 };
 
 struct net_req {
-    net *n;
+    player_net *n;
     CURL *easy;
     struct curl_slist *headers;
     net_cb cb;
@@ -44,7 +44,7 @@ struct net_req {
 typedef struct sock_ctx {
     uv_poll_t poll;
     curl_socket_t fd;
-    net *n;
+    player_net *n;
 } sock_ctx;
 
 static void sock_closed(uv_handle_t *h)
@@ -52,7 +52,7 @@ static void sock_closed(uv_handle_t *h)
     g_free(h->data);
 }
 
-static void sock_close(net *n, sock_ctx *s)
+static void sock_close(player_net *n, sock_ctx *s)
 {
     n->socks = g_list_remove(n->socks, s);
     uv_poll_stop(&s->poll);
@@ -74,7 +74,7 @@ static void req_free(net_req *r)
 
 static void finish(net_req *r, CURLcode code)
 {
-    net *n = r->n;
+    player_net *n = r->n;
     n->reqs = g_list_remove(n->reqs, r);
     curl_multi_remove_handle(n->multi, r->easy);
     net_result res = {.sent_ms = r->sent_ms,
@@ -97,7 +97,7 @@ static void finish(net_req *r, CURLcode code)
     req_free(r);
 }
 
-static void drain(net *n)
+static void drain(player_net *n)
 {
     CURLMsg *m;
     int left;
@@ -120,14 +120,14 @@ static void on_poll(uv_poll_t *h, int status, int events)
         flags = ((events & UV_READABLE) ? CURL_CSELECT_IN : 0) |
                 ((events & UV_WRITABLE) ? CURL_CSELECT_OUT : 0);
     int running = 0;
-    net *n = s->n;
+    player_net *n = s->n;
     curl_multi_socket_action(n->multi, s->fd, flags, &running);
     drain(n);
 }
 
 static void on_timeout(uv_timer_t *t)
 {
-    net *n = t->data;
+    player_net *n = t->data;
     int running = 0;
     curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     drain(n);
@@ -137,7 +137,7 @@ static void on_timeout(uv_timer_t *t)
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
-    net *n = userp;
+    player_net *n = userp;
     if (timeout_ms < 0)
         uv_timer_stop(&n->timer);
     else
@@ -148,7 +148,7 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 static int socket_cb(CURL *easy, curl_socket_t fd, int action, void *userp, void *socketp)
 {
     (void)easy;
-    net *n = userp;
+    player_net *n = userp;
     sock_ctx *s = socketp;
     if (action == CURL_POLL_REMOVE) {
         if (s) {
@@ -176,14 +176,14 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int action, void *userp, void
 }
 
 int net_new(uv_loop_t *loop, const char *base_url, const char *token, const char *ca_file,
-            net **out)
+            player_net **out)
 {
     static gsize once;
     if (g_once_init_enter(&once)) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         g_once_init_leave(&once, 1);
     }
-    net *n = g_new0(net, 1);
+    player_net *n = g_new0(player_net, 1);
     n->loop = loop;
     n->multi = curl_multi_init();
     if (n->multi == NULL) {
@@ -278,7 +278,7 @@ static size_t file_cb(char *buf, size_t size, size_t nmemb, void *data)
     return len;
 }
 
-static void set_common(net *n, net_req *r, const net_opts *o)
+static void set_common(player_net *n, net_req *r, const net_opts *o)
 {
     CURL *e = r->easy;
     curl_easy_setopt(e, CURLOPT_URL, r->url);
@@ -343,7 +343,8 @@ static void set_body(net_req *r, const net_opts *o)
     }
 }
 
-int net_request(net *n, const char *path, const net_opts *o, net_cb cb, void *data, net_req **out)
+int net_request(player_net *n, const char *path, const net_opts *o, net_cb cb, void *data,
+                net_req **out)
 {
     if (n->closing)
         return -ECANCELED;
@@ -374,7 +375,7 @@ int net_request(net *n, const char *path, const net_opts *o, net_cb cb, void *da
     return 0;
 }
 
-void net_cancel(net *n, net_req *r)
+void net_cancel(player_net *n, net_req *r)
 {
     if (r == NULL || g_list_find(n->reqs, r) == NULL)
         return;
@@ -388,7 +389,7 @@ static void net_closed(uv_handle_t *h)
     g_free(h->data);
 }
 
-void net_free(net *n)
+void net_free(player_net *n)
 {
     if (n == NULL)
         return;

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-typedef struct net net;
+typedef struct player_net player_net;
 typedef struct net_req net_req;
 
 typedef struct net_opts {
@@ -44,13 +44,14 @@ typedef void (*net_cb)(const net_result *res, void *data);
 
 /* base_url without trailing slash; token may be NULL (no Authorization header). */
 int net_new(uv_loop_t *loop, const char *base_url, const char *token, const char *ca_file,
-            net **out);
+            player_net **out);
 /* Starts a request; path is "/api/…" (joined to base_url) or an absolute http(s) URL. *out
  * (may be NULL) identifies it for net_cancel until the callback has run. */
-int net_request(net *n, const char *path, const net_opts *o, net_cb cb, void *data, net_req **out);
+int net_request(player_net *n, const char *path, const net_opts *o, net_cb cb, void *data,
+                net_req **out);
 /* Drops a request without calling its callback. */
-void net_cancel(net *n, net_req *r);
+void net_cancel(player_net *n, net_req *r);
 /* Cancels every request and closes the handles; the loop must run once more to release them. */
-void net_free(net *n);
+void net_free(player_net *n);
 
 #endif

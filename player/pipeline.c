@@ -8,7 +8,7 @@
 #include "log.h"
 #include "wallclock.h"
 
-struct pipeline {
+struct player_pipeline {
     GstElement *pipe;
     GstBus *bus;
     uv_poll_t *poll;
@@ -31,19 +31,19 @@ static void on_handoff(GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer d
     (void)sink;
     (void)buf;
     (void)pad;
-    pipeline *pl = data;
+    player_pipeline *pl = data;
     if (__atomic_load_n(&pl->first_ns, __ATOMIC_ACQUIRE) == 0) {
         gint64 ns = wallclock_now_us() * 1000;
         __atomic_store_n(&pl->first_ns, ns, __ATOMIC_RELEASE);
     }
 }
 
-int64_t pipeline_first_buffer_ns(const pipeline *pl)
+int64_t pipeline_first_buffer_ns(const player_pipeline *pl)
 {
     return __atomic_load_n(&pl->first_ns, __ATOMIC_ACQUIRE);
 }
 
-static void handle(pipeline *pl, GstMessage *m)
+static void handle(player_pipeline *pl, GstMessage *m)
 {
     switch (GST_MESSAGE_TYPE(m)) {
     case GST_MESSAGE_ASYNC_DONE:
@@ -75,7 +75,7 @@ static void on_bus(uv_poll_t *h, int status, int events)
 {
     (void)status;
     (void)events;
-    pipeline *pl = h->data;
+    player_pipeline *pl = h->data;
     GstMessage *m;
     while (pl && (m = gst_bus_pop(pl->bus)) != NULL) {
         GstMessageType t = GST_MESSAGE_TYPE(m);
@@ -105,7 +105,7 @@ static char *sink_desc(const pipeline_opts *o)
     }
 }
 
-static int build(pipeline *pl, const char *media_path, const pipeline_opts *o)
+static int build(player_pipeline *pl, const char *media_path, const pipeline_opts *o)
 {
     char *sink = sink_desc(o);
     char *desc = g_strdup_printf("filesrc name=src ! oggdemux ! opusdec ! audioconvert ! "
@@ -141,9 +141,9 @@ static int build(pipeline *pl, const char *media_path, const pipeline_opts *o)
 }
 
 int pipeline_new(uv_loop_t *loop, const char *media_path, const pipeline_opts *o, pipeline_cb cb,
-                 void *data, pipeline **out)
+                 void *data, player_pipeline **out)
 {
-    pipeline *pl = g_new0(pipeline, 1);
+    player_pipeline *pl = g_new0(player_pipeline, 1);
     pl->cb = cb;
     pl->data = data;
     pl->to_file = o->output == PLAYER_OUTPUT_FILE;
@@ -170,7 +170,7 @@ int pipeline_new(uv_loop_t *loop, const char *media_path, const pipeline_opts *o
     return 0;
 }
 
-int pipeline_seek(pipeline *pl, int64_t offset_ms)
+int pipeline_seek(player_pipeline *pl, int64_t offset_ms)
 {
     pl->waiting_preroll = true;
     if (!gst_element_seek_simple(pl->pipe, GST_FORMAT_TIME,
@@ -182,7 +182,7 @@ int pipeline_seek(pipeline *pl, int64_t offset_ms)
     return 0;
 }
 
-int pipeline_play_at(pipeline *pl, int64_t at_ms)
+int pipeline_play_at(player_pipeline *pl, int64_t at_ms)
 {
     pl->waiting_preroll = false;
     gst_element_set_base_time(pl->pipe, (GstClockTime)at_ms * GST_MSECOND);
@@ -196,7 +196,7 @@ int pipeline_play_at(pipeline *pl, int64_t at_ms)
  * SIGTERM) still leaves a well-formed file. Bounded wait on the loop thread: only the buffer
  * in flight is ahead of the EOS. */
 #define FILE_EOS_WAIT (500 * GST_MSECOND)
-static void finish_file(pipeline *pl)
+static void finish_file(player_pipeline *pl)
 {
     if (!pl->to_file || !pl->playing || pl->ended)
         return;
@@ -215,7 +215,7 @@ static void poll_closed(uv_handle_t *h)
     g_free(h);
 }
 
-void pipeline_free(pipeline *pl)
+void pipeline_free(player_pipeline *pl)
 {
     if (pl == NULL)
         return;

@@ -13,7 +13,7 @@
 
 #include "player_config.h"
 
-typedef struct pipeline pipeline;
+typedef struct player_pipeline player_pipeline;
 
 typedef enum pipeline_event {
     PIPELINE_PREROLLED, /* PAUSED with the first buffer at the sink (also after a seek) */
@@ -21,7 +21,8 @@ typedef enum pipeline_event {
     PIPELINE_ERROR,     /* decode or output error; message given */
 } pipeline_event;
 
-typedef void (*pipeline_cb)(pipeline *pl, pipeline_event ev, const char *message, void *data);
+typedef void (*pipeline_cb)(player_pipeline *pl, pipeline_event ev, const char *message,
+                            void *data);
 
 typedef struct pipeline_opts {
     player_output output;
@@ -36,15 +37,15 @@ typedef struct pipeline_opts {
 GstClock *pipeline_clock_new(void);
 /* Builds the pipeline for media_path and starts prerolling it (PAUSED). */
 int pipeline_new(uv_loop_t *loop, const char *media_path, const pipeline_opts *o, pipeline_cb cb,
-                 void *data, pipeline **out);
+                 void *data, player_pipeline **out);
 /* Flushing, accurate seek to offset_ms into the media (joining an airing late); another
  * PIPELINE_PREROLLED follows. */
-int pipeline_seek(pipeline *pl, int64_t offset_ms);
+int pipeline_seek(player_pipeline *pl, int64_t offset_ms);
 /* Sets base_time to at_ms (epoch ms) and goes to PLAYING: the first sample leaves at at_ms. */
-int pipeline_play_at(pipeline *pl, int64_t at_ms);
+int pipeline_play_at(player_pipeline *pl, int64_t at_ms);
 /* For PLAYER_OUTPUT_FAKE: wall-clock ns when the sink rendered its first buffer, 0 before. */
-int64_t pipeline_first_buffer_ns(const pipeline *pl);
+int64_t pipeline_first_buffer_ns(const player_pipeline *pl);
 /* Stops (NULL state), releases the GStreamer objects; the poll handle is freed by the loop. */
-void pipeline_free(pipeline *pl);
+void pipeline_free(player_pipeline *pl);
 
 #endif

@@ -22,22 +22,22 @@
 typedef enum istate { I_PENDING, I_PREROLLING, I_READY, I_PLAYING, I_DONE } istate;
 
 typedef struct item {
-    playout *p;
+    player_playout *p;
     proto_airing a;
     int64_t at_ms, end_ms; /* its place in the timeline: [at, at + duration) */
     int64_t cap_ms;        /* played_ms never exceeds this (airing and media length) */
     bool emergency, urgent_asked, seeked;
     istate st;
-    pipeline *pl;
+    player_pipeline *pl;
     int64_t play_at_ms, join_ms, cut_at_ms;
     char play_id[IDS_UUID_LEN + 1];
 } item;
 
-struct playout {
+struct player_playout {
     uv_loop_t *loop;
     playout_opts o;
-    queue *q;
-    cache *c;
+    player_queue *q;
+    player_cache *c;
     GPtrArray *items; /* item*, by at_ms */
     GstClock *clock;
     uv_timer_t tick, progress;
@@ -50,7 +50,7 @@ struct playout {
     void *cb_data;
 };
 
-static void tick(playout *p);
+static void tick(player_playout *p);
 
 static int64_t now_ms(void)
 {
@@ -68,7 +68,7 @@ static void airing_copy(proto_airing *dst, const proto_airing *src)
     dst->genre = g_strdup(src->genre);
 }
 
-static item *item_new(playout *p, const proto_airing *a, int64_t at_ms, int64_t media_ms)
+static item *item_new(player_playout *p, const proto_airing *a, int64_t at_ms, int64_t media_ms)
 {
     item *it = g_new0(item, 1);
     it->p = p;
@@ -96,8 +96,8 @@ static gint by_at(gconstpointer x, gconstpointer y)
 
 /* ---- reports ---- */
 
-static void report(playout *p, item *it, proto_outcome outcome, int64_t started, int64_t ended,
-                   int64_t played, const char *detail, int64_t first_ns)
+static void report(player_playout *p, item *it, proto_outcome outcome, int64_t started,
+                   int64_t ended, int64_t played, const char *detail, int64_t first_ns)
 {
     proto_play pl = {0};
     if (it->play_id[0] == '\0')
@@ -121,14 +121,14 @@ static void report(playout *p, item *it, proto_outcome outcome, int64_t started,
         p->change_cb(p->cb_data);
 }
 
-static void missed(playout *p, item *it, const char *detail)
+static void missed(player_playout *p, item *it, const char *detail)
 {
     log_warn("playout: airing %s missed: %s", it->a.id, detail);
     report(p, it, PROTO_OUTCOME_MISSED, it->a.start_ms, it->a.start_ms, 0, detail, 0);
 }
 
 /* Ends a playing item now: the report says how much of it aired. */
-static void finish(playout *p, item *it, proto_outcome outcome, const char *detail)
+static void finish(player_playout *p, item *it, proto_outcome outcome, const char *detail)
 {
     int64_t now = now_ms(), started = it->play_at_ms;
     int64_t first_ns = it->pl ? pipeline_first_buffer_ns(it->pl) : 0;
@@ -149,11 +149,11 @@ static void unprepare(item *it)
 
 /* ---- pipelines ---- */
 
-static void on_pipeline(pipeline *pl, pipeline_event ev, const char *msg, void *data)
+static void on_pipeline(player_pipeline *pl, pipeline_event ev, const char *msg, void *data)
 {
     (void)pl;
     item *it = data;
-    playout *p = it->p;
+    player_playout *p = it->p;
     if (ev == PIPELINE_PREROLLED) {
         if (it->join_ms > 0 && !it->seeked) {
             it->seeked = true;
@@ -186,7 +186,8 @@ static char *wav_path(const char *base, const char *airing)
     return g_strdup_printf("%.*s-%s.wav", (int)n, base, airing);
 }
 
-static void prepare(playout *p, item *it, const char *media, int64_t play_at, int64_t join_ms)
+static void prepare(player_playout *p, item *it, const char *media, int64_t play_at,
+                    int64_t join_ms)
 {
     int vol = p->o.volume >= 0 ? p->o.volume : p->manifest_volume;
     char *wav = p->o.output == PLAYER_OUTPUT_FILE ? wav_path(p->o.output_path, it->a.id) : NULL;
@@ -211,7 +212,7 @@ static void prepare(playout *p, item *it, const char *media, int64_t play_at, in
 }
 
 /* The airing is recorded started (durably) before its pipeline may make a sound. */
-static void start(playout *p, item *it)
+static void start(player_playout *p, item *it)
 {
     ids_uuid4(it->play_id);
     queue_started s = {.scheduled_ms = it->a.start_ms, .started_ms = it->play_at_ms};
@@ -244,7 +245,7 @@ static void start(playout *p, item *it)
 
 /* ---- the timeline ---- */
 
-static bool emergency_active(const playout *p)
+static bool emergency_active(const player_playout *p)
 {
     for (guint i = 0; i < p->items->len; i++) {
         const item *it = p->items->pdata[i];
@@ -254,7 +255,7 @@ static bool emergency_active(const playout *p)
     return false;
 }
 
-static void cut_for_emergency(playout *p)
+static void cut_for_emergency(player_playout *p)
 {
     for (guint i = 0; i < p->items->len; i++) {
         item *it = p->items->pdata[i];
@@ -267,7 +268,7 @@ static void cut_for_emergency(playout *p)
     }
 }
 
-static void step_emergency(playout *p, item *it, int64_t now)
+static void step_emergency(player_playout *p, item *it, int64_t now)
 {
     if (it->st == I_PENDING) {
         if (now >= it->end_ms) {
@@ -289,14 +290,14 @@ static void step_emergency(playout *p, item *it, int64_t now)
     }
 }
 
-static const char *why_missed(const playout *p, const item *it)
+static const char *why_missed(const player_playout *p, const item *it)
 {
     if (it->at_ms < p->boot_ms)
         return "hộp loa không hoạt động trong giờ phát";
     return "không phát được trong giờ phát";
 }
 
-static void step_pending(playout *p, item *it, int64_t now)
+static void step_pending(player_playout *p, item *it, int64_t now)
 {
     if (now >= it->end_ms) {
         missed(p, it, why_missed(p, it));
@@ -319,7 +320,7 @@ static void step_pending(playout *p, item *it, int64_t now)
     g_free(media);
 }
 
-static void step_normal(playout *p, item *it, int64_t now, bool emergency)
+static void step_normal(player_playout *p, item *it, int64_t now, bool emergency)
 {
     if (emergency) { /* held while an emergency plays; its window may pass meanwhile */
         if (it->st == I_PREROLLING || it->st == I_READY)
@@ -352,7 +353,7 @@ static void spawned_exit(uv_process_t *h, int64_t status, int sig)
     uv_close((uv_handle_t *)h, (uv_close_cb)g_free);
 }
 
-static void run_command(playout *p, const char *cmd)
+static void run_command(player_playout *p, const char *cmd)
 {
     char *args[] = {"/bin/sh", "-c", (char *)cmd, NULL};
     uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
@@ -368,7 +369,7 @@ static void run_command(playout *p, const char *cmd)
     }
 }
 
-static void amplifier(playout *p, int64_t now)
+static void amplifier(player_playout *p, int64_t now)
 {
     bool want = false;
     for (guint i = 0; i < p->items->len && !want; i++) {
@@ -393,7 +394,7 @@ static void consider(int64_t t, int64_t now, int64_t *next)
         *next = t;
 }
 
-static int64_t next_wake(const playout *p, int64_t now)
+static int64_t next_wake(const player_playout *p, int64_t now)
 {
     int64_t next = now + MAX_SLEEP_MS;
     for (guint i = 0; i < p->items->len; i++) {
@@ -422,7 +423,7 @@ static void on_tick(uv_timer_t *t)
 
 static void on_progress(uv_timer_t *t)
 {
-    playout *p = t->data;
+    player_playout *p = t->data;
     int64_t now = now_ms();
     for (guint i = 0; i < p->items->len; i++) {
         item *it = p->items->pdata[i];
@@ -431,7 +432,7 @@ static void on_progress(uv_timer_t *t)
     }
 }
 
-static void tick(playout *p)
+static void tick(player_playout *p)
 {
     if (p->closing)
         return;
@@ -459,10 +460,11 @@ static void tick(playout *p)
 
 /* ---- public ---- */
 
-int playout_new(uv_loop_t *loop, const playout_opts *o, queue *q, cache *c, playout **out)
+int playout_new(uv_loop_t *loop, const playout_opts *o, player_queue *q, player_cache *c,
+                player_playout **out)
 {
     gst_init(NULL, NULL);
-    playout *p = g_new0(playout, 1);
+    player_playout *p = g_new0(player_playout, 1);
     p->loop = loop;
     p->o = *o;
     p->o.output_path = g_strdup(o->output_path);
@@ -483,7 +485,7 @@ int playout_new(uv_loop_t *loop, const playout_opts *o, queue *q, cache *c, play
     return 0;
 }
 
-void playout_set_callbacks(playout *p, playout_report_cb report_cb, playout_change_cb change,
+void playout_set_callbacks(player_playout *p, playout_report_cb report_cb, playout_change_cb change,
                            void *data)
 {
     p->report_cb = report_cb;
@@ -491,7 +493,7 @@ void playout_set_callbacks(playout *p, playout_report_cb report_cb, playout_chan
     p->cb_data = data;
 }
 
-int playout_recover(playout *p)
+int playout_recover(player_playout *p)
 {
     queue_started *v = NULL;
     size_t n = 0;
@@ -514,7 +516,7 @@ int playout_recover(playout *p)
     return rc;
 }
 
-static item *find(const playout *p, const char *id, guint *index)
+static item *find(const player_playout *p, const char *id, guint *index)
 {
     for (guint i = 0; i < p->items->len; i++) {
         item *it = p->items->pdata[i];
@@ -527,7 +529,7 @@ static item *find(const playout *p, const char *id, guint *index)
     return NULL;
 }
 
-static bool already_played(playout *p, const char *airing)
+static bool already_played(player_playout *p, const char *airing)
 {
     queue_airing_state st = QUEUE_AIRING_NONE;
     return queue_airing_state_get(p->q, airing, &st) != 0 || st != QUEUE_AIRING_NONE;
@@ -543,12 +545,12 @@ static int64_t media_ms(const proto_manifest *m, const char *sha)
 }
 
 /* Items of the old timeline that live on: started ones, and emergencies from events. */
-static void carry_over(playout *p, GPtrArray *fresh)
+static void carry_over(player_playout *p, GPtrArray *fresh)
 {
     while (p->items->len > 0) {
         item *old = g_ptr_array_steal_index(p->items, p->items->len - 1);
         guint at;
-        item *neu = find(&(playout){.items = fresh}, old->a.id, &at);
+        item *neu = find(&(player_playout){.items = fresh}, old->a.id, &at);
         bool keep = old->st == I_PLAYING || (old->st != I_PENDING && neu != NULL) ||
                     (old->emergency && neu == NULL && old->st != I_DONE);
         if (keep && neu)
@@ -560,7 +562,7 @@ static void carry_over(playout *p, GPtrArray *fresh)
     }
 }
 
-int playout_set_manifest(playout *p, const proto_manifest *m)
+int playout_set_manifest(player_playout *p, const proto_manifest *m)
 {
     size_t *order = g_new(size_t, m->n_airings + 1);
     int64_t *at = g_new(int64_t, m->n_airings + 1);
@@ -584,7 +586,7 @@ int playout_set_manifest(playout *p, const proto_manifest *m)
     return 0;
 }
 
-int playout_emergency(playout *p, const proto_airing *a)
+int playout_emergency(player_playout *p, const proto_airing *a)
 {
     int64_t now = now_ms();
     if (find(p, a->id, NULL) || a->start_ms + a->duration_ms <= now || already_played(p, a->id))
@@ -598,7 +600,7 @@ int playout_emergency(playout *p, const proto_airing *a)
     return 0;
 }
 
-int playout_stop(playout *p, const char *airing_id)
+int playout_stop(player_playout *p, const char *airing_id)
 {
     item *it = find(p, airing_id, NULL);
     if (it == NULL || it->st == I_DONE)
@@ -614,13 +616,13 @@ int playout_stop(playout *p, const char *airing_id)
     return 0;
 }
 
-void playout_media_ready(playout *p, const char *sha256)
+void playout_media_ready(player_playout *p, const char *sha256)
 {
     (void)sha256;
     tick(p);
 }
 
-const char *playout_playing(const playout *p)
+const char *playout_playing(const player_playout *p)
 {
     for (guint i = 0; i < p->items->len; i++) {
         const item *it = p->items->pdata[i];
@@ -630,12 +632,12 @@ const char *playout_playing(const playout *p)
     return NULL;
 }
 
-int playout_volume(const playout *p)
+int playout_volume(const player_playout *p)
 {
     return p->o.volume >= 0 ? p->o.volume : p->manifest_volume;
 }
 
-size_t playout_pending(const playout *p)
+size_t playout_pending(const player_playout *p)
 {
     size_t n = 0;
     for (guint i = 0; i < p->items->len; i++)
@@ -645,7 +647,7 @@ size_t playout_pending(const playout *p)
 
 static void handle_closed(uv_handle_t *h)
 {
-    playout *p = h->data;
+    player_playout *p = h->data;
     if (--p->handles_open > 0)
         return;
     g_free((char *)p->o.output_path);
@@ -655,7 +657,7 @@ static void handle_closed(uv_handle_t *h)
     g_free(p);
 }
 
-void playout_free(playout *p)
+void playout_free(player_playout *p)
 {
     if (p == NULL)
         return;

@@ -21,7 +21,7 @@
 #define PLAYOUT_PLAY_LEAD_MS 250  /* PLAYING is set this early; the clock holds the first sample */
 #define PLAYOUT_JOIN_MIN_MS  5000 /* a late join needs at least this much left to play */
 
-typedef struct playout playout;
+typedef struct player_playout player_playout;
 
 typedef struct playout_opts {
     player_output output;
@@ -38,30 +38,31 @@ typedef void (*playout_report_cb)(const proto_play *p, int64_t first_buffer_ns, 
 /* Something a status report should mention happened (an airing began or ended). */
 typedef void (*playout_change_cb)(void *data);
 
-int playout_new(uv_loop_t *loop, const playout_opts *o, queue *q, cache *c, playout **out);
-void playout_set_callbacks(playout *p, playout_report_cb report, playout_change_cb change,
+int playout_new(uv_loop_t *loop, const playout_opts *o, player_queue *q, player_cache *c,
+                player_playout **out);
+void playout_set_callbacks(player_playout *p, playout_report_cb report, playout_change_cb change,
                            void *data);
 /* At boot: airings recorded started but never reported (a power cut while playing) get their
  * report now — partial, with the last recorded progress. They are never played again. */
-int playout_recover(playout *p);
+int playout_recover(player_playout *p);
 /* Replaces the timeline. Airings already started or reported keep their one report; what
  * plays goes on. Airings whose time has passed unplayed are reported missed. */
-int playout_set_manifest(playout *p, const proto_manifest *m);
+int playout_set_manifest(player_playout *p, const proto_manifest *m);
 /* An emergency airing (from an event): cuts what plays and plays at once (or when its media
  * arrives, while its window lasts). Ignored when known already or over. */
-int playout_emergency(playout *p, const proto_airing *a);
+int playout_emergency(player_playout *p, const proto_airing *a);
 /* Cancels an emergency airing: cut if playing (partial), dropped if not started yet. */
-int playout_stop(playout *p, const char *airing_id);
+int playout_stop(player_playout *p, const char *airing_id);
 /* The cache verified a media file: items waiting for it can go. */
-void playout_media_ready(playout *p, const char *sha256);
+void playout_media_ready(player_playout *p, const char *sha256);
 /* The airing playing now (borrowed, valid until the loop runs again), or NULL. */
-const char *playout_playing(const playout *p);
-int playout_volume(const playout *p);
+const char *playout_playing(const player_playout *p);
+int playout_volume(const player_playout *p);
 /* Number of items not yet reported (tests wait for 0). */
-size_t playout_pending(const playout *p);
+size_t playout_pending(const player_playout *p);
 /* Cuts what plays (reported partial), stops every pipeline and the amplifier, closes the
  * handles (the loop must run once more), then frees. */
-void playout_free(playout *p);
+void playout_free(player_playout *p);
 
 /* The timeline's instants for n airings sorted by start: slots are runs of back-to-back
  * airings (each starts within 1 s of the previous end); inside a slot priority airings go

@@ -15,10 +15,10 @@
 #define SEND_TIMEOUT_S 60
 #define PRUNE_AFTER_MS ((int64_t)40 * 24 * 3600 * 1000)
 
-struct queue {
+struct player_queue {
     sqlite3 *db;
     uv_loop_t *loop;
-    net *n;
+    player_net *n;
     uv_timer_t timer;
     bool timer_open, in_flight, backing_off;
     unsigned attempt;
@@ -35,13 +35,13 @@ static const char SCHEMA[] =
     " progress_ms INTEGER NOT NULL DEFAULT 0,"
     " state TEXT NOT NULL CHECK (state IN ('started','reported')));";
 
-static int db_err(queue *q, const char *what)
+static int db_err(player_queue *q, const char *what)
 {
     log_error("queue: %s: %s", what, sqlite3_errmsg(q->db));
     return -EIO;
 }
 
-static int exec(queue *q, const char *sql)
+static int exec(player_queue *q, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -52,9 +52,9 @@ static int exec(queue *q, const char *sql)
     return 0;
 }
 
-int queue_open(const char *path, queue **out)
+int queue_open(const char *path, player_queue **out)
 {
-    queue *q = g_new0(queue, 1);
+    player_queue *q = g_new0(player_queue, 1);
     int rc = 0;
     if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
@@ -81,7 +81,7 @@ static void timer_closed(uv_handle_t *h)
     g_free(h->data);
 }
 
-void queue_close(queue *q)
+void queue_close(player_queue *q)
 {
     if (q == NULL)
         return;
@@ -97,7 +97,7 @@ void queue_close(queue *q)
     }
 }
 
-static sqlite3_stmt *prep(queue *q, const char *sql)
+static sqlite3_stmt *prep(player_queue *q, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -108,7 +108,7 @@ static sqlite3_stmt *prep(queue *q, const char *sql)
 }
 
 /* Runs a statement with text/int64 parameters given as a format ("t" text, "i" int64). */
-static int run(queue *q, const char *sql, const char *fmt, ...)
+static int run(player_queue *q, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *st = prep(q, sql);
     if (st == NULL)
@@ -130,7 +130,7 @@ static int run(queue *q, const char *sql, const char *fmt, ...)
     return rc;
 }
 
-static int64_t count(queue *q, const char *sql)
+static int64_t count(player_queue *q, const char *sql)
 {
     sqlite3_stmt *st = prep(q, sql);
     int64_t n = -1;
@@ -140,7 +140,7 @@ static int64_t count(queue *q, const char *sql)
     return n;
 }
 
-int queue_airing_state_get(queue *q, const char *airing, queue_airing_state *out)
+int queue_airing_state_get(player_queue *q, const char *airing, queue_airing_state *out)
 {
     sqlite3_stmt *st = prep(q, "SELECT state FROM airings WHERE airing = ?");
     if (st == NULL)
@@ -156,7 +156,7 @@ int queue_airing_state_get(queue *q, const char *airing, queue_airing_state *out
     return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : -EIO;
 }
 
-int queue_mark_started(queue *q, const queue_started *s)
+int queue_mark_started(player_queue *q, const queue_started *s)
 {
     return run(q,
                "INSERT INTO airings(airing, play_id, media, scheduled_ms, started_ms, state)"
@@ -164,13 +164,13 @@ int queue_mark_started(queue *q, const queue_started *s)
                "tttii", s->airing, s->play_id, s->media, s->scheduled_ms, s->started_ms);
 }
 
-int queue_progress(queue *q, const char *airing, int64_t played_ms)
+int queue_progress(player_queue *q, const char *airing, int64_t played_ms)
 {
     return run(q, "UPDATE airings SET progress_ms = ? WHERE airing = ? AND state = 'started'", "it",
                played_ms, airing);
 }
 
-int queue_unfinished(queue *q, queue_started **out, size_t *n)
+int queue_unfinished(player_queue *q, queue_started **out, size_t *n)
 {
     sqlite3_stmt *st = prep(q, "SELECT airing, play_id, media, scheduled_ms, started_ms,"
                                " progress_ms FROM airings WHERE state = 'started'"
@@ -194,7 +194,7 @@ int queue_unfinished(queue *q, queue_started **out, size_t *n)
     return 0;
 }
 
-static int add_tx(queue *q, const proto_play *p, const char *body)
+static int add_tx(player_queue *q, const proto_play *p, const char *body)
 {
     queue_airing_state state;
     int rc = queue_airing_state_get(q, p->airing, &state);
@@ -217,7 +217,7 @@ static int add_tx(queue *q, const proto_play *p, const char *body)
                "tttii", p->airing, p->id, p->media, p->scheduled_start_ms, p->started_at_ms);
 }
 
-int queue_add(queue *q, const proto_play *p)
+int queue_add(player_queue *q, const proto_play *p)
 {
     json_t *j = proto_play_to_json(p, vtime_zone());
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -239,7 +239,7 @@ int queue_add(queue *q, const proto_play *p)
     return rc;
 }
 
-int queue_batch(queue *q, size_t max, char **body, size_t *n)
+int queue_batch(player_queue *q, size_t max, char **body, size_t *n)
 {
     sqlite3_stmt *st = prep(q, "SELECT body FROM plays ORDER BY seq LIMIT ?");
     if (st == NULL)
@@ -261,7 +261,8 @@ int queue_batch(queue *q, size_t max, char **body, size_t *n)
     return 0;
 }
 
-static int settle_tx(queue *q, const proto_plays_result *r, size_t *removed, size_t *rejected)
+static int settle_tx(player_queue *q, const proto_plays_result *r, size_t *removed,
+                     size_t *rejected)
 {
     int rc = 0;
     char **lists[] = {r->accepted, r->duplicates};
@@ -289,7 +290,7 @@ static int settle_tx(queue *q, const proto_plays_result *r, size_t *removed, siz
     return rc;
 }
 
-int queue_settle(queue *q, const proto_plays_result *r, size_t *removed, size_t *rejected)
+int queue_settle(player_queue *q, const proto_plays_result *r, size_t *removed, size_t *rejected)
 {
     size_t rm = 0, rj = 0;
     int rc = exec(q, "BEGIN IMMEDIATE");
@@ -304,13 +305,13 @@ int queue_settle(queue *q, const proto_plays_result *r, size_t *removed, size_t 
     return rc ? rc : end;
 }
 
-int queue_pending(queue *q, int64_t *n)
+int queue_pending(player_queue *q, int64_t *n)
 {
     *n = count(q, "SELECT count(*) FROM plays");
     return *n < 0 ? -EIO : 0;
 }
 
-int queue_rejected_count(queue *q, int64_t *n)
+int queue_rejected_count(player_queue *q, int64_t *n)
 {
     *n = count(q, "SELECT count(*) FROM rejected");
     return *n < 0 ? -EIO : 0;
@@ -327,16 +328,16 @@ int64_t queue_backoff_ms(unsigned attempt, uint32_t rnd)
 
 /* ---- the sender ---- */
 
-static void send_batch(queue *q);
+static void send_batch(player_queue *q);
 
 static void on_timer(uv_timer_t *t)
 {
-    queue *q = t->data;
+    player_queue *q = t->data;
     q->backing_off = false;
     send_batch(q);
 }
 
-static void back_off(queue *q, const char *why)
+static void back_off(player_queue *q, const char *why)
 {
     int64_t d = queue_backoff_ms(q->attempt++, g_random_int());
     log_warn("queue: sending plays failed (%s); retry in %" G_GINT64_FORMAT " ms", why, d);
@@ -344,7 +345,7 @@ static void back_off(queue *q, const char *why)
     uv_timer_start(&q->timer, on_timer, (uint64_t)d, 0);
 }
 
-static int settle_answer(queue *q, const net_result *res)
+static int settle_answer(player_queue *q, const net_result *res)
 {
     json_t *doc = NULL;
     proto_plays_result r = {0};
@@ -364,7 +365,7 @@ static int settle_answer(queue *q, const net_result *res)
 
 static void on_sent(const net_result *res, void *data)
 {
-    queue *q = data;
+    player_queue *q = data;
     q->in_flight = false;
     if (q->db == NULL)
         return;
@@ -386,7 +387,7 @@ static void on_sent(const net_result *res, void *data)
     send_batch(q);
 }
 
-static void send_batch(queue *q)
+static void send_batch(player_queue *q)
 {
     if (q->n == NULL || q->in_flight || q->backing_off || q->db == NULL)
         return;
@@ -403,7 +404,7 @@ static void send_batch(queue *q)
         back_off(q, "request not started");
 }
 
-int queue_sender_start(queue *q, uv_loop_t *loop, net *n)
+int queue_sender_start(player_queue *q, uv_loop_t *loop, player_net *n)
 {
     q->loop = loop;
     q->n = n;
@@ -414,7 +415,7 @@ int queue_sender_start(queue *q, uv_loop_t *loop, net *n)
     return 0;
 }
 
-void queue_sender_stop(queue *q)
+void queue_sender_stop(player_queue *q)
 {
     q->n = NULL;
     q->backing_off = false;
@@ -422,12 +423,12 @@ void queue_sender_stop(queue *q)
         uv_timer_stop(&q->timer);
 }
 
-void queue_kick(queue *q)
+void queue_kick(player_queue *q)
 {
     send_batch(q);
 }
 
-uint64_t queue_sent_batches(const queue *q)
+uint64_t queue_sent_batches(const player_queue *q)
 {
     return q->batches;
 }

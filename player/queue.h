@@ -18,7 +18,7 @@
 
 #define QUEUE_BATCH_MAX 100
 
-typedef struct queue queue;
+typedef struct player_queue player_queue;
 
 typedef enum queue_airing_state {
     QUEUE_AIRING_NONE,     /* never started, never reported */
@@ -34,41 +34,41 @@ typedef struct queue_started {
 } queue_started;
 
 /* Opens (creating) the database at path. 0 or -EIO. */
-int queue_open(const char *path, queue **out);
+int queue_open(const char *path, player_queue **out);
 /* Closes the database (free the net first: an answer must not arrive after this). */
-void queue_close(queue *q);
+void queue_close(player_queue *q);
 
 /* Commits the report and marks its airing reported, in one transaction. -EEXIST when the
  * airing already has a report (the first one stands). Kicks the sender when it is idle. */
-int queue_add(queue *q, const proto_play *p);
+int queue_add(player_queue *q, const proto_play *p);
 /* Records that the airing starts now, durably; -EEXIST when it was started or reported. */
-int queue_mark_started(queue *q, const queue_started *s);
+int queue_mark_started(player_queue *q, const queue_started *s);
 /* How much of a started airing has played (for a report after a power cut). */
-int queue_progress(queue *q, const char *airing, int64_t played_ms);
-int queue_airing_state_get(queue *q, const char *airing, queue_airing_state *out);
+int queue_progress(player_queue *q, const char *airing, int64_t played_ms);
+int queue_airing_state_get(player_queue *q, const char *airing, queue_airing_state *out);
 /* Airings started and never reported, oldest first: *out is g_malloc'd (caller g_free()s). */
-int queue_unfinished(queue *q, queue_started **out, size_t *n);
+int queue_unfinished(player_queue *q, queue_started **out, size_t *n);
 
 /* The oldest pending reports (at most max), as the JSON body {"plays":[…]}. *n = 0 and *body
  * = NULL when the queue is empty. */
-int queue_batch(queue *q, size_t max, char **body, size_t *n);
+int queue_batch(player_queue *q, size_t max, char **body, size_t *n);
 /* Applies a daemon answer: accepted and duplicate ids leave the queue, rejected ones move to
  * the rejected table. Counts are optional. */
-int queue_settle(queue *q, const proto_plays_result *r, size_t *removed, size_t *rejected);
-int queue_pending(queue *q, int64_t *n);
-int queue_rejected_count(queue *q, int64_t *n);
+int queue_settle(player_queue *q, const proto_plays_result *r, size_t *removed, size_t *rejected);
+int queue_pending(player_queue *q, int64_t *n);
+int queue_rejected_count(player_queue *q, int64_t *n);
 
 /* Delay before retry number attempt (0 = first retry): 2^attempt seconds capped at 5 min,
  * "equal jitter" (half fixed, half from rnd), so 100,000 boxes do not come back in step. */
 int64_t queue_backoff_ms(unsigned attempt, uint32_t rnd);
 
 /* Starts sending on loop through n (sends at once when reports are pending). */
-int queue_sender_start(queue *q, uv_loop_t *loop, net *n);
+int queue_sender_start(player_queue *q, uv_loop_t *loop, player_net *n);
 /* Stops sending (a backoff timer no longer keeps the loop alive); before net_free. */
-void queue_sender_stop(queue *q);
+void queue_sender_stop(player_queue *q);
 /* Sends now unless a request is in flight or a backoff is running. */
-void queue_kick(queue *q);
+void queue_kick(player_queue *q);
 /* Number of batches the daemon answered since the sender started (for tests and status). */
-uint64_t queue_sent_batches(const queue *q);
+uint64_t queue_sent_batches(const player_queue *q);
 
 #endif

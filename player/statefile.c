@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
+
 int statefile_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -16,20 +18,6 @@ int statefile_sync_dir(const char *dir)
     int rc = fsync(fd) == 0 ? 0 : -errno;
     close(fd);
     return rc;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 int statefile_write(const char *dir, const char *name, const void *data, size_t len)
@@ -42,7 +30,7 @@ int statefile_write(const char *dir, const char *name, const void *data, size_t 
         rc = -errno;
         goto out;
     }
-    rc = write_all(fd, data, len);
+    rc = fileio_write_all(fd, data, len);
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     if (close(fd) != 0 && rc == 0)

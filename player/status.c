@@ -9,9 +9,9 @@
 #define KICK_DELAY_MS 2000
 #define RETRY_MS      30000
 
-struct status {
+struct player_status {
     uv_loop_t *loop;
-    net *n;
+    player_net *n;
     int64_t period_ms;
     status_fill_cb fill;
     void *data;
@@ -30,18 +30,19 @@ int64_t status_offset_estimate(int64_t sent_ms, int64_t received_ms, int64_t ser
     return sent_ms + (received_ms - sent_ms) / 2 - server_ms;
 }
 
-static void send_now(status *st);
+static void send_now(player_status *st);
 
 static void on_timer(uv_timer_t *t)
 {
-    status *st = t->data;
+    player_status *st = t->data;
     st->kicked = false;
     send_now(st);
 }
 
-int status_new(uv_loop_t *loop, net *n, int period_s, status_fill_cb fill, void *data, status **out)
+int status_new(uv_loop_t *loop, player_net *n, int period_s, status_fill_cb fill, void *data,
+               player_status **out)
 {
-    status *st = g_new0(status, 1);
+    player_status *st = g_new0(player_status, 1);
     st->loop = loop;
     st->n = n;
     st->period_ms = (int64_t)period_s * 1000;
@@ -54,7 +55,7 @@ int status_new(uv_loop_t *loop, net *n, int period_s, status_fill_cb fill, void 
     return 0;
 }
 
-static void take_answer(status *st, const net_result *res)
+static void take_answer(player_status *st, const net_result *res)
 {
     json_t *doc = NULL;
     int64_t server_ms = 0;
@@ -79,7 +80,7 @@ static void take_answer(status *st, const net_result *res)
 
 static void on_sent(const net_result *res, void *data)
 {
-    status *st = data;
+    player_status *st = data;
     st->req = NULL;
     if (res->rc == 0 && res->status == 200)
         take_answer(st, res);
@@ -92,7 +93,7 @@ static void on_sent(const net_result *res, void *data)
         uv_timer_start(&st->timer, on_timer, (uint64_t)(ok ? st->period_ms : RETRY_MS), 0);
 }
 
-static void send_now(status *st)
+static void send_now(player_status *st)
 {
     if (st->req)
         return;
@@ -111,12 +112,12 @@ static void send_now(status *st)
     free(body);
 }
 
-void status_start(status *st)
+void status_start(player_status *st)
 {
     send_now(st);
 }
 
-void status_kick(status *st)
+void status_kick(player_status *st)
 {
     if (st->kicked)
         return;
@@ -124,13 +125,13 @@ void status_kick(status *st)
     uv_timer_start(&st->timer, on_timer, KICK_DELAY_MS, 0);
 }
 
-bool status_clock_offset(const status *st, int64_t *offset_ms)
+bool status_clock_offset(const player_status *st, int64_t *offset_ms)
 {
     *offset_ms = st->offset_ms;
     return st->have_offset;
 }
 
-uint64_t status_sent(const status *st)
+uint64_t status_sent(const player_status *st)
 {
     return st->sent;
 }
@@ -140,7 +141,7 @@ static void closed(uv_handle_t *h)
     g_free(h->data);
 }
 
-void status_free(status *st)
+void status_free(player_status *st)
 {
     if (st == NULL)
         return;

@@ -23,7 +23,7 @@
 
 struct sync_state {
     uv_loop_t *loop;
-    net *n;
+    player_net *n;
     char *dir;
     int poll_override_s, poll_s;
     sync_callbacks cb;
@@ -111,7 +111,7 @@ static void load_cursor(sync_state *s)
     g_free(text);
 }
 
-int sync_new(uv_loop_t *loop, net *n, const char *state_dir, int poll_override_s,
+int sync_new(uv_loop_t *loop, player_net *n, const char *state_dir, int poll_override_s,
              const sync_callbacks *cb, sync_state **out)
 {
     sync_state *s = g_new0(sync_state, 1);

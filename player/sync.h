@@ -28,7 +28,7 @@ typedef struct sync_callbacks {
 } sync_callbacks;
 
 /* poll_override_s 0: the manifest's poll_seconds. */
-int sync_new(uv_loop_t *loop, net *n, const char *state_dir, int poll_override_s,
+int sync_new(uv_loop_t *loop, player_net *n, const char *state_dir, int poll_override_s,
              const sync_callbacks *cb, sync_state **out);
 /* Hands over the stored manifest (if any), then starts fetching and the events loop. */
 int sync_start(sync_state *s);

@@ -13,6 +13,7 @@
 
 #include "api_internal.h"
 #include "api_words.h"
+#include "fileio.h"
 #include "ingest.h"
 #include "log.h"
 #include "store_media.h"
@@ -69,18 +70,10 @@ static void upload_free(void *p)
     free(u);
 }
 
-static int write_all(int fd, const char *data, size_t len)
+/* Appends to the upload's temp file; any failure is -EIO (answered with a 500). */
+static int upload_write(upload *u, const char *data, size_t len)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -EIO;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return fileio_write_all(u->fd, data, len) == 0 ? 0 : -EIO;
 }
 
 static bool is_meta(const char *field)
@@ -100,7 +93,7 @@ static int on_field(void *arg, const char *field, const char *filename, const ch
     upload *u = arg;
     if (field && !strcmp(field, "file")) {
         u->has_file = u->has_file || filename != NULL || len > 0;
-        return write_all(u->fd, data, len);
+        return upload_write(u, data, len);
     }
     if (!is_meta(field))
         return 0; /* unknown fields are ignored, as in JSON bodies */
@@ -185,7 +178,7 @@ static int upload_body(http_req *r, const char *data, size_t len, void *ud)
                          (unsigned long long)(a->opt.max_upload_bytes >> 20));
         return -EFBIG;
     }
-    rc = u->form ? http_form_feed(u->form, data, len) : write_all(u->fd, data, len);
+    rc = u->form ? http_form_feed(u->form, data, len) : upload_write(u, data, len);
     if (rc != 0)
         drop_temp(u);
     if (rc == -E2BIG)

@@ -21,33 +21,12 @@
 /* What a command does inside the transaction; ctx is the command's own data. */
 typedef int (*admin_fn)(store *s, const char *who, void *ctx);
 
-static char *cli_who(void)
-{
-    return g_strdup_printf("cli:%s", g_get_user_name());
-}
-
-static int open_store(const cmd_globals *g, store **out)
-{
-    char err[STORE_ERR_MAX];
-    if (!g->data_dir) {
-        cli_error(PROG, "thiếu thư mục dữ liệu: dùng -d THƯ_MỤC");
-        return -EINVAL;
-    }
-    int rc = store_open(g->data_dir, out, err, sizeof err);
-    if (rc == -ENOENT)
-        cli_error(PROG, "thư mục dữ liệu %s chưa được khởi tạo (chạy \"%s -d %s init\")",
-                  g->data_dir, PROG, g->data_dir);
-    else if (rc != 0)
-        cli_error(PROG, "không mở được cơ sở dữ liệu: %s", err);
-    return rc;
-}
-
 /* Opens the store and runs fn in one write transaction. 0 or fn's (already reported) error. */
 static int run_change(const cmd_globals *g, admin_fn fn, void *ctx)
 {
     store *s = NULL;
-    char *who = cli_who();
-    int rc = open_store(g, &s);
+    char *who = cmd_who();
+    int rc = cmd_store_open(g, &s);
     if (rc != 0)
         goto out;
     rc = store_begin(s);
@@ -118,7 +97,7 @@ static int commune_list(const cmd_globals *g)
     store *s = NULL;
     store_commune *v = NULL;
     size_t n = 0;
-    int rc = open_store(g, &s);
+    int rc = cmd_store_open(g, &s);
     if (rc != 0)
         return 1;
     rc = store_commune_list(s, &v, &n);
@@ -190,7 +169,7 @@ static int box_list(const cmd_globals *g)
     store *s = NULL;
     store_box *v = NULL;
     size_t n = 0;
-    int rc = open_store(g, &s);
+    int rc = cmd_store_open(g, &s);
     if (rc != 0)
         return 1;
     rc = store_box_list(s, &v, &n);

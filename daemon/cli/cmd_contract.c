@@ -55,29 +55,14 @@ static int parse_opts(int *argc, char ***argv, opts *o)
     return rc;
 }
 
-static int open_store(const cmd_globals *g, store **out)
-{
-    char err[STORE_ERR_MAX];
-    if (!g->data_dir) {
-        cli_error(PROG, "thiếu thư mục dữ liệu: dùng -d THƯ_MỤC");
-        return -EINVAL;
-    }
-    int rc = store_open(g->data_dir, out, err, sizeof err);
-    if (rc == -ENOENT)
-        cli_error(PROG, "thư mục dữ liệu %s chưa được khởi tạo", g->data_dir);
-    else if (rc != 0)
-        cli_error(PROG, "không mở được cơ sở dữ liệu: %s", err);
-    return rc;
-}
-
 typedef int (*change_fn)(store *s, const char *who, json_t *in, int64_t *id);
 
 /* Runs fn in one transaction; messages for refusals. */
 static int run_change(const cmd_globals *g, change_fn fn, json_t *in, int64_t *id)
 {
     store *s = NULL;
-    char *who = g_strdup_printf("cli:%s", g_get_user_name());
-    int rc = open_store(g, &s);
+    char *who = cmd_who();
+    int rc = cmd_store_open(g, &s);
     if (rc == 0 && (rc = store_begin(s)) == 0) {
         rc = fn(s, who, in, id);
         if (rc == 0)
@@ -163,7 +148,7 @@ static int contract_list(const cmd_globals *g)
 {
     store *s = NULL;
     json_t *all = NULL;
-    if (open_store(g, &s) != 0)
+    if (cmd_store_open(g, &s) != 0)
         return 1;
     int rc = store_contract_list(s, &all);
     if (rc != 0) {

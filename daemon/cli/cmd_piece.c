@@ -36,27 +36,6 @@ typedef struct import_args {
     bool approve;
 } import_args;
 
-static char *cli_who(void)
-{
-    return g_strdup_printf("cli:%s", g_get_user_name());
-}
-
-static int open_store(const cmd_globals *g, store **out)
-{
-    char err[STORE_ERR_MAX];
-    if (!g->data_dir) {
-        cli_error(PROG, "thiếu thư mục dữ liệu: dùng -d THƯ_MỤC");
-        return -EINVAL;
-    }
-    int rc = store_open(g->data_dir, out, err, sizeof err);
-    if (rc == -ENOENT)
-        cli_error(PROG, "thư mục dữ liệu %s chưa được khởi tạo (chạy \"%s -d %s init\")",
-                  g->data_dir, PROG, g->data_dir);
-    else if (rc != 0)
-        cli_error(PROG, "không mở được cơ sở dữ liệu: %s", err);
-    return rc;
-}
-
 /* The value of option argv[*i] given as "--opt V" or "--opt=V"; NULL when it is not `opt`. */
 static const char *opt_value(int argc, char **argv, int *i, const char *opt)
 {
@@ -202,14 +181,14 @@ static int piece_import(const cmd_globals *g, int argc, char **argv)
     ingest_result r;
     store *s = NULL;
     char id[IDS_UUID_LEN + 1];
-    char *who = cli_who(), *media = NULL;
+    char *who = cmd_who(), *media = NULL;
     int rc = 1;
     if (parse_import(argc, argv, &a) != 0) {
         cli_error(PROG, "cách dùng: %s -d THƯ_MỤC " USAGE_IMPORT, PROG);
         rc = 2;
         goto out;
     }
-    if (open_store(g, &s) != 0 || precheck(s, &a.meta) != 0)
+    if (cmd_store_open(g, &s) != 0 || precheck(s, &a.meta) != 0)
         goto out;
     media = g_build_filename(g->data_dir, STORE_MEDIA_DIR, NULL);
     int err = ingest_file(a.file, media, NULL, &r);
@@ -270,7 +249,7 @@ static int piece_list(const cmd_globals *g, int argc, char **argv)
     GTimeZone *tz = NULL;
     json_t *l = NULL;
     int rc = 1;
-    if (open_store(g, &s) != 0 || vtime_zone_new(NULL, &tz) != 0)
+    if (cmd_store_open(g, &s) != 0 || vtime_zone_new(NULL, &tz) != 0)
         goto out;
     if (store_piece_list(s, tz, &f, &l) != 0) {
         cli_error(PROG, "không liệt kê được: %s", store_errmsg(s));
@@ -295,9 +274,9 @@ static int piece_review(const cmd_globals *g, const char *id, const char *to, co
     store *s = NULL;
     GTimeZone *tz = NULL;
     json_t *p = NULL;
-    char *who = cli_who();
+    char *who = cmd_who();
     int rc = 1;
-    if (open_store(g, &s) != 0 || vtime_zone_new(NULL, &tz) != 0)
+    if (cmd_store_open(g, &s) != 0 || vtime_zone_new(NULL, &tz) != 0)
         goto out;
     if (store_piece_get(s, tz, id, &p) != 0) {
         cli_error(PROG, "không có tin bài \"%s\"", id);

@@ -195,13 +195,8 @@ static int make_report(const cmd_globals *g, const report_period *p, const opts 
 {
     store *s = NULL;
     json_t *r = NULL;
-    char err[STORE_ERR_MAX];
     report_opts ro = {.tz = tz, .contract_id = o->contract, .evidence = o->evidence_csv};
-    int rc = store_open(g->data_dir, &s, err, sizeof err);
-    if (rc == -ENOENT)
-        cli_error(PROG, "thư mục dữ liệu %s chưa được khởi tạo", g->data_dir);
-    else if (rc != 0)
-        cli_error(PROG, "không mở được cơ sở dữ liệu: %s", err);
+    int rc = cmd_store_open(g, &s);
     if (rc != 0)
         return 1;
     rc = report_build(s, p, &ro, &r);

@@ -1,7 +1,36 @@
-/* commands: the subcommand table; each subcommand lives in its own cmd_*.c file. */
+/* commands: the subcommand table (each subcommand lives in its own cmd_*.c file) and the helpers
+ * every command on the data dir shares: opening the store and the audit name "cli:USER". */
 #include "commands.h"
 
+#include <errno.h>
+#include <glib.h>
 #include <stddef.h>
+
+#include "cli.h"
+#include "store.h"
+
+#define PROG "loalangd"
+
+char *cmd_who(void)
+{
+    return g_strdup_printf("cli:%s", g_get_user_name());
+}
+
+int cmd_store_open(const cmd_globals *g, store **out)
+{
+    char err[STORE_ERR_MAX];
+    if (!g->data_dir) {
+        cli_error(PROG, "thiếu thư mục dữ liệu: dùng -d THƯ_MỤC");
+        return -EINVAL;
+    }
+    int rc = store_open(g->data_dir, out, err, sizeof err);
+    if (rc == -ENOENT)
+        cli_error(PROG, "thư mục dữ liệu %s chưa được khởi tạo (chạy \"%s -d %s init\")",
+                  g->data_dir, PROG, g->data_dir);
+    else if (rc != 0)
+        cli_error(PROG, "không mở được cơ sở dữ liệu: %s", err);
+    return rc;
+}
 
 const cmd_entry cmd_table[] = {
     {"schedule", "schedule fill KẾ_HOẠCH [--month YYYY-MM] [--json]",

@@ -37,8 +37,9 @@ int cmd_box(const cmd_globals *g, int argc, char **argv);
 int cmd_plan(const cmd_globals *g, int argc, char **argv);
 int cmd_airing(const cmd_globals *g, int argc, char **argv);
 
-/* Shared by the plan commands: opens -d DIR (reporting in Vietnamese), and who = "cli:USER"
- * (g_free it). */
+/* Shared by every command on the data dir (commands.c): opens -d DIR, reporting a missing -d,
+ * an uninitialised dir (with the `init` hint) or an open failure in Vietnamese on stderr; the
+ * store is the caller's (store_close). who = "cli:USER" (g_free it). */
 struct store;
 int cmd_store_open(const cmd_globals *g, struct store **out);
 char *cmd_who(void);

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "ingest.h"
 
 /* The queue puts loudness measurement and the PCM write on their own thread, beside the
@@ -45,21 +46,6 @@ static bool gst_ready(void)
     return GPOINTER_TO_INT(g_once(&once, gst_init_once, NULL)) != 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Runs on the appsink's streaming thread, one buffer at a time. */
 static GstFlowReturn on_sample(GstAppSink *sink, gpointer user)
 {
@@ -78,7 +64,7 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer user)
     if (c->n_samples + frames > c->max_samples) {
         c->too_long = true;
         ret = GST_FLOW_ERROR;
-    } else if ((c->write_errno = -write_all(c->fd, map.data, frames * sizeof(float))) != 0) {
+    } else if ((c->write_errno = -fileio_write_all(c->fd, map.data, frames * sizeof(float))) != 0) {
         c->write_failed = true;
         ret = GST_FLOW_ERROR;
     } else {

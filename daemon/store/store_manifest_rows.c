@@ -71,7 +71,7 @@ static void add_media(proto_manifest *m, GHashTable *seen, sqlite3_stmt *st)
     g_strlcpy(md->sha256, sha, sizeof md->sha256);
     md->bytes = sqlite3_column_int64(st, 8);
     md->duration_ms = sqlite3_column_int64(st, 9);
-    md->url = g_strdup_printf("/media/%s.opus", md->sha256);
+    md->url = proto_media_url(md->sha256);
     g_hash_table_add(seen, md->sha256);
 }
 

@@ -1,5 +1,6 @@
 /* store_media: see store_media.h. */
 #include "store_media.h"
+#include "proto.h"
 #include "store_internal.h"
 #include "wallclock.h"
 
@@ -108,13 +109,14 @@ static json_t *real_or_null(double v)
 
 json_t *store_media_json(const store_media *m)
 {
-    char url[sizeof "/media/.opus" + HASH_SHA256_HEX_LEN];
-    g_snprintf(url, sizeof url, "/media/%s.opus", m->sha256);
-    return json_pack("{sssIsIsosososs}", "sha256", m->sha256, "bytes", (json_int_t)m->bytes,
-                     "duration_ms", (json_int_t)m->duration_ms, "loudness_in_lufs",
-                     real_or_null(m->loudness_in_lufs), "loudness_out_lufs",
-                     real_or_null(m->loudness_out_lufs), "true_peak_dbtp",
-                     real_or_null(m->true_peak_dbtp), "url", url);
+    char *url = proto_media_url(m->sha256);
+    json_t *j = json_pack("{sssIsIsosososs}", "sha256", m->sha256, "bytes", (json_int_t)m->bytes,
+                          "duration_ms", (json_int_t)m->duration_ms, "loudness_in_lufs",
+                          real_or_null(m->loudness_in_lufs), "loudness_out_lufs",
+                          real_or_null(m->loudness_out_lufs), "true_peak_dbtp",
+                          real_or_null(m->true_peak_dbtp), "url", url);
+    g_free(url);
+    return j;
 }
 
 void store_media_discard_new(store *s, const char *dir, const char *sha256)

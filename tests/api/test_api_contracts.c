@@ -21,7 +21,7 @@ static int setup(void **state)
 {
     fx *f = g_new0(fx, 1);
     f->t = td_start(NULL);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Xuân Lạc", NULL), 0);
+    ac_add_commune(f->t, "Xuân Lạc");
     f->admin = ac_user(f->t, "admin", "admin", NULL);
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
     f->approver = ac_user(f->t, "noivu", "approver", NULL);
@@ -43,37 +43,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static json_t *req(ac *c, const char *method, const char *body, long want, const char *want_code,
-                   const char *path_fmt, ...) __attribute__((format(printf, 6, 7)));
-
-/* One call with a JSON text body (NULL: none); fails unless the status (and the code, when
- * given) match, or when a refusal's message is not Vietnamese. The reply (json_decref). */
-static json_t *req(ac *c, const char *method, const char *body, long want, const char *want_code,
-                   const char *path_fmt, ...)
-{
-    va_list ap;
-    va_start(ap, path_fmt);
-    char *path = g_strdup_vprintf(path_fmt, ap);
-    va_end(ap);
-    long st = 0;
-    json_t *j = ac_send(c, method, path, body ? "application/json" : NULL, body,
-                        body ? strlen(body) : 0, &st);
-    if (st != want || (want_code && strcmp(ac_error_code(j), want_code) != 0)) {
-        char *text = j ? json_dumps(j, 0) : g_strdup("(no JSON)");
-        fail_msg("%s %s %s: want %ld %s, got %ld %s", method, path, body ? body : "", want,
-                 want_code ? want_code : "", st, text);
-    }
-    const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-    if (st >= 400 && msg && g_str_is_ascii(msg))
-        fail_msg("%s %s: message not Vietnamese: %s", method, path, msg);
-    /* No English store detail in a message for people. */
-    if (msg && (strstr(msg, " not ") || strstr(msg, " below ") || strstr(msg, "required") ||
-                strstr(msg, " after ") || strstr(msg, "both given")))
-        fail_msg("%s %s: English in the message: %s", method, path, msg);
-    g_free(path);
-    return j;
-}
-
 #define OK(j) json_decref(j)
 
 static int64_t num(const json_t *o, const char *key)
@@ -81,35 +50,31 @@ static int64_t num(const json_t *o, const char *key)
     return json_integer_value(json_object_get(o, key));
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 static void test_contracts(void **state)
 {
     fx *f = *state;
-    json_t *c = req(f->approver, "POST",
-                    "{\"title\":\"Hợp đồng 2026\",\"from\":\"2026-01-01\",\"until\":\"2026-12-31\","
-                    "\"lines\":[{\"genre\":\"news\",\"pieces_per_month\":8,"
-                    "\"airings_per_piece\":3,\"min_ms\":60000,\"max_ms\":300000}]}",
-                    201, NULL, "/api/v1/contracts");
+    json_t *c =
+        ac_req(f->approver, "POST",
+               "{\"title\":\"Hợp đồng 2026\",\"from\":\"2026-01-01\",\"until\":\"2026-12-31\","
+               "\"lines\":[{\"genre\":\"news\",\"pieces_per_month\":8,"
+               "\"airings_per_piece\":3,\"min_ms\":60000,\"max_ms\":300000}]}",
+               201, NULL, "/api/v1/contracts");
     int64_t id = num(c, "id");
     assert_true(id > 0);
-    assert_string_equal(str(c, "title"), "Hợp đồng 2026");
+    assert_string_equal(ac_str(c, "title"), "Hợp đồng 2026");
     assert_int_equal(num(c, "reach_permille"), 800);
     assert_int_equal(json_array_size(json_object_get(c, "lines")), 1);
     json_decref(c);
-    c = req(f->tech, "GET", NULL, 200, NULL, "/api/v1/contracts");
+    c = ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/contracts");
     assert_int_equal(json_array_size(json_object_get(c, "contracts")), 1);
     json_decref(c);
-    OK(req(f->tech, "GET", NULL, 200, NULL, "/api/v1/contracts/%lld", (long long)id));
-    OK(req(f->op, "GET", NULL, 403, NULL, "/api/v1/contracts"));
-    OK(req(f->op, "GET", NULL, 403, NULL, "/api/v1/contracts/%lld", (long long)id));
-    OK(req(f->tech, "POST", "{\"title\":\"X\",\"from\":\"2026-01-01\",\"until\":\"2026-02-01\"}",
-           403, NULL, "/api/v1/contracts"));
-    OK(req(f->tech, "PATCH", "{\"title\":\"X\"}", 403, NULL, "/api/v1/contracts/%lld",
-           (long long)id));
+    OK(ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/contracts/%lld", (long long)id));
+    OK(ac_req(f->op, "GET", NULL, 403, NULL, "/api/v1/contracts"));
+    OK(ac_req(f->op, "GET", NULL, 403, NULL, "/api/v1/contracts/%lld", (long long)id));
+    OK(ac_req(f->tech, "POST", "{\"title\":\"X\",\"from\":\"2026-01-01\",\"until\":\"2026-02-01\"}",
+              403, NULL, "/api/v1/contracts"));
+    OK(ac_req(f->tech, "PATCH", "{\"title\":\"X\"}", 403, NULL, "/api/v1/contracts/%lld",
+              (long long)id));
     const char *bad[] = {
         "{\"title\":\"X\",\"from\":\"2026-01-01\"}",
         "{\"title\":\"X\",\"from\":\"2026-13-01\",\"until\":\"2026-12-31\"}",
@@ -126,26 +91,26 @@ static void test_contracts(void **state)
         "[]",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
-        OK(req(f->approver, "POST", bad[i], 400, NULL, "/api/v1/contracts"));
-    c = req(f->admin, "PATCH", "{\"title\":\"Hợp đồng năm 2026\",\"reach_permille\":900}", 200,
-            NULL, "/api/v1/contracts/%lld", (long long)id);
-    assert_string_equal(str(c, "title"), "Hợp đồng năm 2026");
+        OK(ac_req(f->approver, "POST", bad[i], 400, NULL, "/api/v1/contracts"));
+    c = ac_req(f->admin, "PATCH", "{\"title\":\"Hợp đồng năm 2026\",\"reach_permille\":900}", 200,
+               NULL, "/api/v1/contracts/%lld", (long long)id);
+    assert_string_equal(ac_str(c, "title"), "Hợp đồng năm 2026");
     assert_int_equal(num(c, "reach_permille"), 900);
-    assert_string_equal(str(c, "from"), "2026-01-01");
+    assert_string_equal(ac_str(c, "from"), "2026-01-01");
     json_decref(c);
-    OK(req(f->approver, "PATCH", "{\"until\":\"2025-01-01\"}", 400, NULL, "/api/v1/contracts/%lld",
-           (long long)id));
-    OK(req(f->approver, "PATCH", "{\"title\":\"X\"}", 404, NULL, "/api/v1/contracts/999"));
-    OK(req(f->approver, "PATCH", "{\"title\":\"X\"}", 404, NULL, "/api/v1/contracts/abc"));
-    OK(req(f->approver, "GET", NULL, 404, NULL, "/api/v1/contracts/999"));
-    OK(req(f->approver, "GET", NULL, 404, NULL, "/api/v1/contracts/-1"));
+    OK(ac_req(f->approver, "PATCH", "{\"until\":\"2025-01-01\"}", 400, NULL,
+              "/api/v1/contracts/%lld", (long long)id));
+    OK(ac_req(f->approver, "PATCH", "{\"title\":\"X\"}", 404, NULL, "/api/v1/contracts/999"));
+    OK(ac_req(f->approver, "PATCH", "{\"title\":\"X\"}", 404, NULL, "/api/v1/contracts/abc"));
+    OK(ac_req(f->approver, "GET", NULL, 404, NULL, "/api/v1/contracts/999"));
+    OK(ac_req(f->approver, "GET", NULL, 404, NULL, "/api/v1/contracts/-1"));
     /* Lines. */
-    c = req(f->approver, "PUT", "{\"pieces_per_period\":12,\"airings_per_piece\":2}", 200, NULL,
-            "/api/v1/contracts/%lld/lines/report", (long long)id);
+    c = ac_req(f->approver, "PUT", "{\"pieces_per_period\":12,\"airings_per_piece\":2}", 200, NULL,
+               "/api/v1/contracts/%lld/lines/report", (long long)id);
     assert_int_equal(json_array_size(json_object_get(c, "lines")), 2);
     json_decref(c);
-    c = req(f->approver, "PUT", "{\"pieces_per_month\":4}", 200, NULL,
-            "/api/v1/contracts/%lld/lines/news", (long long)id);
+    c = ac_req(f->approver, "PUT", "{\"pieces_per_month\":4}", 200, NULL,
+               "/api/v1/contracts/%lld/lines/news", (long long)id);
     json_t *lines = json_object_get(c, "lines");
     assert_int_equal(json_array_size(lines), 2);
     assert_int_equal(num(json_array_get(lines, 0), "pieces_per_month"), 4);
@@ -164,25 +129,25 @@ static void test_contracts(void **state)
         {"news", "{\"pieces_per_month\":"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad_lines); i++)
-        OK(req(f->approver, "PUT", bad_lines[i].body, 400, NULL, "/api/v1/contracts/%lld/lines/%s",
-               (long long)id, bad_lines[i].genre));
-    OK(req(f->approver, "PUT", "{\"pieces_per_month\":4}", 404, NULL,
-           "/api/v1/contracts/999/lines/news"));
-    OK(req(f->tech, "PUT", "{\"pieces_per_month\":4}", 403, NULL,
-           "/api/v1/contracts/%lld/lines/news", (long long)id));
-    c = req(f->approver, "DELETE", NULL, 200, NULL, "/api/v1/contracts/%lld/lines/report",
-            (long long)id);
+        OK(ac_req(f->approver, "PUT", bad_lines[i].body, 400, NULL,
+                  "/api/v1/contracts/%lld/lines/%s", (long long)id, bad_lines[i].genre));
+    OK(ac_req(f->approver, "PUT", "{\"pieces_per_month\":4}", 404, NULL,
+              "/api/v1/contracts/999/lines/news"));
+    OK(ac_req(f->tech, "PUT", "{\"pieces_per_month\":4}", 403, NULL,
+              "/api/v1/contracts/%lld/lines/news", (long long)id));
+    c = ac_req(f->approver, "DELETE", NULL, 200, NULL, "/api/v1/contracts/%lld/lines/report",
+               (long long)id);
     assert_int_equal(json_array_size(json_object_get(c, "lines")), 1);
     json_decref(c);
-    OK(req(f->approver, "DELETE", NULL, 404, NULL, "/api/v1/contracts/%lld/lines/report",
-           (long long)id));
-    OK(req(f->approver, "DELETE", NULL, 404, NULL, "/api/v1/contracts/%lld/lines/opera",
-           (long long)id));
+    OK(ac_req(f->approver, "DELETE", NULL, 404, NULL, "/api/v1/contracts/%lld/lines/report",
+              (long long)id));
+    OK(ac_req(f->approver, "DELETE", NULL, 404, NULL, "/api/v1/contracts/%lld/lines/opera",
+              (long long)id));
     /* Delete. */
-    OK(req(f->tech, "DELETE", NULL, 403, NULL, "/api/v1/contracts/%lld", (long long)id));
-    OK(req(f->approver, "DELETE", NULL, 204, NULL, "/api/v1/contracts/%lld", (long long)id));
-    OK(req(f->approver, "DELETE", NULL, 404, NULL, "/api/v1/contracts/%lld", (long long)id));
-    OK(req(f->approver, "GET", NULL, 404, NULL, "/api/v1/contracts/%lld", (long long)id));
+    OK(ac_req(f->tech, "DELETE", NULL, 403, NULL, "/api/v1/contracts/%lld", (long long)id));
+    OK(ac_req(f->approver, "DELETE", NULL, 204, NULL, "/api/v1/contracts/%lld", (long long)id));
+    OK(ac_req(f->approver, "DELETE", NULL, 404, NULL, "/api/v1/contracts/%lld", (long long)id));
+    OK(ac_req(f->approver, "GET", NULL, 404, NULL, "/api/v1/contracts/%lld", (long long)id));
 }
 
 /* The raw reply of a report request (g_free), with its headers. */
@@ -198,27 +163,28 @@ static char *fetch(fx *f, ac *c, const char *path, long *st, char **headers)
 static void test_reports(void **state)
 {
     fx *f = *state;
-    json_t *c = req(f->approver, "POST",
-                    "{\"title\":\"Hợp đồng 2026\",\"from\":\"2026-01-01\",\"until\":\"2026-12-31\","
-                    "\"lines\":[{\"genre\":\"news\",\"pieces_per_month\":8,"
-                    "\"airings_per_piece\":3}]}",
-                    201, NULL, "/api/v1/contracts");
+    json_t *c =
+        ac_req(f->approver, "POST",
+               "{\"title\":\"Hợp đồng 2026\",\"from\":\"2026-01-01\",\"until\":\"2026-12-31\","
+               "\"lines\":[{\"genre\":\"news\",\"pieces_per_month\":8,"
+               "\"airings_per_piece\":3}]}",
+               201, NULL, "/api/v1/contracts");
     int64_t id = num(c, "id");
     json_decref(c);
     const char *periods[][2] = {
         {"2026-12", "2026-12-01"}, {"2026-Q4", "2026-10-01"}, {"2026", "2026-01-01"}};
     for (size_t i = 0; i < G_N_ELEMENTS(periods); i++) {
-        json_t *r = req(f->tech, "GET", NULL, 200, NULL, "/api/v1/reports/%s", periods[i][0]);
+        json_t *r = ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/reports/%s", periods[i][0]);
         json_t *p = json_object_get(r, "period");
-        assert_string_equal(str(p, "text"), periods[i][0]);
-        assert_string_equal(str(p, "from"), periods[i][1]);
+        assert_string_equal(ac_str(p, "text"), periods[i][0]);
+        assert_string_equal(ac_str(p, "from"), periods[i][1]);
         assert_int_equal(num(json_object_get(r, "contract"), "id"), id);
         json_t *line = json_array_get(json_object_get(r, "lines"), 0);
-        assert_string_equal(str(line, "genre"), "news");
+        assert_string_equal(ac_str(line, "genre"), "news");
         assert_int_equal(num(line, "airings_scheduled"), 0);
         json_decref(r);
-        r = req(f->admin, "GET", NULL, 200, NULL, "/api/v1/reports/%s?contract=%lld&evidence=1",
-                periods[i][0], (long long)id);
+        r = ac_req(f->admin, "GET", NULL, 200, NULL, "/api/v1/reports/%s?contract=%lld&evidence=1",
+                   periods[i][0], (long long)id);
         assert_true(json_is_array(json_object_get(r, "evidence")));
         json_decref(r);
         long st = 0;
@@ -249,12 +215,12 @@ static void test_reports(void **state)
     }
     const char *bad[] = {"2026-13", "2026-Q5", "2026-Q0", "abc", "2026-1", "202", "2026-12-01"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
-        OK(req(f->tech, "GET", NULL, 400, "bad_period", "/api/v1/reports/%s", bad[i]));
-    OK(req(f->tech, "GET", NULL, 404, "not_found", "/api/v1/reports/2026-12?contract=999"));
-    OK(req(f->tech, "GET", NULL, 400, NULL, "/api/v1/reports/2026-12?contract=abc"));
-    OK(req(f->tech, "GET", NULL, 400, NULL, "/api/v1/reports/2026-12?contract=0"));
-    OK(req(f->tech, "GET", NULL, 400, NULL, "/api/v1/reports/2026-12?format=xml"));
-    OK(req(f->op, "GET", NULL, 403, NULL, "/api/v1/reports/2026-12"));
+        OK(ac_req(f->tech, "GET", NULL, 400, "bad_period", "/api/v1/reports/%s", bad[i]));
+    OK(ac_req(f->tech, "GET", NULL, 404, "not_found", "/api/v1/reports/2026-12?contract=999"));
+    OK(ac_req(f->tech, "GET", NULL, 400, NULL, "/api/v1/reports/2026-12?contract=abc"));
+    OK(ac_req(f->tech, "GET", NULL, 400, NULL, "/api/v1/reports/2026-12?contract=0"));
+    OK(ac_req(f->tech, "GET", NULL, 400, NULL, "/api/v1/reports/2026-12?format=xml"));
+    OK(ac_req(f->op, "GET", NULL, 403, NULL, "/api/v1/reports/2026-12"));
     long st = 0;
     char *out = fetch(f, f->op, "/api/v1/reports/2026-12?format=csv", &st, NULL);
     assert_int_equal(st, 403);
@@ -265,7 +231,7 @@ static void test_reports(void **state)
     assert_int_equal(st, 401);
     g_free(out);
     /* A period no contract covers: a report without a contract. */
-    json_t *r = req(f->tech, "GET", NULL, 200, NULL, "/api/v1/reports/2030-01");
+    json_t *r = ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/reports/2030-01");
     assert_true(json_is_null(json_object_get(r, "contract")));
     json_decref(r);
 }

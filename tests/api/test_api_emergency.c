@@ -23,8 +23,8 @@ static int setup(void **state)
     fx *f = g_new0(fx, 1);
     f->wav = ac_sox("tin.wav", "-r 44100 -c 1", "synth 4 sine 440 vol 0.3");
     f->t = td_start(NULL);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Bằng Khánh", NULL), 0);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Xuân Lạc", NULL), 0);
+    ac_add_commune(f->t, "Bằng Khánh");
+    ac_add_commune(f->t, "Xuân Lạc");
     f->token_bk = ac_add_box(f->t, "Nà Pài", "Bằng Khánh");
     f->token_xl = ac_add_box(f->t, "Bản Chang", "Xuân Lạc");
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
@@ -33,16 +33,7 @@ static int setup(void **state)
     f->op_xl = ac_user(f->t, "canbo2", "operator", "Xuân Lạc");
     f->piece = ac_approved_piece(f->tech, f->approver, f->wav,
                                  "title=B%C3%A3o%20s%E1%BB%91%203&genre=news");
-    gchar *data = NULL;
-    gsize len = 0;
-    long st = 0;
-    assert_true(g_file_get_contents(f->wav, &data, &len, NULL));
-    json_t *p = ac_send(f->tech, "POST", "/api/v1/pieces?title=Nh%C3%A1p&genre=news", "audio/wav",
-                        data, len, &st);
-    assert_int_equal(st, 201);
-    f->draft = g_strdup(json_string_value(json_object_get(p, "id")));
-    json_decref(p);
-    g_free(data);
+    f->draft = ac_uploaded_piece(f->tech, f->wav, "title=Nh%C3%A1p&genre=news");
     *state = f;
     return 0;
 }
@@ -65,43 +56,17 @@ static int teardown(void **state)
     return 0;
 }
 
-/* One call with a JSON text body (NULL: none); fails unless the status (4: any 4xx) and the
- * code (when given) match, or when a refusal is not in Vietnamese. The reply (json_decref). */
-static json_t *req(ac *c, const char *method, const char *body, long want, const char *want_code,
-                   const char *path)
-{
-    long st = 0;
-    json_t *j = ac_send(c, method, path, body ? "application/json" : NULL, body,
-                        body ? strlen(body) : 0, &st);
-    if ((want == 4 ? st / 100 != 4 : st != want) ||
-        (want_code && strcmp(ac_error_code(j), want_code) != 0)) {
-        char *text = j ? json_dumps(j, 0) : g_strdup("(no JSON)");
-        fail_msg("%s %s %s: want %ld %s, got %ld %s", method, path, body ? body : "", want,
-                 want_code ? want_code : "", st, text);
-    }
-    const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-    if (st >= 400 && msg && g_str_is_ascii(msg))
-        fail_msg("%s %s: message not Vietnamese: %s", method, path, msg);
-    return j;
-}
-
 #define OK(j) json_decref(j)
-
-static const char *str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
 
 static void test_refusals(void **state)
 {
     fx *f = *state;
-    const char *E = "/api/v1/emergency";
     char *body = NULL;
-    OK(req(f->tech, "POST",
-           "{\"piece\":\"00000000-0000-4000-8000-000000000000\",\"targets\":{\"kind\":\"all\"}}", 4,
-           "unknown_piece", E));
+    OK(ac_req(f->tech, "POST",
+              "{\"piece\":\"00000000-0000-4000-8000-000000000000\",\"targets\":{\"kind\":\"all\"}}",
+              4, "unknown_piece", "/api/v1/emergency"));
     body = g_strdup_printf("{\"piece\":\"%s\",\"targets\":{\"kind\":\"all\"}}", f->draft);
-    OK(req(f->tech, "POST", body, 4, "piece_not_approved", E));
+    OK(ac_req(f->tech, "POST", body, 4, "piece_not_approved", "/api/v1/emergency"));
     g_free(body);
     const char *targets[][2] = {
         {"{\"kind\":\"moon\"}", "bad_targets"},
@@ -112,27 +77,28 @@ static void test_refusals(void **state)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(targets); i++) {
         body = g_strdup_printf("{\"piece\":\"%s\",\"targets\":%s}", f->piece, targets[i][0]);
-        OK(req(f->tech, "POST", body, 4, targets[i][1], E));
+        OK(ac_req(f->tech, "POST", body, 4, targets[i][1], "/api/v1/emergency"));
         g_free(body);
     }
-    OK(req(f->tech, "POST", "{\"targets\":{\"kind\":\"all\"}}", 400, "invalid_field", E));
-    OK(req(f->tech, "POST", "{\"piece\":42}", 400, "invalid_field", E));
-    OK(req(f->tech, "POST", "{\"piece\":", 400, NULL, E));
-    OK(req(f->tech, "POST", "[\"x\"]", 400, NULL, E));
-    OK(req(f->tech, "POST", "{\"piece\":\"\xC3\x28\"}", 400, NULL, E));
+    OK(ac_req(f->tech, "POST", "{\"targets\":{\"kind\":\"all\"}}", 400, "invalid_field",
+              "/api/v1/emergency"));
+    OK(ac_req(f->tech, "POST", "{\"piece\":42}", 400, "invalid_field", "/api/v1/emergency"));
+    OK(ac_req(f->tech, "POST", "{\"piece\":", 400, NULL, "/api/v1/emergency"));
+    OK(ac_req(f->tech, "POST", "[\"x\"]", 400, NULL, "/api/v1/emergency"));
+    OK(ac_req(f->tech, "POST", "{\"piece\":\"\xC3\x28\"}", 400, NULL, "/api/v1/emergency"));
     char *huge = g_strdup_printf("{\"piece\":\"%s\",\"pad\":\"%*s\"}", f->piece, 20000, "x");
-    OK(req(f->tech, "POST", huge, 413, NULL, E));
+    OK(ac_req(f->tech, "POST", huge, 413, NULL, "/api/v1/emergency"));
     g_free(huge);
     body = g_strdup_printf("{\"piece\":\"%s\",\"targets\":{\"kind\":\"all\"}}", f->piece);
-    OK(req(f->approver, "POST", body, 403, NULL, E));
-    OK(req(f->op_bk, "POST", body, 403, NULL, E));
+    OK(ac_req(f->approver, "POST", body, 403, NULL, "/api/v1/emergency"));
+    OK(ac_req(f->op_bk, "POST", body, 403, NULL, "/api/v1/emergency"));
     g_free(body);
-    OK(req(f->tech, "POST", NULL, 404, NULL,
-           "/api/v1/emergency/00000000-0000-4000-8000-000000000000/stop"));
-    OK(req(f->op_bk, "POST", NULL, 403, NULL,
-           "/api/v1/emergency/00000000-0000-4000-8000-000000000000/stop"));
+    OK(ac_req(f->tech, "POST", NULL, 404, NULL,
+              "/api/v1/emergency/00000000-0000-4000-8000-000000000000/stop"));
+    OK(ac_req(f->op_bk, "POST", NULL, 403, NULL,
+              "/api/v1/emergency/00000000-0000-4000-8000-000000000000/stop"));
     /* Nothing started. */
-    json_t *l = req(f->tech, "GET", NULL, 200, NULL, E);
+    json_t *l = ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/emergency");
     assert_int_equal(json_array_size(json_object_get(l, "emergencies")), 0);
     json_decref(l);
 }
@@ -140,14 +106,15 @@ static void test_refusals(void **state)
 /* A completed play of the airing: 4 s from its start. */
 static json_t *play(const char *uuid, const json_t *airing)
 {
-    GDateTime *start = g_date_time_new_from_iso8601(str(airing, "start"), NULL);
+    GDateTime *start = g_date_time_new_from_iso8601(ac_str(airing, "start"), NULL);
     assert_non_null(start);
     GDateTime *end = g_date_time_add_seconds(start, 4);
     char *ended = g_date_time_format(end, "%Y-%m-%dT%H:%M:%S%:z");
-    json_t *p = json_pack("{ss ss ss ss ss ss si ss ss}", "id", uuid, "airing", str(airing, "id"),
-                          "media", str(airing, "media"), "scheduled_start", str(airing, "start"),
-                          "started_at", str(airing, "start"), "ended_at", ended, "played_ms", 4000,
-                          "outcome", "completed", "detail", "");
+    json_t *p =
+        json_pack("{ss ss ss ss ss ss si ss ss}", "id", uuid, "airing", ac_str(airing, "id"),
+                  "media", ac_str(airing, "media"), "scheduled_start", ac_str(airing, "start"),
+                  "started_at", ac_str(airing, "start"), "ended_at", ended, "played_ms", 4000,
+                  "outcome", "completed", "detail", "");
     g_free(ended);
     g_date_time_unref(end);
     g_date_time_unref(start);
@@ -156,7 +123,7 @@ static json_t *play(const char *uuid, const json_t *airing)
 
 static size_t emergencies(ac *c, json_t **first)
 {
-    json_t *l = req(c, "GET", NULL, 200, NULL, "/api/v1/emergency");
+    json_t *l = ac_req(c, "GET", NULL, 200, NULL, "/api/v1/emergency");
     json_t *list = json_object_get(l, "emergencies");
     size_t n = json_array_size(list);
     if (first)
@@ -171,11 +138,11 @@ static void test_live_list(void **state)
     char *body = g_strdup_printf(
         "{\"piece\":\"%s\",\"targets\":{\"kind\":\"communes\",\"communes\":[\"Bằng Khánh\"]}}",
         f->piece);
-    json_t *r = req(f->tech, "POST", body, 201, NULL, "/api/v1/emergency");
+    json_t *r = ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/emergency");
     g_free(body);
     json_t *airing = json_object_get(r, "airing");
-    assert_string_equal(str(airing, "priority"), "emergency");
-    char *id = g_strdup(str(airing, "id"));
+    assert_string_equal(ac_str(airing, "priority"), "emergency");
+    char *id = g_strdup(ac_str(airing, "id"));
     /* Nà Pài plays it; Bản Chang (another commune) is not a target. */
     long st = 0;
     json_t *batch =
@@ -194,12 +161,12 @@ static void test_live_list(void **state)
     json_decref(r);
     json_t *e = NULL;
     assert_int_equal(emergencies(f->tech, &e), 1);
-    assert_string_equal(str(e, "id"), id);
-    assert_string_equal(str(json_object_get(e, "piece"), "id"), f->piece);
+    assert_string_equal(ac_str(e, "id"), id);
+    assert_string_equal(ac_str(json_object_get(e, "piece"), "id"), f->piece);
     json_t *plays = json_object_get(e, "plays");
     assert_int_equal(json_array_size(plays), 1);
-    assert_string_equal(str(json_array_get(plays, 0), "box"), "Nà Pài");
-    assert_string_equal(str(json_array_get(plays, 0), "outcome"), "completed");
+    assert_string_equal(ac_str(json_array_get(plays, 0), "box"), "Nà Pài");
+    assert_string_equal(ac_str(json_array_get(plays, 0), "outcome"), "completed");
     assert_true(json_is_false(json_object_get(e, "stopped")));
     json_decref(e);
     assert_int_equal(emergencies(f->approver, NULL), 1);
@@ -208,13 +175,13 @@ static void test_live_list(void **state)
     /* Stop: 200 once, then 404. A stopped emergency stays listed, marked, with its reports
      * (what boxes played before the stop is still accounted for). */
     char *stop = g_strdup_printf("/api/v1/emergency/%s/stop", id);
-    OK(req(f->approver, "POST", NULL, 403, NULL, stop));
-    r = req(f->tech, "POST", NULL, 200, NULL, stop);
+    OK(ac_req(f->approver, "POST", NULL, 403, NULL, "%s", stop));
+    r = ac_req(f->tech, "POST", NULL, 200, NULL, "%s", stop);
     assert_true(json_is_true(json_object_get(r, "stopped")));
     json_decref(r);
-    OK(req(f->tech, "POST", NULL, 404, NULL, stop));
+    OK(ac_req(f->tech, "POST", NULL, 404, NULL, "%s", stop));
     assert_int_equal(emergencies(f->tech, &e), 1);
-    assert_string_equal(str(e, "id"), id);
+    assert_string_equal(ac_str(e, "id"), id);
     assert_true(json_is_true(json_object_get(e, "stopped")));
     assert_int_equal(json_array_size(json_object_get(e, "plays")), 1);
     json_decref(e);

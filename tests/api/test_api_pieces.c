@@ -30,8 +30,8 @@ static int setup(void **state)
     g_file_set_contents(f->conf, "[server]\nmax_upload_mb = 1\nmax_upload_minutes = 1\n", -1, NULL);
     const char *args[] = {"--config", f->conf, NULL};
     f->t = td_start(args);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Bằng Khánh", NULL), 0);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Xuân Lạc", NULL), 0);
+    ac_add_commune(f->t, "Bằng Khánh");
+    ac_add_commune(f->t, "Xuân Lạc");
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
     f->approver = ac_user(f->t, "noivu", "approver", NULL);
     f->op = ac_user(f->t, "canbo", "operator", "Xuân Lạc");
@@ -52,11 +52,6 @@ static int teardown(void **state)
     ac_rm_file(f->wav);
     g_free(f);
     return 0;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
 }
 
 static json_t *upload_file(ac *c, const char *query, const char *path, long *st)
@@ -167,13 +162,13 @@ static void test_upload_metadata(void **state)
                             NULL};
     json_t *p = upload_form(f, fields, &st);
     assert_int_equal(st, 201);
-    assert_string_equal(str(p, "title"), "Gương sáng Bằng Khánh");
-    assert_string_equal(str(p, "genre"), "report");
-    assert_string_equal(str(p, "theme"), "Nông thôn mới");
-    assert_string_equal(str(p, "exemplar"), "Bà Hoàng Thị Lan");
-    assert_string_equal(str(p, "commune"), "Bằng Khánh");
-    assert_string_equal(str(p, "priority"), "priority");
-    assert_string_equal(str(p, "status"), "submitted");
+    assert_string_equal(ac_str(p, "title"), "Gương sáng Bằng Khánh");
+    assert_string_equal(ac_str(p, "genre"), "report");
+    assert_string_equal(ac_str(p, "theme"), "Nông thôn mới");
+    assert_string_equal(ac_str(p, "exemplar"), "Bà Hoàng Thị Lan");
+    assert_string_equal(ac_str(p, "commune"), "Bằng Khánh");
+    assert_string_equal(ac_str(p, "priority"), "priority");
+    assert_string_equal(ac_str(p, "status"), "submitted");
     assert_false(json_is_true(json_object_get(p, "deduplicated")));
     json_decref(p);
     /* The same through the query string of a raw upload; no submit: a draft. */
@@ -182,18 +177,18 @@ static void test_upload_metadata(void **state)
                     "&commune=Xu%C3%A2n%20L%E1%BA%A1c",
                     f->wav, &st);
     assert_int_equal(st, 201);
-    assert_string_equal(str(p, "title"), "Tín A");
-    assert_string_equal(str(p, "theme"), "An ninh");
-    assert_string_equal(str(p, "exemplar"), "Ông B");
-    assert_string_equal(str(p, "commune"), "Xuân Lạc");
-    assert_string_equal(str(p, "priority"), "normal");
-    assert_string_equal(str(p, "status"), "draft");
+    assert_string_equal(ac_str(p, "title"), "Tín A");
+    assert_string_equal(ac_str(p, "theme"), "An ninh");
+    assert_string_equal(ac_str(p, "exemplar"), "Ông B");
+    assert_string_equal(ac_str(p, "commune"), "Xuân Lạc");
+    assert_string_equal(ac_str(p, "priority"), "normal");
+    assert_string_equal(ac_str(p, "status"), "draft");
     assert_true(json_is_true(json_object_get(p, "deduplicated")));
     json_decref(p);
     /* A commune named in NFD (as some keyboards send it) is the same commune. */
     p = upload_file(f->tech, "title=C&genre=news&commune=Xua%CC%82n%20La%CC%A3c", f->wav, &st);
     assert_int_equal(st, 201);
-    assert_string_equal(str(p, "commune"), "Xuân Lạc");
+    assert_string_equal(ac_str(p, "commune"), "Xuân Lạc");
     json_decref(p);
     size_t temps = 0;
     assert_int_equal(media_files(f, &temps), 1);
@@ -329,7 +324,7 @@ static char *new_piece(fx *f, const char *query)
     json_t *p = upload_file(f->tech, query, f->wav, &st);
     if (st != 201)
         fail_msg("upload %s: %ld", query, st);
-    char *id = g_strdup(str(p, "id"));
+    char *id = g_strdup(ac_str(p, "id"));
     json_decref(p);
     return id;
 }
@@ -384,7 +379,7 @@ static void test_list_filters(void **state)
     j = ac_call(f->tech, "GET", "/api/v1/pieces?limit=2", NULL, &st);
     assert_int_equal(json_array_size(json_object_get(j, "pieces")), 2);
     /* Newest first. */
-    assert_string_equal(str(json_array_get(json_object_get(j, "pieces"), 0), "id"), d);
+    assert_string_equal(ac_str(json_array_get(json_object_get(j, "pieces"), 0), "id"), d);
     json_decref(j);
     const char *bad[] = {"month=2026-13", "month=abcd-ef", "approved_month=2026-1",
                          "genre=opera",   "status=lost",   "limit=0",
@@ -420,10 +415,10 @@ static void test_patch(void **state)
     json_t *p =
         patch(f->tech, id, "{\"title\":\"Tin mới\",\"genre\":\"article\",\"theme\":null}", &st);
     assert_int_equal(st, 200);
-    assert_string_equal(str(p, "title"), "Tin mới");
-    assert_string_equal(str(p, "genre"), "article");
+    assert_string_equal(ac_str(p, "title"), "Tin mới");
+    assert_string_equal(ac_str(p, "genre"), "article");
     assert_true(json_object_get(p, "theme") == NULL || json_is_null(json_object_get(p, "theme")));
-    assert_string_equal(str(p, "commune"), "Bằng Khánh");
+    assert_string_equal(ac_str(p, "commune"), "Bằng Khánh");
     json_decref(p);
     p = patch(f->tech, id, "{\"commune\":null}", &st);
     assert_int_equal(st, 200);
@@ -449,7 +444,7 @@ static void test_patch(void **state)
     /* The commune's name in another Unicode normal form (NFD) is the same commune. */
     p = patch(f->tech, id, "{\"commune\":\"Xua\u0302n La\u0323c\"}", &st);
     assert_int_equal(st, 200);
-    assert_string_equal(str(p, "commune"), "Xuân Lạc");
+    assert_string_equal(ac_str(p, "commune"), "Xuân Lạc");
     json_decref(p);
     expect(patch(f->tech, "00000000-0000-4000-8000-000000000000", "{\"title\":\"X\"}", &st), &st,
            404, NULL);
@@ -461,7 +456,7 @@ static void test_patch(void **state)
     assert_int_equal(st, 200);
     p = patch(f->tech, id, "{\"title\":\"Tin đã sửa\"}", &st);
     assert_int_equal(st, 200);
-    assert_string_equal(str(p, "status"), "rejected");
+    assert_string_equal(ac_str(p, "status"), "rejected");
     json_decref(p);
     g_free(id);
 }
@@ -498,7 +493,7 @@ static void test_review_flow(void **state)
     g_free(url);
     json_t *p = act(f->approver, id, "reject", "Thiếu nguồn tin", &st);
     assert_int_equal(st, 200);
-    assert_string_equal(str(p, "status"), "rejected");
+    assert_string_equal(ac_str(p, "status"), "rejected");
     json_decref(p);
     check_transition_refused(act(f->approver, id, "approve", NULL, &st), &st);
     json_decref(act(f->tech, id, "submit", NULL, &st));
@@ -509,12 +504,12 @@ static void test_review_flow(void **state)
     url = g_strdup_printf("/api/v1/pieces/%s", id);
     p = ac_call(f->tech, "GET", url, NULL, &st);
     assert_int_equal(st, 200);
-    assert_string_equal(str(p, "status"), "approved");
+    assert_string_equal(ac_str(p, "status"), "approved");
     json_t *reviews = json_object_get(p, "reviews");
     assert_int_equal(json_array_size(reviews), 5);
     int notes = 0;
     for (size_t i = 0; i < json_array_size(reviews); i++) {
-        const char *n = str(json_array_get(reviews, i), "note");
+        const char *n = ac_str(json_array_get(reviews, i), "note");
         notes += n && !strcmp(n, "Thiếu nguồn tin");
     }
     assert_int_equal(notes, 1);
@@ -542,7 +537,7 @@ static void test_operator_view(void **state)
     json_t *j = ac_call(f->op, "GET", "/api/v1/pieces", NULL, &st);
     assert_int_equal(st, 200);
     assert_int_equal(json_integer_value(json_object_get(j, "total")), 1);
-    assert_string_equal(str(json_array_get(json_object_get(j, "pieces"), 0), "id"), mine);
+    assert_string_equal(ac_str(json_array_get(json_object_get(j, "pieces"), 0), "id"), mine);
     json_decref(j);
     /* A filter naming another commune does not widen the view. */
     assert_int_equal(total(f->op, "commune=B%E1%BA%B1ng%20Kh%C3%A1nh"), 0);

@@ -32,8 +32,8 @@ static int setup(void **state)
     fx *f = g_new0(fx, 1);
     f->wav = ac_sox("tin.wav", "-r 44100 -c 1", "synth 4 sine 440 vol 0.3");
     f->t = td_start(NULL);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Bằng Khánh", NULL), 0);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Xuân Lạc", NULL), 0);
+    ac_add_commune(f->t, "Bằng Khánh");
+    ac_add_commune(f->t, "Xuân Lạc");
     g_free(ac_add_box(f->t, "Nà Pài", "Bằng Khánh"));
     g_free(ac_add_box(f->t, "Bản Chang", "Xuân Lạc"));
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
@@ -43,16 +43,7 @@ static int setup(void **state)
     f->next_month = month_after(2);
     f->piece = ac_approved_piece(f->tech, f->approver, f->wav, "title=Tin%20A&genre=news");
     f->piece2 = ac_approved_piece(f->tech, f->approver, f->wav, "title=Tin%20B&genre=report");
-    long st = 0;
-    gchar *data = NULL;
-    gsize len = 0;
-    assert_true(g_file_get_contents(f->wav, &data, &len, NULL));
-    json_t *p = ac_send(f->tech, "POST", "/api/v1/pieces?title=Nh%C3%A1p&genre=news", "audio/wav",
-                        data, len, &st);
-    assert_int_equal(st, 201);
-    f->draft = g_strdup(json_string_value(json_object_get(p, "id")));
-    json_decref(p);
-    g_free(data);
+    f->draft = ac_uploaded_piece(f->tech, f->wav, "title=Nh%C3%A1p&genre=news");
     *state = f;
     return 0;
 }
@@ -75,42 +66,7 @@ static int teardown(void **state)
     return 0;
 }
 
-/* One call with a JSON text body (NULL: none); fails unless the status (and the error code,
- * when want_code is given) match. Returns the reply (json_decref). */
-static json_t *req(ac *c, const char *method, const char *body, long want, const char *want_code,
-                   const char *path_fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static json_t *req(ac *c, const char *method, const char *body, long want, const char *want_code,
-                   const char *path_fmt, ...)
-{
-    va_list ap;
-    va_start(ap, path_fmt);
-    char *path = g_strdup_vprintf(path_fmt, ap);
-    va_end(ap);
-    long st = 0;
-    json_t *j = ac_send(c, method, path, body ? "application/json" : NULL, body,
-                        body ? strlen(body) : 0, &st);
-    /* want 4: any 4xx (where the API's choice between 400 and 404 is not the point). */
-    if ((want == 4 ? st / 100 != 4 : st != want) ||
-        (want_code && strcmp(ac_error_code(j), want_code) != 0)) {
-        char *text = j ? json_dumps(j, 0) : g_strdup("(no JSON)");
-        fail_msg("%s %s %s: want %ld %s, got %ld %s", method, path, body ? body : "", want,
-                 want_code ? want_code : "", st, text);
-    }
-    /* Every refusal speaks Vietnamese: at least one letter outside ASCII. */
-    const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-    if (st >= 400 && msg && g_str_is_ascii(msg))
-        fail_msg("%s %s: message not Vietnamese: %s", method, path, msg);
-    g_free(path);
-    return j;
-}
-
 #define OK(j) json_decref(j)
-
-static const char *str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
 
 static char *create_program(fx *f, const char *title, const char *start, int length,
                             const char *targets)
@@ -119,8 +75,8 @@ static char *create_program(fx *f, const char *title, const char *start, int len
                                  "\"fri\",\"sat\",\"sun\"],\"start\":\"%s\",\"length\":%d,"
                                  "\"targets\":%s}",
                                  title, start, length, targets);
-    json_t *p = req(f->tech, "POST", body, 201, NULL, "/api/v1/programs");
-    char *id = g_strdup(str(p, "id"));
+    json_t *p = ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/programs");
+    char *id = g_strdup(ac_str(p, "id"));
     json_decref(p);
     g_free(body);
     return id;
@@ -130,20 +86,20 @@ static void test_programs(void **state)
 {
     fx *f = *state;
     char *id = create_program(f, "Bản tin sáng", "06:00", 30, "{\"kind\":\"all\"}");
-    json_t *j = req(f->op, "GET", NULL, 200, NULL, "/api/v1/programs");
+    json_t *j = ac_req(f->op, "GET", NULL, 200, NULL, "/api/v1/programs");
     assert_int_equal(json_array_size(json_object_get(j, "programs")), 1);
     assert_int_equal(json_array_size(json_object_get(j, "conflicts")), 0);
     json_decref(j);
-    j = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/programs/%s", id);
-    assert_string_equal(str(j, "title"), "Bản tin sáng");
+    j = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/programs/%s", id);
+    assert_string_equal(ac_str(j, "title"), "Bản tin sáng");
     assert_int_equal(json_integer_value(json_object_get(j, "length")), 30);
     json_decref(j);
     /* An overlap on a shared commune is refused, naming the other programme. */
-    j = req(f->tech, "POST",
-            "{\"title\":\"Trùng giờ\",\"weekdays\":[\"wed\"],\"start\":\"06:15\",\"length\":20,"
-            "\"targets\":{\"kind\":\"communes\",\"communes\":[\"Xuân Lạc\"]}}",
-            409, "program_conflict", "/api/v1/programs");
-    assert_non_null(strstr(str(json_object_get(j, "error"), "message"), "Bản tin sáng"));
+    j = ac_req(f->tech, "POST",
+               "{\"title\":\"Trùng giờ\",\"weekdays\":[\"wed\"],\"start\":\"06:15\",\"length\":20,"
+               "\"targets\":{\"kind\":\"communes\",\"communes\":[\"Xuân Lạc\"]}}",
+               409, "program_conflict", "/api/v1/programs");
+    assert_non_null(strstr(ac_str(json_object_get(j, "error"), "message"), "Bản tin sáng"));
     json_decref(j);
     const char *bad[][2] = {
         {"{\"title\":\"X\",\"weekdays\":[\"xyz\"],\"start\":\"09:00\",\"length\":10,"
@@ -184,36 +140,37 @@ static void test_programs(void **state)
          "bad_date"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
-        OK(req(f->tech, "POST", bad[i][0], 400, bad[i][1], "/api/v1/programs"));
-    json_decref(req(f->tech, "POST",
-                    "{\"title\":\"X\",\"weekdays\":[\"mon\"],\"start\":\"09:00\",\"length\":10,"
-                    "\"targets\":{\"kind\":\"communes\",\"communes\":[\"Atlantis\"]}}",
-                    4, "unknown_commune", "/api/v1/programs"));
-    OK(req(f->tech, "POST",
-           "{\"title\":\"Bản tin sáng\",\"weekdays\":[\"mon\"],\"start\":\"20:00\",\"length\":10,"
-           "\"targets\":{\"kind\":\"all\"}}",
-           409, "title_taken", "/api/v1/programs"));
-    OK(req(f->tech, "POST", "{\"title\":", 400, NULL, "/api/v1/programs"));
-    OK(req(f->tech, "POST", "[]", 400, NULL, "/api/v1/programs"));
-    OK(req(f->tech, "POST", "{\"title\":\"\xC3\x28\"}", 400, NULL, "/api/v1/programs"));
-    OK(req(f->approver, "POST",
-           "{\"title\":\"Y\",\"weekdays\":[\"mon\"],\"start\":\"21:00\",\"length\":10,"
-           "\"targets\":{\"kind\":\"all\"}}",
-           403, NULL, "/api/v1/programs"));
-    OK(req(f->op, "DELETE", NULL, 403, NULL, "/api/v1/programs/%s", id));
+        OK(ac_req(f->tech, "POST", bad[i][0], 400, bad[i][1], "/api/v1/programs"));
+    json_decref(ac_req(f->tech, "POST",
+                       "{\"title\":\"X\",\"weekdays\":[\"mon\"],\"start\":\"09:00\",\"length\":10,"
+                       "\"targets\":{\"kind\":\"communes\",\"communes\":[\"Atlantis\"]}}",
+                       4, "unknown_commune", "/api/v1/programs"));
+    OK(ac_req(
+        f->tech, "POST",
+        "{\"title\":\"Bản tin sáng\",\"weekdays\":[\"mon\"],\"start\":\"20:00\",\"length\":10,"
+        "\"targets\":{\"kind\":\"all\"}}",
+        409, "title_taken", "/api/v1/programs"));
+    OK(ac_req(f->tech, "POST", "{\"title\":", 400, NULL, "/api/v1/programs"));
+    OK(ac_req(f->tech, "POST", "[]", 400, NULL, "/api/v1/programs"));
+    OK(ac_req(f->tech, "POST", "{\"title\":\"\xC3\x28\"}", 400, NULL, "/api/v1/programs"));
+    OK(ac_req(f->approver, "POST",
+              "{\"title\":\"Y\",\"weekdays\":[\"mon\"],\"start\":\"21:00\",\"length\":10,"
+              "\"targets\":{\"kind\":\"all\"}}",
+              403, NULL, "/api/v1/programs"));
+    OK(ac_req(f->op, "DELETE", NULL, 403, NULL, "/api/v1/programs/%s", id));
     /* Edits: only what is given changes; the same checks. */
-    j = req(f->tech, "PATCH", "{\"start\":\"07:00\",\"length\":45}", 200, NULL,
-            "/api/v1/programs/%s", id);
-    assert_string_equal(str(j, "start"), "07:00");
-    assert_string_equal(str(j, "title"), "Bản tin sáng");
+    j = ac_req(f->tech, "PATCH", "{\"start\":\"07:00\",\"length\":45}", 200, NULL,
+               "/api/v1/programs/%s", id);
+    assert_string_equal(ac_str(j, "start"), "07:00");
+    assert_string_equal(ac_str(j, "title"), "Bản tin sáng");
     json_decref(j);
-    OK(req(f->tech, "PATCH", "{\"length\":-5}", 400, "bad_length", "/api/v1/programs/%s", id));
-    OK(req(f->tech, "PATCH", "{\"length\":10}", 404, NULL,
-           "/api/v1/programs/00000000-0000-4000-8000-000000000000"));
-    OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/programs/nope"));
+    OK(ac_req(f->tech, "PATCH", "{\"length\":-5}", 400, "bad_length", "/api/v1/programs/%s", id));
+    OK(ac_req(f->tech, "PATCH", "{\"length\":10}", 404, NULL,
+              "/api/v1/programs/00000000-0000-4000-8000-000000000000"));
+    OK(ac_req(f->tech, "GET", NULL, 404, NULL, "/api/v1/programs/nope"));
     char *other = create_program(f, "Thời sự tối", "19:00", 30, "{\"kind\":\"all\"}");
-    OK(req(f->tech, "PATCH", "{\"start\":\"07:10\"}", 409, "program_conflict",
-           "/api/v1/programs/%s", other));
+    OK(ac_req(f->tech, "PATCH", "{\"start\":\"07:10\"}", 409, "program_conflict",
+              "/api/v1/programs/%s", other));
     g_free(other);
     g_free(id);
 }
@@ -223,22 +180,22 @@ static void test_program_in_use(void **state)
     fx *f = *state;
     char *id = create_program(f, "Bản tin sáng", "06:00", 30, "{\"kind\":\"all\"}");
     char *item = g_strdup_printf("{\"piece\":\"%s\",\"airings\":2}", f->piece);
-    OK(req(f->tech, "POST", item, 201, NULL, "/api/v1/plans/%s/items", f->month));
+    OK(ac_req(f->tech, "POST", item, 201, NULL, "/api/v1/plans/%s/items", f->month));
     g_free(item);
-    OK(req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", f->month));
-    json_t *j = req(f->tech, "DELETE", NULL, 409, "program_in_use", "/api/v1/programs/%s", id);
+    OK(ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", f->month));
+    json_t *j = ac_req(f->tech, "DELETE", NULL, 409, "program_in_use", "/api/v1/programs/%s", id);
     assert_non_null(
         strstr(json_string_value(json_object_get(json_object_get(j, "error"), "message")),
                "Bản tin sáng"));
     json_decref(j);
     char *unused = create_program(f, "Ca nhạc", "20:00", 30, "{\"kind\":\"all\"}");
-    OK(req(f->tech, "DELETE", NULL, 204, NULL, "/api/v1/programs/%s", unused));
-    OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/programs/%s", unused));
-    OK(req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/programs/%s", unused));
+    OK(ac_req(f->tech, "DELETE", NULL, 204, NULL, "/api/v1/programs/%s", unused));
+    OK(ac_req(f->tech, "GET", NULL, 404, NULL, "/api/v1/programs/%s", unused));
+    OK(ac_req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/programs/%s", unused));
     /* Once the item is gone and the month refilled, the programme can go. */
-    OK(req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/items/%s", f->month, f->piece));
-    OK(req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", f->month));
-    OK(req(f->tech, "DELETE", NULL, 204, NULL, "/api/v1/programs/%s", id));
+    OK(ac_req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/items/%s", f->month, f->piece));
+    OK(ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", f->month));
+    OK(ac_req(f->tech, "DELETE", NULL, 204, NULL, "/api/v1/programs/%s", id));
     g_free(unused);
     g_free(id);
 }
@@ -248,57 +205,58 @@ static void test_bad_months(void **state)
     fx *f = *state;
     const char *bad[] = {"2026-13", "2026-1", "abcd-ef", "2026-00", "2026-011", "26-12"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-        OK(req(f->tech, "GET", NULL, 400, "bad_month", "/api/v1/plans/%s", bad[i]));
-        OK(req(f->tech, "PUT", "{\"theme\":\"A\"}", 400, "bad_month", "/api/v1/plans/%s", bad[i]));
-        OK(req(f->tech, "POST", "{\"piece\":\"x\"}", 400, "bad_month", "/api/v1/plans/%s/items",
-               bad[i]));
-        OK(req(f->tech, "POST", NULL, 400, "bad_month", "/api/v1/plans/%s/fill", bad[i]));
-        OK(req(f->tech, "POST", NULL, 400, "bad_month", "/api/v1/plans/%s/publish", bad[i]));
-        OK(req(f->tech, "GET", NULL, 400, "bad_month", "/api/v1/plans/%s/conflicts", bad[i]));
-        OK(req(f->tech, "GET", NULL, 400, "bad_month", "/api/v1/plans/%s/slots", bad[i]));
+        OK(ac_req(f->tech, "GET", NULL, 400, "bad_month", "/api/v1/plans/%s", bad[i]));
+        OK(ac_req(f->tech, "PUT", "{\"theme\":\"A\"}", 400, "bad_month", "/api/v1/plans/%s",
+                  bad[i]));
+        OK(ac_req(f->tech, "POST", "{\"piece\":\"x\"}", 400, "bad_month", "/api/v1/plans/%s/items",
+                  bad[i]));
+        OK(ac_req(f->tech, "POST", NULL, 400, "bad_month", "/api/v1/plans/%s/fill", bad[i]));
+        OK(ac_req(f->tech, "POST", NULL, 400, "bad_month", "/api/v1/plans/%s/publish", bad[i]));
+        OK(ac_req(f->tech, "GET", NULL, 400, "bad_month", "/api/v1/plans/%s/conflicts", bad[i]));
+        OK(ac_req(f->tech, "GET", NULL, 400, "bad_month", "/api/v1/plans/%s/slots", bad[i]));
     }
-    OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/plans/%s", f->month));
-    OK(req(f->tech, "POST", NULL, 404, NULL, "/api/v1/plans/%s/fill", f->month));
-    OK(req(f->tech, "POST", NULL, 404, NULL, "/api/v1/plans/%s/publish", f->month));
+    OK(ac_req(f->tech, "GET", NULL, 404, NULL, "/api/v1/plans/%s", f->month));
+    OK(ac_req(f->tech, "POST", NULL, 404, NULL, "/api/v1/plans/%s/fill", f->month));
+    OK(ac_req(f->tech, "POST", NULL, 404, NULL, "/api/v1/plans/%s/publish", f->month));
 }
 
 static void test_theme_and_items(void **state)
 {
     fx *f = *state;
     const char *m = f->month;
-    json_t *j =
-        req(f->tech, "PUT", "{\"theme\":\"An toàn giao thông\"}", 200, NULL, "/api/v1/plans/%s", m);
-    assert_string_equal(str(j, "theme"), "An toàn giao thông");
+    json_t *j = ac_req(f->tech, "PUT", "{\"theme\":\"An toàn giao thông\"}", 200, NULL,
+                       "/api/v1/plans/%s", m);
+    assert_string_equal(ac_str(j, "theme"), "An toàn giao thông");
     json_decref(j);
-    OK(req(f->tech, "PUT", "{\"theme\":5}", 400, "bad_theme", "/api/v1/plans/%s", m));
-    OK(req(f->tech, "PUT", "{\"theme\":", 400, NULL, "/api/v1/plans/%s", m));
-    OK(req(f->approver, "PUT", "{\"theme\":\"B\"}", 403, NULL, "/api/v1/plans/%s", m));
-    OK(req(f->op, "GET", NULL, 403, NULL, "/api/v1/plans/%s", m));
-    j = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s", m);
-    assert_string_equal(str(j, "theme"), "An toàn giao thông");
+    OK(ac_req(f->tech, "PUT", "{\"theme\":5}", 400, "bad_theme", "/api/v1/plans/%s", m));
+    OK(ac_req(f->tech, "PUT", "{\"theme\":", 400, NULL, "/api/v1/plans/%s", m));
+    OK(ac_req(f->approver, "PUT", "{\"theme\":\"B\"}", 403, NULL, "/api/v1/plans/%s", m));
+    OK(ac_req(f->op, "GET", NULL, 403, NULL, "/api/v1/plans/%s", m));
+    j = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s", m);
+    assert_string_equal(ac_str(j, "theme"), "An toàn giao thông");
     json_decref(j);
     char *long_theme = g_strdup_printf("{\"theme\":\"%*s\"}", 600, "x");
-    OK(req(f->tech, "PUT", long_theme, 400, NULL, "/api/v1/plans/%s", m));
+    OK(ac_req(f->tech, "PUT", long_theme, 400, NULL, "/api/v1/plans/%s", m));
     g_free(long_theme);
-    OK(req(f->tech, "PUT", "{\"theme\":\"a\\u0001b\"}", 400, NULL, "/api/v1/plans/%s", m));
-    OK(req(f->tech, "PUT", "{\"theme\":\"\xC3\x28\"}", 400, NULL, "/api/v1/plans/%s", m));
+    OK(ac_req(f->tech, "PUT", "{\"theme\":\"a\\u0001b\"}", 400, NULL, "/api/v1/plans/%s", m));
+    OK(ac_req(f->tech, "PUT", "{\"theme\":\"\xC3\x28\"}", 400, NULL, "/api/v1/plans/%s", m));
     char *huge = g_strdup_printf("{\"piece\":\"%s\",\"pad\":\"%*s\"}", f->piece, 70000, "x");
-    OK(req(f->tech, "POST", huge, 413, NULL, "/api/v1/plans/%s/items", m));
+    OK(ac_req(f->tech, "POST", huge, 413, NULL, "/api/v1/plans/%s/items", m));
     g_free(huge);
-    j = req(f->tech, "PUT", "{\"theme\":null}", 200, NULL, "/api/v1/plans/%s", m);
+    j = ac_req(f->tech, "PUT", "{\"theme\":null}", 200, NULL, "/api/v1/plans/%s", m);
     assert_true(json_is_null(json_object_get(j, "theme")));
     json_decref(j);
     /* Items. */
     char *body = g_strdup_printf("{\"piece\":\"%s\",\"airings\":3,\"window_from\":\"%s-05\","
                                  "\"window_until\":\"%s-20\",\"communes\":[\"Bằng Khánh\"]}",
                                  f->piece, m, m);
-    j = req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", m);
+    j = ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", m);
     json_t *items = json_object_get(j, "items");
     assert_int_equal(json_array_size(items), 1);
-    assert_string_equal(str(json_array_get(items, 0), "piece"), f->piece);
-    assert_string_equal(str(json_array_get(items, 0), "title"), "Tin A");
+    assert_string_equal(ac_str(json_array_get(items, 0), "piece"), f->piece);
+    assert_string_equal(ac_str(json_array_get(items, 0), "title"), "Tin A");
     json_decref(j);
-    OK(req(f->tech, "POST", body, 409, "item_exists", "/api/v1/plans/%s/items", m));
+    OK(ac_req(f->tech, "POST", body, 409, "item_exists", "/api/v1/plans/%s/items", m));
     g_free(body);
 #define ITEM(piece, rest) g_strdup_printf("{\"piece\":\"%s\"%s}", piece, rest)
     struct {
@@ -329,30 +287,30 @@ static void test_theme_and_items(void **state)
         {g_strdup("{\"piece\":7}"), 400, NULL},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-        json_t *r = req(f->tech, "POST", bad[i].body, bad[i].status, bad[i].code,
-                        "/api/v1/plans/%s/items", m);
+        json_t *r = ac_req(f->tech, "POST", bad[i].body, bad[i].status, bad[i].code,
+                           "/api/v1/plans/%s/items", m);
         json_decref(r);
         g_free(bad[i].body);
     }
     /* Updates and removal. */
-    j = req(f->tech, "PATCH", "{\"airings\":2,\"communes\":[]}", 200, NULL,
-            "/api/v1/plans/%s/items/%s", m, f->piece);
+    j = ac_req(f->tech, "PATCH", "{\"airings\":2,\"communes\":[]}", 200, NULL,
+               "/api/v1/plans/%s/items/%s", m, f->piece);
     assert_int_equal(json_integer_value(json_object_get(
                          json_array_get(json_object_get(j, "items"), 0), "airings")),
                      2);
     json_decref(j);
-    OK(req(f->tech, "PATCH", "{\"airings\":5000}", 400, "bad_airings", "/api/v1/plans/%s/items/%s",
-           m, f->piece));
-    OK(req(f->tech, "PATCH", "{\"window_from\":\"2001-01-01\"}", 400, "date_outside_month",
-           "/api/v1/plans/%s/items/%s", m, f->piece));
-    OK(req(f->tech, "PATCH", "{\"airings\":2}", 404, NULL, "/api/v1/plans/%s/items/%s", m,
-           f->piece2));
-    OK(req(f->tech, "PATCH", "{\"airings\":2}", 404, NULL, "/api/v1/plans/%s/items/%s",
-           f->next_month, f->piece));
-    j = req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/items/%s", m, f->piece);
+    OK(ac_req(f->tech, "PATCH", "{\"airings\":5000}", 400, "bad_airings",
+              "/api/v1/plans/%s/items/%s", m, f->piece));
+    OK(ac_req(f->tech, "PATCH", "{\"window_from\":\"2001-01-01\"}", 400, "date_outside_month",
+              "/api/v1/plans/%s/items/%s", m, f->piece));
+    OK(ac_req(f->tech, "PATCH", "{\"airings\":2}", 404, NULL, "/api/v1/plans/%s/items/%s", m,
+              f->piece2));
+    OK(ac_req(f->tech, "PATCH", "{\"airings\":2}", 404, NULL, "/api/v1/plans/%s/items/%s",
+              f->next_month, f->piece));
+    j = ac_req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/items/%s", m, f->piece);
     assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
     json_decref(j);
-    OK(req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/plans/%s/items/%s", m, f->piece));
+    OK(ac_req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/plans/%s/items/%s", m, f->piece));
 }
 
 static int64_t num(const json_t *o, const char *key)
@@ -366,11 +324,11 @@ static void fill_month(fx *f, char **prog)
     *prog = create_program(f, "Bản tin sáng", "06:00", 30,
                            "{\"kind\":\"communes\",\"communes\":[\"Bằng Khánh\"]}");
     char *body = g_strdup_printf("{\"piece\":\"%s\",\"airings\":3}", f->piece);
-    OK(req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", f->month));
+    OK(ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", f->month));
     g_free(body);
     /* More airings than the month has slots: one piece plays at most once a slot. */
     body = g_strdup_printf("{\"piece\":\"%s\",\"airings\":1000}", f->piece2);
-    OK(req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", f->month));
+    OK(ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", f->month));
     g_free(body);
 }
 
@@ -380,100 +338,101 @@ static void test_fill_edit_publish(void **state)
     const char *m = f->month;
     char *prog = NULL;
     fill_month(f, &prog);
-    OK(req(f->approver, "POST", NULL, 403, NULL, "/api/v1/plans/%s/fill", m));
-    json_t *fill = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
+    OK(ac_req(f->approver, "POST", NULL, 403, NULL, "/api/v1/plans/%s/fill", m));
+    json_t *fill = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
     json_t *airings = json_object_get(fill, "airings");
     size_t n = json_array_size(airings);
     json_t *slots = json_object_get(fill, "slots");
     assert_true(json_array_size(slots) >= 28);
     assert_true(n >= 3 + 28 && n <= 3 + 31);
     json_t *slot = json_array_get(slots, 0);
-    assert_string_equal(str(slot, "program"), prog);
-    assert_string_equal(str(slot, "program_title"), "Bản tin sáng");
+    assert_string_equal(ac_str(slot, "program"), prog);
+    assert_string_equal(ac_str(slot, "program_title"), "Bản tin sáng");
     assert_int_equal(num(slot, "length_ms"), 30 * 60000);
     assert_non_null(json_object_get(slot, "fill_percent"));
     json_t *np = json_array_get(json_object_get(fill, "not_placed"), 0);
     assert_non_null(np);
-    assert_string_equal(str(np, "piece"), f->piece2);
+    assert_string_equal(ac_str(np, "piece"), f->piece2);
     assert_true(num(np, "missing") >= 1000 - 31);
-    assert_non_null(str(np, "reason"));
-    assert_false(g_str_is_ascii(str(np, "message")));
+    assert_non_null(ac_str(np, "reason"));
+    assert_false(g_str_is_ascii(ac_str(np, "message")));
     json_t *a0 = json_array_get(airings, 0);
-    char *first = g_strdup(str(a0, "id"));
+    char *first = g_strdup(ac_str(a0, "id"));
     /* Another airing's start (not the one moved below). */
-    char *start = g_strdup(str(json_array_get(airings, 1), "start"));
-    assert_string_equal(str(a0, "program"), prog);
+    char *start = g_strdup(ac_str(json_array_get(airings, 1), "start"));
+    assert_string_equal(ac_str(a0, "program"), prog);
     json_decref(fill);
-    json_t *list = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/airings", m);
+    json_t *list = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/airings", m);
     assert_int_equal(json_array_size(json_object_get(list, "airings")), n);
     json_decref(list);
     /* Hand edits. */
-    OK(req(f->tech, "PATCH", "{\"start\":\"mai lúc 6 giờ\"}", 400, "bad_start",
-           "/api/v1/plans/%s/airings/%s", m, first));
-    OK(req(f->tech, "PATCH", "{\"start\":\"2026-12-01 06:00\"}", 400, "bad_start",
-           "/api/v1/plans/%s/airings/%s", m, first));
-    OK(req(f->tech, "PATCH", "{\"start\":6}", 400, NULL, "/api/v1/plans/%s/airings/%s", m, first));
-    OK(req(f->tech, "PATCH", "{}", 400, NULL, "/api/v1/plans/%s/airings/%s", m, first));
+    OK(ac_req(f->tech, "PATCH", "{\"start\":\"mai lúc 6 giờ\"}", 400, "bad_start",
+              "/api/v1/plans/%s/airings/%s", m, first));
+    OK(ac_req(f->tech, "PATCH", "{\"start\":\"2026-12-01 06:00\"}", 400, "bad_start",
+              "/api/v1/plans/%s/airings/%s", m, first));
+    OK(ac_req(f->tech, "PATCH", "{\"start\":6}", 400, NULL, "/api/v1/plans/%s/airings/%s", m,
+              first));
+    OK(ac_req(f->tech, "PATCH", "{}", 400, NULL, "/api/v1/plans/%s/airings/%s", m, first));
     char *at3 = g_strdup_printf("{\"start\":\"%s-15T03:00:00+07:00\"}", m);
-    json_t *mv = req(f->tech, "PATCH", at3, 200, NULL, "/api/v1/plans/%s/airings/%s", m, first);
+    json_t *mv = ac_req(f->tech, "PATCH", at3, 200, NULL, "/api/v1/plans/%s/airings/%s", m, first);
     json_t *w = json_object_get(mv, "warnings");
     gboolean outside = FALSE;
     for (size_t i = 0; i < json_array_size(w); i++)
-        outside |= !g_strcmp0(str(json_array_get(w, i), "code"), "outside_slot");
+        outside |= !g_strcmp0(ac_str(json_array_get(w, i), "code"), "outside_slot");
     assert_true(outside);
     json_decref(mv);
-    OK(req(f->tech, "PATCH", at3, 404, NULL, "/api/v1/plans/%s/airings/nope", m));
+    OK(ac_req(f->tech, "PATCH", at3, 404, NULL, "/api/v1/plans/%s/airings/nope", m));
     g_free(at3);
     /* An airing added on top of another one: an overlap warning, and a conflict listed. */
     char *add = g_strdup_printf("{\"piece\":\"%s\",\"start\":\"%s\"}", f->piece2, start);
-    json_t *added = req(f->tech, "POST", add, 201, NULL, "/api/v1/plans/%s/airings", m);
+    json_t *added = ac_req(f->tech, "POST", add, 201, NULL, "/api/v1/plans/%s/airings", m);
     gboolean overlap = FALSE;
     w = json_object_get(added, "warnings");
     for (size_t i = 0; i < json_array_size(w); i++)
-        overlap |= !g_strcmp0(str(json_array_get(w, i), "code"), "overlap");
+        overlap |= !g_strcmp0(ac_str(json_array_get(w, i), "code"), "overlap");
     assert_true(overlap);
-    char *extra = g_strdup(str(json_object_get(added, "airing"), "id"));
+    char *extra = g_strdup(ac_str(json_object_get(added, "airing"), "id"));
     json_decref(added);
     g_free(add);
-    json_t *c = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/conflicts", m);
+    json_t *c = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/conflicts", m);
     assert_true(json_array_size(json_object_get(c, "conflicts")) >= 1);
     json_decref(c);
     add = g_strdup_printf("{\"piece\":\"%s\",\"start\":\"%s\"}", f->draft, start);
-    OK(req(f->tech, "POST", add, 400, "piece_not_approved", "/api/v1/plans/%s/airings", m));
+    OK(ac_req(f->tech, "POST", add, 400, "piece_not_approved", "/api/v1/plans/%s/airings", m));
     g_free(add);
     add = g_strdup_printf("{\"piece\":\"%s\",\"start\":\"2001-01-01T06:00:00+07:00\"}", f->piece);
-    OK(req(f->tech, "POST", add, 400, "start_outside_month", "/api/v1/plans/%s/airings", m));
+    OK(ac_req(f->tech, "POST", add, 400, "start_outside_month", "/api/v1/plans/%s/airings", m));
     g_free(add);
     add = g_strdup_printf("{\"piece\":\"%s\",\"start\":\"hôm nay\"}", f->piece);
-    OK(req(f->tech, "POST", add, 400, "bad_start", "/api/v1/plans/%s/airings", m));
+    OK(ac_req(f->tech, "POST", add, 400, "bad_start", "/api/v1/plans/%s/airings", m));
     g_free(add);
     /* Publish, then again: the same ids, nothing new. */
-    json_t *p = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
+    json_t *p = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
     assert_int_equal(num(p, "new"), n + 1);
     assert_int_equal(num(p, "version"), 1);
     json_decref(p);
-    p = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
+    p = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
     assert_int_equal(num(p, "new"), 0);
     assert_int_equal(num(p, "kept"), n + 1);
     assert_int_equal(num(p, "withdrawn"), 0);
     assert_int_equal(num(p, "version"), 2);
     json_decref(p);
-    json_t *plan = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s", m);
+    json_t *plan = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s", m);
     assert_int_equal(num(json_object_get(plan, "published"), "version"), 2);
     json_decref(plan);
     /* The month in the path is the airing's: another month's path does not reach it. */
-    OK(req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/plans/%s/airings/%s", f->next_month,
-           extra));
-    OK(req(f->tech, "PATCH", "{\"start\":\"2030-01-01T06:00:00+07:00\"}", 404, NULL,
-           "/api/v1/plans/%s/airings/%s", f->next_month, extra));
+    OK(ac_req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/plans/%s/airings/%s", f->next_month,
+              extra));
+    OK(ac_req(f->tech, "PATCH", "{\"start\":\"2030-01-01T06:00:00+07:00\"}", 404, NULL,
+              "/api/v1/plans/%s/airings/%s", f->next_month, extra));
     /* A removed airing is withdrawn at the next publish. */
-    OK(req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/airings/%s", m, extra));
-    OK(req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/plans/%s/airings/%s", m, extra));
-    p = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
+    OK(ac_req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/airings/%s", m, extra));
+    OK(ac_req(f->tech, "DELETE", NULL, 404, NULL, "/api/v1/plans/%s/airings/%s", m, extra));
+    p = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
     assert_int_equal(num(p, "withdrawn"), 1);
     assert_int_equal(num(p, "new"), 0);
     json_decref(p);
-    OK(req(f->approver, "POST", NULL, 403, NULL, "/api/v1/plans/%s/publish", m));
+    OK(ac_req(f->approver, "POST", NULL, 403, NULL, "/api/v1/plans/%s/publish", m));
     g_free(extra);
     g_free(start);
     g_free(first);
@@ -488,29 +447,29 @@ static void test_slots(void **state)
     const char *m = f->month;
     char *prog = NULL;
     fill_month(f, &prog);
-    json_t *fill = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
-    json_t *got = req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", m);
-    assert_string_equal(str(got, "month"), m);
+    json_t *fill = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
+    json_t *got = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", m);
+    assert_string_equal(ac_str(got, "month"), m);
     json_t *slots = json_object_get(got, "slots");
     assert_true(json_array_size(slots) >= 28);
     assert_true(json_equal(slots, json_object_get(fill, "slots")));
     json_t *s0 = json_array_get(slots, 0);
-    assert_string_equal(str(s0, "program"), prog);
+    assert_string_equal(ac_str(s0, "program"), prog);
     assert_true(num(s0, "used_ms") > 0 && num(s0, "fill_percent") >= 0);
     int64_t before = num(s0, "airings");
     assert_true(before >= 1);
     /* Removing the month's first airing empties its place in the first slot. */
-    char *first = g_strdup(str(json_array_get(json_object_get(fill, "airings"), 0), "id"));
+    char *first = g_strdup(ac_str(json_array_get(json_object_get(fill, "airings"), 0), "id"));
     json_decref(fill);
     json_decref(got);
-    OK(req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/airings/%s", m, first));
-    got = req(f->tech, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", m);
+    OK(ac_req(f->tech, "DELETE", NULL, 200, NULL, "/api/v1/plans/%s/airings/%s", m, first));
+    got = ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", m);
     assert_int_equal(num(json_array_get(json_object_get(got, "slots"), 0), "airings"), before - 1);
     json_decref(got);
     g_free(first);
     /* No plan yet: the programme's slots, all empty. */
-    OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/plans/%s", f->next_month));
-    got = req(f->tech, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", f->next_month);
+    OK(ac_req(f->tech, "GET", NULL, 404, NULL, "/api/v1/plans/%s", f->next_month));
+    got = ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/plans/%s/slots", f->next_month);
     slots = json_object_get(got, "slots");
     assert_true(json_array_size(slots) >= 28);
     for (size_t i = 0; i < json_array_size(slots); i++) {
@@ -518,7 +477,7 @@ static void test_slots(void **state)
         assert_int_equal(num(json_array_get(slots, i), "airings"), 0);
     }
     json_decref(got);
-    OK(req(f->op, "GET", NULL, 403, NULL, "/api/v1/plans/%s/slots", m));
+    OK(ac_req(f->op, "GET", NULL, 403, NULL, "/api/v1/plans/%s/slots", m));
     g_free(prog);
 }
 
@@ -531,15 +490,15 @@ static void test_pins(void **state)
     char *body = g_strdup_printf("{\"piece\":\"%s\",\"airings\":0,\"pins\":[{\"day\":\"%s-10\","
                                  "\"program\":\"%s\"},{\"day\":\"%s-20\"}]}",
                                  f->piece, m, prog, m);
-    OK(req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", m));
+    OK(ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/plans/%s/items", m));
     g_free(body);
-    json_t *fill = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
+    json_t *fill = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
     json_t *airings = json_object_get(fill, "airings");
     assert_int_equal(json_array_size(airings), 2);
     char *d10 = g_strdup_printf("%s-10T06:", m), *d20 = g_strdup_printf("%s-20T06:", m);
-    assert_true(g_str_has_prefix(str(json_array_get(airings, 0), "start"), d10));
-    assert_true(g_str_has_prefix(str(json_array_get(airings, 1), "start"), d20));
-    assert_string_equal(str(json_array_get(airings, 0), "program"), prog);
+    assert_true(g_str_has_prefix(ac_str(json_array_get(airings, 0), "start"), d10));
+    assert_true(g_str_has_prefix(ac_str(json_array_get(airings, 1), "start"), d20));
+    assert_string_equal(ac_str(json_array_get(airings, 0), "program"), prog);
     assert_int_equal(json_array_size(json_object_get(fill, "not_placed")), 0);
     json_decref(fill);
     g_free(d10);
@@ -547,7 +506,7 @@ static void test_pins(void **state)
     char *jingle =
         ac_approved_piece(f->tech, f->approver, f->wav, "title=Nh%E1%BA%A1c&genre=jingle");
     body = g_strdup_printf("{\"piece\":\"%s\"}", jingle);
-    OK(req(f->tech, "POST", body, 400, "jingle_in_plan", "/api/v1/plans/%s/items", m));
+    OK(ac_req(f->tech, "POST", body, 400, "jingle_in_plan", "/api/v1/plans/%s/items", m));
     g_free(body);
     g_free(jingle);
     g_free(prog);
@@ -560,20 +519,21 @@ static void test_publish_unapproved(void **state)
     const char *m = f->month;
     char *prog = NULL;
     fill_month(f, &prog);
-    OK(req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m));
-    OK(req(f->tech, "POST", NULL, 200, NULL, "/api/v1/pieces/%s/retire", f->piece));
-    json_t *p = req(f->tech, "POST", NULL, 4, "pieces_not_approved", "/api/v1/plans/%s/publish", m);
-    assert_non_null(strstr(str(json_object_get(p, "error"), "message"), "Tin A"));
+    OK(ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m));
+    OK(ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/pieces/%s/retire", f->piece));
+    json_t *p =
+        ac_req(f->tech, "POST", NULL, 4, "pieces_not_approved", "/api/v1/plans/%s/publish", m);
+    assert_non_null(strstr(ac_str(json_object_get(p, "error"), "message"), "Tin A"));
     json_decref(p);
-    json_t *fill = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
+    json_t *fill = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
     gboolean reported = FALSE;
     json_t *np = json_object_get(fill, "not_placed");
     for (size_t i = 0; i < json_array_size(np); i++)
-        reported |= !g_strcmp0(str(json_array_get(np, i), "reason"), "not_approved") &&
-                    !g_strcmp0(str(json_array_get(np, i), "piece"), f->piece);
+        reported |= !g_strcmp0(ac_str(json_array_get(np, i), "reason"), "not_approved") &&
+                    !g_strcmp0(ac_str(json_array_get(np, i), "piece"), f->piece);
     assert_true(reported);
     json_decref(fill);
-    p = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
+    p = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);
     assert_true(json_integer_value(json_object_get(p, "new")) > 0);
     json_decref(p);
     g_free(prog);
@@ -581,7 +541,7 @@ static void test_publish_unapproved(void **state)
 
 static int64_t airings_count(ac *c, long want, const char *query)
 {
-    json_t *j = req(c, "GET", NULL, want, NULL, "/api/v1/airings?%s", query);
+    json_t *j = ac_req(c, "GET", NULL, want, NULL, "/api/v1/airings?%s", query);
     int64_t n = (int64_t)json_array_size(json_object_get(j, "airings"));
     json_decref(j);
     return n;
@@ -593,10 +553,10 @@ static void test_airings_range(void **state)
     const char *m = f->month;
     char *prog = NULL;
     fill_month(f, &prog);
-    json_t *fill = req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
+    json_t *fill = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/fill", m);
     size_t n = json_array_size(json_object_get(fill, "airings"));
     json_decref(fill);
-    OK(req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m));
+    OK(ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m));
     char *q = g_strdup_printf("from=%s-01&to=%s-28", m, m);
     int64_t in28 = airings_count(f->tech, 200, q);
     assert_true(in28 >= 28 && (size_t)in28 <= n);
@@ -611,14 +571,14 @@ static void test_airings_range(void **state)
     g_free(q);
     q = g_strdup_printf("from=%s-01&to=%s-28&commune=B%%E1%%BA%%B1ng%%20Kh%%C3%%A1nh", m, m);
     assert_int_equal(airings_count(f->tech, 200, q), in28);
-    OK(req(f->op, "GET", NULL, 403, NULL, "/api/v1/airings?%s", q));
+    OK(ac_req(f->op, "GET", NULL, 403, NULL, "/api/v1/airings?%s", q));
     g_free(q);
     q = g_strdup_printf("from=%s-01&to=%s-28&commune=Xu%%C3%%A2n%%20L%%E1%%BA%%A1c", m, m);
     assert_int_equal(airings_count(f->op, 200, q), 0);
     assert_int_equal(airings_count(f->tech, 200, q), 0);
     g_free(q);
     q = g_strdup_printf("from=%s-01&commune=Atlantis", m);
-    OK(req(f->tech, "GET", NULL, 404, NULL, "/api/v1/airings?%s", q));
+    OK(ac_req(f->tech, "GET", NULL, 404, NULL, "/api/v1/airings?%s", q));
     g_free(q);
     const char *bad[] = {"",
                          "from=2026-02-30",
@@ -632,10 +592,10 @@ static void test_airings_range(void **state)
                          "from=2026-%201-01",
                          "from=2026-12-01&to=2026-12-%2B2"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
-        OK(req(f->tech, "GET", NULL, 400, NULL, "/api/v1/airings?%s", bad[i]));
+        OK(ac_req(f->tech, "GET", NULL, 400, NULL, "/api/v1/airings?%s", bad[i]));
     /* 92 days is the most. */
-    OK(req(f->tech, "GET", NULL, 200, NULL, "/api/v1/airings?from=2026-01-01&to=2026-04-02"));
-    OK(req(f->tech, "GET", NULL, 400, NULL, "/api/v1/airings?from=2026-01-01&to=2026-04-03"));
+    OK(ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/airings?from=2026-01-01&to=2026-04-02"));
+    OK(ac_req(f->tech, "GET", NULL, 400, NULL, "/api/v1/airings?from=2026-01-01&to=2026-04-03"));
     g_free(prog);
 }
 

@@ -12,79 +12,18 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "cli_dir.h"
 #include "store.h"
 #include "store_internal.h" /* fixtures use the statement cache */
 #include "store_audit.h"
 #include "store_boxes.h"
 #include "store_users.h"
 
-typedef struct fixture {
-    char *tmp, *dir;
-    char *out, *err; /* of the last run */
-} fixture;
-
-typedef struct run_opts {
-    bool no_dir;
-    const char *password; /* piped to stdin as one line when non-NULL */
-} run_opts;
-
-/* Runs loalangd [-d DIR] args… (NULL-terminated); returns the exit status. */
-static int run_v(fixture *f, run_opts o, va_list ap)
-{
-    GPtrArray *argv = g_ptr_array_new();
-    char **env = g_get_environ();
-    if (o.password) {
-        /* The shell feeds the password as one line, as an operator's pipe would. */
-        g_ptr_array_add(argv, "/bin/sh");
-        g_ptr_array_add(argv, "-c");
-        g_ptr_array_add(argv, "printf '%s\\n' \"$PW\" | \"$@\"");
-        g_ptr_array_add(argv, "sh");
-        env = g_environ_setenv(env, "PW", o.password, TRUE);
-    }
-    g_ptr_array_add(argv, LOALANGD_PATH);
-    if (!o.no_dir) {
-        g_ptr_array_add(argv, "-d");
-        g_ptr_array_add(argv, f->dir);
-    }
-    for (const char *a; (a = va_arg(ap, const char *));)
-        g_ptr_array_add(argv, (char *)a);
-    g_ptr_array_add(argv, NULL);
-    g_free(f->out);
-    g_free(f->err);
-    int status = -1;
-    assert_true(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, &f->out,
-                             &f->err, &status, NULL));
-    g_ptr_array_free(argv, TRUE);
-    g_strfreev(env);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-static int run(fixture *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    int rc = run_v(f, (run_opts){0}, ap);
-    va_end(ap);
-    return rc;
-}
-
-static int run_o(fixture *f, run_opts o, ...)
-{
-    va_list ap;
-    va_start(ap, o);
-    int rc = run_v(f, o, ap);
-    va_end(ap);
-    return rc;
-}
-
 #define assert_err(f, text) assert_non_null(strstr((f)->err, text))
 
 static int setup(void **state)
 {
-    fixture *f = g_new0(fixture, 1);
-    f->tmp = g_dir_make_tmp("loalang-cli-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
+    cli_dir *f = cli_dir_new("loalang-cli-XXXXXX");
     *state = f;
     return 0;
 }
@@ -92,130 +31,90 @@ static int setup(void **state)
 static int setup_init(void **state)
 {
     setup(state);
-    fixture *f = *state;
-    assert_int_equal(run(f, "init", NULL), 0);
-    assert_int_equal(run(f, "commune", "add", "Bằng Lãng", NULL), 0);
+    cli_dir *f = *state;
+    assert_int_equal(cli_run(f, "init", NULL), 0);
+    assert_int_equal(cli_run(f, "commune", "add", "Bằng Lãng", NULL), 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_free(f->out);
-    g_free(f->err);
-    g_free(f->dir);
-    g_free(f->tmp);
-    g_free(f);
+    cli_dir_free(*state);
     return 0;
-}
-
-static store *open_store(fixture *f)
-{
-    char err[STORE_ERR_MAX];
-    store *s = NULL;
-    assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
-    return s;
-}
-
-static int64_t audit_rows(fixture *f)
-{
-    store *s = open_store(f);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_prepare(s, "SELECT count(*) FROM audit", &st), 0);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    store_close(s);
-    return n;
 }
 
 static void test_init(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(run(f, "init", NULL), 0);
+    cli_dir *f = *state;
+    assert_int_equal(cli_run(f, "init", NULL), 0);
     assert_non_null(strstr(f->out, "Đã khởi tạo"));
     char *db = g_build_filename(f->dir, STORE_DB_NAME, NULL);
     assert_true(g_file_test(db, G_FILE_TEST_IS_REGULAR));
     g_free(db);
-    assert_int_equal(run(f, "init", NULL), 1);
+    assert_int_equal(cli_run(f, "init", NULL), 1);
     assert_err(f, "thư mục dữ liệu đã được khởi tạo");
-    assert_int_equal(run_o(f, (run_opts){.no_dir = true}, "init", NULL), 1);
+    assert_int_equal(cli_run_with(f, (cli_run_opts){.no_dir = true}, "init", NULL), 1);
     assert_err(f, "thiếu thư mục dữ liệu");
 }
 
 static void test_needs_initialised_dir(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(run(f, "commune", "add", "Bằng Lãng", NULL), 1);
+    cli_dir *f = *state;
+    assert_int_equal(cli_run(f, "commune", "add", "Bằng Lãng", NULL), 1);
     assert_err(f, "chưa được khởi tạo");
-    assert_int_equal(run(f, "box", "list", NULL), 1);
+    assert_int_equal(cli_run(f, "box", "list", NULL), 1);
     assert_err(f, "chưa được khởi tạo");
     assert_false(g_file_test(f->dir, G_FILE_TEST_EXISTS));
-    assert_int_equal(run_o(f, (run_opts){.no_dir = true}, "commune", "list", NULL), 1);
+    assert_int_equal(cli_run_with(f, (cli_run_opts){.no_dir = true}, "commune", "list", NULL), 1);
     assert_err(f, "thiếu thư mục dữ liệu");
 }
 
 static void test_commune(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(run(f, "commune", "add", "Yên Thịnh", NULL), 0);
-    int64_t before = audit_rows(f);
-    assert_int_equal(run(f, "commune", "add", "Yên Thịnh", NULL), 1);
+    cli_dir *f = *state;
+    assert_int_equal(cli_run(f, "commune", "add", "Yên Thịnh", NULL), 0);
+    int64_t before = cli_count(f, "SELECT count(*) FROM audit");
+    assert_int_equal(cli_run(f, "commune", "add", "Yên Thịnh", NULL), 1);
     assert_err(f, "xã \"Yên Thịnh\" đã có");
-    assert_int_equal(run(f, "commune", "add", "", NULL), 1);
+    assert_int_equal(cli_run(f, "commune", "add", "", NULL), 1);
     assert_err(f, "tên xã không hợp lệ");
-    assert_int_equal(audit_rows(f), before);
-    assert_int_equal(run(f, "commune", "list", NULL), 0);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM audit"), before);
+    assert_int_equal(cli_run(f, "commune", "list", NULL), 0);
     assert_non_null(strstr(f->out, "Tên xã"));
     assert_non_null(strstr(f->out, "\tBằng Lãng\t0\n"));
     assert_non_null(strstr(f->out, "\tYên Thịnh\t0\n"));
-    assert_int_equal(run(f, "commune", "remove", "x", NULL), 2);
-}
-
-/* The last line of out, without its newline; g_free. */
-static char *last_line(const char *out)
-{
-    char *copy = g_strchomp(g_strdup(out));
-    char **lines = g_strsplit(copy, "\n", -1);
-    g_free(copy);
-    guint n = g_strv_length(lines);
-    char *last = g_strdup(n ? lines[n - 1] : "");
-    g_strfreev(lines);
-    return last;
+    assert_int_equal(cli_run(f, "commune", "remove", "x", NULL), 2);
 }
 
 static void test_box(void **state)
 {
-    fixture *f = *state;
+    cli_dir *f = *state;
     int64_t id = 0;
-    assert_int_equal(run(f, "box", "add", "Nà Pài", "--commune", "Bằng Lãng", NULL), 0);
-    char *token = last_line(f->out);
+    assert_int_equal(cli_run(f, "box", "add", "Nà Pài", "--commune", "Bằng Lãng", NULL), 0);
+    char *token = cli_last_line(f);
     assert_true(strlen(token) >= 43);
     assert_null(strchr(token, ' '));
-    store *s = open_store(f);
+    store *s = cli_open_store(f);
     assert_int_equal(store_box_verify(s, token, &id), 0);
     store_close(s);
 
-    int64_t before = audit_rows(f);
-    assert_int_equal(run(f, "box", "add", "Nà Pài", "--commune", "Bằng Lãng", NULL), 1);
+    int64_t before = cli_count(f, "SELECT count(*) FROM audit");
+    assert_int_equal(cli_run(f, "box", "add", "Nà Pài", "--commune", "Bằng Lãng", NULL), 1);
     assert_err(f, "cụm loa \"Nà Pài\" đã có");
-    assert_int_equal(run(f, "box", "add", "Khác", "--commune", "Không có", NULL), 1);
+    assert_int_equal(cli_run(f, "box", "add", "Khác", "--commune", "Không có", NULL), 1);
     assert_err(f, "không có xã \"Không có\"");
-    assert_int_equal(run(f, "box", "add", "Khác", NULL), 2);
-    assert_int_equal(run(f, "box", "revoke", "Không có", NULL), 1);
+    assert_int_equal(cli_run(f, "box", "add", "Khác", NULL), 2);
+    assert_int_equal(cli_run(f, "box", "revoke", "Không có", NULL), 1);
     assert_err(f, "không có cụm loa");
-    assert_int_equal(audit_rows(f), before);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM audit"), before);
 
-    assert_int_equal(run(f, "box", "revoke", "Nà Pài", NULL), 0);
-    s = open_store(f);
+    assert_int_equal(cli_run(f, "box", "revoke", "Nà Pài", NULL), 0);
+    s = cli_open_store(f);
     assert_int_equal(store_box_verify(s, token, &id), -EACCES);
     store_close(s);
-    assert_int_equal(run(f, "box", "revoke", "Nà Pài", NULL), 1);
+    assert_int_equal(cli_run(f, "box", "revoke", "Nà Pài", NULL), 1);
     assert_err(f, "đã bị thu hồi");
-    assert_int_equal(run(f, "box", "list", NULL), 0);
+    assert_int_equal(cli_run(f, "box", "list", NULL), 0);
     assert_non_null(strstr(f->out, "Tên cụm loa"));
     assert_non_null(strstr(f->out, "\tNà Pài\tBằng Lãng\tđã thu hồi\n"));
     g_free(token);
@@ -223,15 +122,15 @@ static void test_box(void **state)
 
 static void test_user(void **state)
 {
-    fixture *f = *state;
+    cli_dir *f = *state;
     int64_t id = 0;
     store_role role = STORE_ROLE_ADMIN;
-    run_opts pw = {.password = "mật khẩu tốt"};
-    assert_int_equal(run_o(f, pw, "user", "add", "an", "--role", "admin", NULL), 0);
-    assert_int_equal(
-        run_o(f, pw, "user", "add", "thu", "--role", "operator", "--commune", "Bằng Lãng", NULL),
-        0);
-    store *s = open_store(f);
+    cli_run_opts pw = {.password = "mật khẩu tốt"};
+    assert_int_equal(cli_run_with(f, pw, "user", "add", "an", "--role", "admin", NULL), 0);
+    assert_int_equal(cli_run_with(f, pw, "user", "add", "thu", "--role", "operator", "--commune",
+                                  "Bằng Lãng", NULL),
+                     0);
+    store *s = cli_open_store(f);
     assert_int_equal(store_user_verify(s, "an", "mật khẩu tốt", &id, &role), 0);
     assert_int_equal(role, STORE_ROLE_ADMIN);
     assert_int_equal(store_user_verify(s, "thu", "mật khẩu tốt", &id, &role), 0);
@@ -239,32 +138,34 @@ static void test_user(void **state)
     assert_int_equal(store_user_verify(s, "an", "sai", &id, &role), -EACCES);
     store_close(s);
 
-    int64_t before = audit_rows(f);
-    assert_int_equal(run_o(f, pw, "user", "add", "an", "--role", "admin", NULL), 1);
+    int64_t before = cli_count(f, "SELECT count(*) FROM audit");
+    assert_int_equal(cli_run_with(f, pw, "user", "add", "an", "--role", "admin", NULL), 1);
     assert_err(f, "người dùng \"an\" đã có");
-    assert_int_equal(run_o(f, pw, "user", "add", "b", "--role", "operator", NULL), 1);
+    assert_int_equal(cli_run_with(f, pw, "user", "add", "b", "--role", "operator", NULL), 1);
     assert_err(f, "phải có --commune");
     assert_int_equal(
-        run_o(f, pw, "user", "add", "b", "--role", "operator", "--commune", "Xa", NULL), 1);
+        cli_run_with(f, pw, "user", "add", "b", "--role", "operator", "--commune", "Xa", NULL), 1);
     assert_err(f, "không có xã");
-    assert_int_equal(run_o(f, pw, "user", "add", "b", "--role", "boss", NULL), 1);
+    assert_int_equal(cli_run_with(f, pw, "user", "add", "b", "--role", "boss", NULL), 1);
     assert_err(f, "vai trò không hợp lệ");
-    assert_int_equal(
-        run_o(f, (run_opts){.password = "ngắn"}, "user", "add", "b", "--role", "admin", NULL), 1);
+    assert_int_equal(cli_run_with(f, (cli_run_opts){.password = "ngắn"}, "user", "add", "b",
+                                  "--role", "admin", NULL),
+                     1);
     assert_err(f, "ít nhất 8 ký tự");
-    assert_int_equal(
-        run_o(f, (run_opts){.password = ""}, "user", "add", "b", "--role", "admin", NULL), 1);
+    assert_int_equal(cli_run_with(f, (cli_run_opts){.password = ""}, "user", "add", "b", "--role",
+                                  "admin", NULL),
+                     1);
     assert_err(f, "mật khẩu trống");
-    assert_int_equal(run(f, "user", "add", "b", "--role", "admin", NULL), 1); /* no stdin */
+    assert_int_equal(cli_run(f, "user", "add", "b", "--role", "admin", NULL), 1); /* no stdin */
     assert_err(f, "mật khẩu trống");
-    assert_int_equal(run(f, "user", "add", "b", NULL), 2);
-    assert_int_equal(audit_rows(f), before);
+    assert_int_equal(cli_run(f, "user", "add", "b", NULL), 2);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM audit"), before);
 }
 
 static void test_audit_who(void **state)
 {
-    fixture *f = *state;
-    store *s = open_store(f);
+    cli_dir *f = *state;
+    store *s = cli_open_store(f);
     sqlite3_stmt *st = NULL;
     assert_int_equal(store_prepare(s, "SELECT who FROM audit WHERE action = 'commune.add'", &st),
                      0);

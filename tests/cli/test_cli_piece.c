@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "cli_dir.h"
 #include "store.h"
 #include "store_internal.h" /* fixtures use the statement cache */
 #include "store_media.h"
@@ -21,32 +22,12 @@
 #include "vtime.h"
 
 typedef struct fixture {
-    char *tmp, *dir;
-    char *out, *err; /* of the last run */
-    char *speech, *silence, *text;
+    cli_dir *cli;
+    char *speech, *silence, *text; /* in cli->tmp */
 } fixture;
 
-static int run_argv(fixture *f, const char *const *args)
-{
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, LOALANGD_PATH);
-    g_ptr_array_add(argv, "-d");
-    g_ptr_array_add(argv, f->dir);
-    for (; *args; args++)
-        g_ptr_array_add(argv, (char *)*args);
-    g_ptr_array_add(argv, NULL);
-    g_free(f->out);
-    g_free(f->err);
-    int status = -1;
-    assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &f->out,
-                             &f->err, &status, NULL));
-    g_ptr_array_free(argv, TRUE);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-#define run(f, ...)         run_argv(f, (const char *const[]){__VA_ARGS__, NULL})
-#define assert_err(f, text) assert_non_null(strstr((f)->err, text))
+#define run(f, ...)         cli_run((f)->cli, __VA_ARGS__, NULL)
+#define assert_err(f, text) assert_non_null(strstr((f)->cli->err, text))
 
 static void sh(const char *dir, const char *cmd)
 {
@@ -60,14 +41,13 @@ static void sh(const char *dir, const char *cmd)
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    f->tmp = g_dir_make_tmp("loalang-cli-piece-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    sh(f->tmp, "espeak-ng -v vi -w speech.wav 'Bản tin sáng nay của đài truyền thanh xã.'");
-    sh(f->tmp, "sox -n -r 48000 -c 1 silence.wav trim 0 3");
-    sh(f->tmp, "echo 'không phải âm thanh' > notes.wav");
-    f->speech = g_build_filename(f->tmp, "speech.wav", NULL);
-    f->silence = g_build_filename(f->tmp, "silence.wav", NULL);
-    f->text = g_build_filename(f->tmp, "notes.wav", NULL);
+    f->cli = cli_dir_new("loalang-cli-piece-XXXXXX");
+    sh(f->cli->tmp, "espeak-ng -v vi -w speech.wav 'Bản tin sáng nay của đài truyền thanh xã.'");
+    sh(f->cli->tmp, "sox -n -r 48000 -c 1 silence.wav trim 0 3");
+    sh(f->cli->tmp, "echo 'không phải âm thanh' > notes.wav");
+    f->speech = g_build_filename(f->cli->tmp, "speech.wav", NULL);
+    f->silence = g_build_filename(f->cli->tmp, "silence.wav", NULL);
+    f->text = g_build_filename(f->cli->tmp, "notes.wav", NULL);
     assert_int_equal(run(f, "init"), 0);
     assert_int_equal(run(f, "commune", "add", "Bằng Lãng"), 0);
     *state = f;
@@ -77,56 +57,25 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_free(f->out);
-    g_free(f->err);
+    cli_dir_free(f->cli);
     g_free(f->speech);
     g_free(f->silence);
     g_free(f->text);
-    g_free(f->dir);
-    g_free(f->tmp);
     g_free(f);
     return 0;
-}
-
-static char *last_line(const char *out)
-{
-    char *copy = g_strchomp(g_strdup(out));
-    char *nl = strrchr(copy, '\n');
-    char *last = g_strdup(nl ? nl + 1 : copy);
-    g_free(copy);
-    return last;
 }
 
 /* The piece as the store has it; NULL when there is none. */
 static json_t *stored_piece(fixture *f, const char *id)
 {
-    char err[STORE_ERR_MAX];
-    store *s = NULL;
+    store *s = cli_open_store(f->cli);
     GTimeZone *tz = NULL;
     json_t *p = NULL;
-    assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
     assert_int_equal(vtime_zone_new(NULL, &tz), 0);
     store_piece_get(s, tz, id, &p);
     g_time_zone_unref(tz);
     store_close(s);
     return p;
-}
-
-static int64_t count(fixture *f, const char *sql)
-{
-    char err[STORE_ERR_MAX];
-    store *s = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
-    assert_int_equal(store_prepare(s, sql, &st), 0);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    store_close(s);
-    return n;
 }
 
 /* Entries under media/, recursively (directories not counted). */
@@ -146,7 +95,7 @@ static int media_files(const char *dir)
 
 static int files(fixture *f)
 {
-    char *m = g_build_filename(f->dir, STORE_MEDIA_DIR, NULL);
+    char *m = g_build_filename(f->cli->dir, STORE_MEDIA_DIR, NULL);
     int n = media_files(m);
     g_free(m);
     return n;
@@ -158,9 +107,9 @@ static void test_import_prints_id_last(void **state)
     assert_int_equal(run(f, "piece", "import", f->speech, "--title", "Bản tin sáng", "--genre",
                          "news", "--theme", "Chuyển đổi số", "--commune", "Bằng Lãng"),
                      0);
-    assert_non_null(strstr(f->out, "Thời lượng: 00:0"));
-    assert_non_null(strstr(f->out, "LUFS trước"));
-    char *id = last_line(f->out);
+    assert_non_null(strstr(f->cli->out, "Thời lượng: 00:0"));
+    assert_non_null(strstr(f->cli->out, "LUFS trước"));
+    char *id = cli_last_line(f->cli);
     assert_true(ids_is_uuid(id));
     json_t *p = stored_piece(f, id);
     assert_non_null(p);
@@ -168,7 +117,7 @@ static void test_import_prints_id_last(void **state)
     assert_string_equal(json_string_value(json_object_get(p, "commune")), "Bằng Lãng");
     const char *sha = json_string_value(json_object_get(json_object_get(p, "media"), "sha256"));
     char *path = NULL;
-    assert_int_equal(store_media_path(f->dir, sha, &path), 0);
+    assert_int_equal(store_media_path(f->cli->dir, sha, &path), 0);
     assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
     assert_int_equal(files(f), 1);
     g_free(path);
@@ -179,8 +128,8 @@ static void test_import_prints_id_last(void **state)
     assert_int_equal(run(f, "piece", "import", f->speech, "--title=Phát lại", "--genre=article",
                          "--approve", "--priority", "priority"),
                      0);
-    assert_non_null(strstr(f->out, "dùng lại"));
-    id = last_line(f->out);
+    assert_non_null(strstr(f->cli->out, "dùng lại"));
+    id = cli_last_line(f->cli);
     p = stored_piece(f, id);
     assert_string_equal(json_string_value(json_object_get(p, "status")), "approved");
     json_t *rv = json_object_get(p, "reviews");
@@ -189,21 +138,22 @@ static void test_import_prints_id_last(void **state)
         g_str_has_prefix(json_string_value(json_object_get(json_array_get(rv, 2), "who")), "cli:"));
     json_decref(p);
     assert_int_equal(files(f), 1);
-    assert_int_equal(count(f, "SELECT count(*) FROM media"), 1);
+    assert_int_equal(cli_count(f->cli, "SELECT count(*) FROM media"), 1);
 
     assert_int_equal(run(f, "piece", "list"), 0);
-    assert_non_null(strstr(f->out, id));
-    assert_non_null(strstr(f->out, "đã duyệt"));
+    assert_non_null(strstr(f->cli->out, id));
+    assert_non_null(strstr(f->cli->out, "đã duyệt"));
     assert_int_equal(run(f, "piece", "list", "--status", "draft"), 0);
-    assert_null(strstr(f->out, id));
+    assert_null(strstr(f->cli->out, id));
     g_free(id);
 }
 
 static void assert_nothing_stored(fixture *f)
 {
-    assert_int_equal(count(f, "SELECT count(*) FROM pieces"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM media"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action LIKE 'piece.%'"), 0);
+    assert_int_equal(cli_count(f->cli, "SELECT count(*) FROM pieces"), 0);
+    assert_int_equal(cli_count(f->cli, "SELECT count(*) FROM media"), 0);
+    assert_int_equal(cli_count(f->cli, "SELECT count(*) FROM audit WHERE action LIKE 'piece.%'"),
+                     0);
     assert_int_equal(files(f), 0);
 }
 
@@ -232,7 +182,7 @@ static void test_approve_and_reject(void **state)
 {
     fixture *f = *state;
     assert_int_equal(run(f, "piece", "import", f->speech, "--title", "T", "--genre", "news"), 0);
-    char *id = last_line(f->out);
+    char *id = cli_last_line(f->cli);
     assert_int_equal(run(f, "piece", "reject", id), 2);
     assert_int_equal(run(f, "piece", "reject", id, "--note", "Sai chính tả"), 0);
     json_t *p = stored_piece(f, id);
@@ -244,7 +194,7 @@ static void test_approve_and_reject(void **state)
     assert_err(f, "không có tin bài");
     g_free(id);
     assert_int_equal(run(f, "piece", "import", f->speech, "--title", "U", "--genre", "news"), 0);
-    id = last_line(f->out);
+    id = cli_last_line(f->cli);
     assert_int_equal(run(f, "piece", "approve", id), 0);
     p = stored_piece(f, id);
     assert_string_equal(json_string_value(json_object_get(p, "status")), "approved");

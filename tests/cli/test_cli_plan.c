@@ -18,66 +18,20 @@
 #include "hash.h"
 #include "ids.h"
 #include "planfile.h"
+#include "cli_dir.h"
 #include "store.h"
 #include "store_internal.h" /* fixtures use the statement cache */
 
 #define SAMPLE LOALANG_SOURCE_DIR "/schedules/examples/cho-don-2026-12.plan"
 #define NOW    "--now=2026-11-20T00:00:00+07:00"
 
-typedef struct fixture {
-    char *tmp, *dir;
-    char *out, *err;
-} fixture;
-
-static int run(fixture *f, ...)
-{
-    GPtrArray *argv = g_ptr_array_new();
-    va_list ap;
-    g_ptr_array_add(argv, LOALANGD_PATH);
-    g_ptr_array_add(argv, "-d");
-    g_ptr_array_add(argv, f->dir);
-    va_start(ap, f);
-    for (const char *a; (a = va_arg(ap, const char *));)
-        g_ptr_array_add(argv, (char *)a);
-    va_end(ap);
-    g_ptr_array_add(argv, NULL);
-    g_free(f->out);
-    g_free(f->err);
-    int status = -1;
-    assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &f->out,
-                             &f->err, &status, NULL));
-    g_ptr_array_free(argv, TRUE);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
 #define assert_out(f, text) assert_non_null(strstr((f)->out, text))
 #define assert_err(f, text) assert_non_null(strstr((f)->err, text))
 
-static store *open_db(fixture *f)
-{
-    store *s = NULL;
-    char err[STORE_ERR_MAX];
-    assert_int_equal(store_open(f->dir, &s, err, sizeof err), 0);
-    return s;
-}
-
-static int64_t query(fixture *f, const char *sql)
-{
-    store *s = open_db(f);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(store_prepare(s, sql, &st), 0);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    store_close(s);
-    return n;
-}
-
 /* Everything a refused command must leave alone, as one text. */
-static char *snapshot(fixture *f)
+static char *snapshot(cli_dir *f)
 {
-    store *s = open_db(f);
+    store *s = cli_open_store(f);
     sqlite3_stmt *st = NULL;
     assert_int_equal(
         store_prepare(s,
@@ -99,7 +53,7 @@ static char *snapshot(fixture *f)
 
 /* Puts every piece of a plan file in the store, approved, with its title, genre and
  * duration (the audio itself is another helper's business). */
-static void add_pieces(fixture *f, const char *path, const char *status)
+static void add_pieces(cli_dir *f, const char *path, const char *status)
 {
     char *buf = NULL;
     gsize len = 0;
@@ -107,7 +61,7 @@ static void add_pieces(fixture *f, const char *path, const char *status)
     plan_diags d = {0};
     assert_true(g_file_get_contents(path, &buf, &len, NULL));
     assert_int_equal(plan_parse(buf, len, &p, &d), 0);
-    store *s = open_db(f);
+    store *s = cli_open_store(f);
     for (size_t i = 0; i < p->n_pieces; i++) {
         char id[IDS_UUID_LEN + 1], sha[HASH_SHA256_HEX_LEN + 1];
         sqlite3_stmt *st = NULL;
@@ -143,90 +97,70 @@ static void add_pieces(fixture *f, const char *path, const char *status)
 
 static int setup(void **state)
 {
-    fixture *f = g_new0(fixture, 1);
-    f->tmp = g_dir_make_tmp("loalang-cliplan-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
+    cli_dir *f = cli_dir_new("loalang-cliplan-XXXXXX");
     *state = f;
-    assert_int_equal(run(f, "init", NULL), 0);
-    assert_int_equal(run(f, "commune", "add", "Bằng Lãng", NULL), 0);
-    assert_int_equal(run(f, "box", "add", "Cụm loa thôn Nà Pài", "--commune", "Bằng Lãng", NULL),
-                     0);
+    assert_int_equal(cli_run(f, "init", NULL), 0);
+    assert_int_equal(cli_run(f, "commune", "add", "Bằng Lãng", NULL), 0);
+    assert_int_equal(
+        cli_run(f, "box", "add", "Cụm loa thôn Nà Pài", "--commune", "Bằng Lãng", NULL), 0);
     add_pieces(f, SAMPLE, "approved");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_free(f->out);
-    g_free(f->err);
-    g_free(f->dir);
-    g_free(f->tmp);
-    g_free(f);
+    cli_dir_free(*state);
     return 0;
-}
-
-static char *last_line(const char *text)
-{
-    char *copy = g_strdup(text);
-    char **lines = g_strsplit(g_strstrip(copy), "\n", -1);
-    g_free(copy);
-    guint n = g_strv_length(lines);
-    char *l = g_strdup(n ? lines[n - 1] : "");
-    g_strfreev(lines);
-    return l;
 }
 
 static void test_import_fill_publish(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(run(f, "plan", "import", SAMPLE, NULL), 0);
+    cli_dir *f = *state;
+    assert_int_equal(cli_run(f, "plan", "import", SAMPLE, NULL), 0);
     assert_out(f, "Đã nhập kế hoạch tháng 12/2026: 18 xã (17 mới), 3 chương trình mới");
     assert_out(f, "13 tin bài");
     assert_out(f, "Bỏ qua cụm loa “Cụm loa thôn Khuổi Nộc” (bang-lang-2)");
     assert_null(strstr(f->out, "Nà Pài")); /* registered: matched, not skipped */
-    assert_int_equal(query(f, "SELECT count(*) FROM communes"), 18);
-    assert_int_equal(query(f, "SELECT count(*) FROM programs"), 3);
-    assert_int_equal(query(f, "SELECT count(*) FROM plan_items WHERE month = '2026-12'"), 13);
-    assert_int_equal(query(f, "SELECT count(*) FROM programs p JOIN pieces j ON j.id ="
-                              " p.intro_piece WHERE p.title = 'Bản tin sáng' AND j.title ="
-                              " 'Nhạc hiệu Bản tin sáng'"),
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM communes"), 18);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM programs"), 3);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM plan_items WHERE month = '2026-12'"), 13);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM programs p JOIN pieces j ON j.id ="
+                                  " p.intro_piece WHERE p.title = 'Bản tin sáng' AND j.title ="
+                                  " 'Nhạc hiệu Bản tin sáng'"),
                      1);
-    assert_int_equal(query(f, "SELECT count(*) FROM month_plans WHERE theme LIKE 'Kỷ niệm 82%'"),
-                     1);
+    assert_int_equal(
+        cli_count(f, "SELECT count(*) FROM month_plans WHERE theme LIKE 'Kỷ niệm 82%'"), 1);
     /* importing again updates the programmes and replaces the items */
-    assert_int_equal(run(f, "plan", "import", SAMPLE, NULL), 0);
+    assert_int_equal(cli_run(f, "plan", "import", SAMPLE, NULL), 0);
     assert_out(f, "0 chương trình mới, 3 chương trình cập nhật");
-    assert_int_equal(query(f, "SELECT count(*) FROM plan_items"), 13);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM plan_items"), 13);
     /* fill: the same table as the file-based fill */
-    assert_int_equal(run(f, "schedule", "fill", "2026-12", NOW, NULL), 0);
+    assert_int_equal(cli_run(f, "schedule", "fill", "2026-12", NOW, NULL), 0);
     assert_out(f, "LỊCH PHÁT SÓNG THÁNG 12/2026");
     assert_out(f, "Chủ đề tháng: Kỷ niệm 82 năm");
     assert_out(f, "22/12/2026");
     assert_out(f, "CHƯA XẾP ĐƯỢC: 4 lần phát");
     assert_out(f, "TỔNG KẾT");
     assert_out(f, "(chưa công bố)");
-    int64_t n = query(f, "SELECT count(*) FROM plan_airings");
+    int64_t n = cli_count(f, "SELECT count(*) FROM plan_airings");
     assert_true(n > 100);
-    assert_int_equal(query(f, "SELECT count(*) FROM airings"), 0);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM airings"), 0);
     /* publish, then publish again: nothing new */
     char *expect = g_strdup_printf(
         "phiên bản 1: %" G_GINT64_FORMAT " lần phát mới, 0 giữ nguyên, 0 rút lại", n);
-    assert_int_equal(run(f, "schedule", "publish", "2026-12", NOW, NULL), 0);
+    assert_int_equal(cli_run(f, "schedule", "publish", "2026-12", NOW, NULL), 0);
     assert_out(f, expect);
     g_free(expect);
-    assert_int_equal(run(f, "schedule", "fill", "2026-12", NOW, NULL), 0);
+    assert_int_equal(cli_run(f, "schedule", "fill", "2026-12", NOW, NULL), 0);
     expect = g_strdup_printf(
         "phiên bản 2: 0 lần phát mới, %" G_GINT64_FORMAT " giữ nguyên, 0 rút lại", n);
-    assert_int_equal(run(f, "schedule", "publish", "2026-12", NOW, NULL), 0);
+    assert_int_equal(cli_run(f, "schedule", "publish", "2026-12", NOW, NULL), 0);
     assert_out(f, expect);
     g_free(expect);
-    assert_int_equal(query(f, "SELECT count(*) FROM events WHERE type = 'manifest_changed'"), 2);
+    assert_int_equal(cli_count(f, "SELECT count(*) FROM events WHERE type = 'manifest_changed'"),
+                     2);
     /* the JSON form of the fill */
-    assert_int_equal(run(f, "schedule", "fill", "2026-12", NOW, "--json", NULL), 0);
+    assert_int_equal(cli_run(f, "schedule", "fill", "2026-12", NOW, "--json", NULL), 0);
     json_t *j = json_loads(f->out, 0, NULL);
     assert_non_null(j);
     assert_int_equal(json_array_size(json_object_get(j, "airings")), n);
@@ -236,8 +170,8 @@ static void test_import_fill_publish(void **state)
 
 static void test_airing_add(void **state)
 {
-    fixture *f = *state;
-    store *s = open_db(f);
+    cli_dir *f = *state;
+    store *s = cli_open_store(f);
     sqlite3_stmt *st = NULL;
     assert_int_equal(store_prepare(s, "SELECT id FROM pieces WHERE genre = 'news' LIMIT 1", &st),
                      0);
@@ -245,47 +179,49 @@ static void test_airing_add(void **state)
     char *piece = g_strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
     store_close(s);
-    assert_int_equal(run(f, "commune", "add", "Bản Thi", NULL), 0);
-    assert_int_equal(run(f, "airing", "add", "--piece", piece, "--at", "2026-12-05T09:00:00+07:00",
-                         "--commune", "Bằng Lãng", "--commune", "Bản Thi", "--priority", "priority",
-                         NULL),
+    assert_int_equal(cli_run(f, "commune", "add", "Bản Thi", NULL), 0);
+    assert_int_equal(cli_run(f, "airing", "add", "--piece", piece, "--at",
+                             "2026-12-05T09:00:00+07:00", "--commune", "Bằng Lãng", "--commune",
+                             "Bản Thi", "--priority", "priority", NULL),
                      0);
     assert_out(f, "lúc 09:00:00 ngày 05/12/2026");
-    char *id = last_line(f->out);
+    char *id = cli_last_line(f);
     assert_true(ids_is_uuid(id));
     char *sql = g_strdup_printf("SELECT count(*) FROM airings WHERE id = '%s' AND target_kind ="
                                 " 'communes' AND json_array_length(targets) = 2 AND priority ="
                                 " 'priority'",
                                 id);
-    assert_int_equal(query(f, sql), 1);
+    assert_int_equal(cli_count(f, sql), 1);
     g_free(sql);
     g_free(id);
     /* no --commune: everyone */
     assert_int_equal(
-        run(f, "airing", "add", "--piece", piece, "--at", "2026-12-06T09:00:00+07:00", NULL), 0);
-    id = last_line(f->out);
+        cli_run(f, "airing", "add", "--piece", piece, "--at", "2026-12-06T09:00:00+07:00", NULL),
+        0);
+    id = cli_last_line(f);
     sql =
         g_strdup_printf("SELECT count(*) FROM airings WHERE id = '%s' AND target_kind = 'all'", id);
-    assert_int_equal(query(f, sql), 1);
+    assert_int_equal(cli_count(f, sql), 1);
     g_free(sql);
     g_free(id);
     char *before = snapshot(f);
     /* bad command lines: 2 */
-    assert_int_equal(run(f, "airing", "add", "--at", "2026-12-06T09:00:00+07:00", NULL), 2);
+    assert_int_equal(cli_run(f, "airing", "add", "--at", "2026-12-06T09:00:00+07:00", NULL), 2);
     assert_err(f, "cách dùng");
-    assert_int_equal(run(f, "airing", "add", "--piece", piece, "--at", "06/12/2026 9:00", NULL), 2);
+    assert_int_equal(cli_run(f, "airing", "add", "--piece", piece, "--at", "06/12/2026 9:00", NULL),
+                     2);
     assert_err(f, "thời điểm --at không hợp lệ");
-    assert_int_equal(run(f, "airing", "add", "--piece", piece, "--at", "2026-12-06T09:00:00Z",
-                         "--priority", "gấp", NULL),
+    assert_int_equal(cli_run(f, "airing", "add", "--piece", piece, "--at", "2026-12-06T09:00:00Z",
+                             "--priority", "gấp", NULL),
                      2);
     assert_err(f, "mức ưu tiên không hợp lệ");
     /* refused: 1 */
-    assert_int_equal(
-        run(f, "airing", "add", "--piece", "khong-co", "--at", "2026-12-06T09:00:00+07:00", NULL),
-        1);
+    assert_int_equal(cli_run(f, "airing", "add", "--piece", "khong-co", "--at",
+                             "2026-12-06T09:00:00+07:00", NULL),
+                     1);
     assert_err(f, "không có tin bài");
-    assert_int_equal(run(f, "airing", "add", "--piece", piece, "--at", "2026-12-06T09:00:00+07:00",
-                         "--commune", "Hà Nội", NULL),
+    assert_int_equal(cli_run(f, "airing", "add", "--piece", piece, "--at",
+                             "2026-12-06T09:00:00+07:00", "--commune", "Hà Nội", NULL),
                      1);
     assert_err(f, "không có xã “Hà Nội”");
     char *after = snapshot(f);
@@ -295,7 +231,7 @@ static void test_airing_add(void **state)
     g_free(piece);
 }
 
-static char *write_plan(fixture *f, const char *name, const char *text)
+static char *write_plan(cli_dir *f, const char *name, const char *text)
 {
     char *path = g_build_filename(f->tmp, name, NULL);
     assert_true(g_file_set_contents(path, text, -1, NULL));
@@ -308,8 +244,8 @@ static char *write_plan(fixture *f, const char *name, const char *text)
 
 static void test_bad_imports(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(run(f, "plan", "import", SAMPLE, NULL), 0);
+    cli_dir *f = *state;
+    assert_int_equal(cli_run(f, "plan", "import", SAMPLE, NULL), 0);
     char *before = snapshot(f);
     struct {
         const char *name, *text, *message;
@@ -335,7 +271,7 @@ static void test_bad_imports(void **state)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         char *path = write_plan(f, bad[i].name, bad[i].text);
-        assert_int_equal(run(f, "plan", "import", path, NULL), 1);
+        assert_int_equal(cli_run(f, "plan", "import", path, NULL), 1);
         char *where = bad[i].line ? g_strdup_printf("%s:%d: ", path, bad[i].line)
                                   : g_strdup_printf("%s: ", path);
         if (!strstr(f->err, where) || !strstr(f->err, bad[i].message))
@@ -350,13 +286,13 @@ static void test_bad_imports(void **state)
     /* a piece that is not approved */
     add_pieces(f, SAMPLE, "submitted"); /* same titles again, none approved: by title, the
                                            approved copies still win */
-    assert_int_equal(run(f, "plan", "import", SAMPLE, NULL), 0);
+    assert_int_equal(cli_run(f, "plan", "import", SAMPLE, NULL), 0);
     char *path = write_plan(f, "draft.plan",
                             HEAD "[program x]\ntitle = Chiều\nstart = 15:00\nlength = 10\n"
                                  "[piece p]\ntitle = Nhạc hiệu nháp\ngenre = tin\nduration = "
                                  "60\n");
     char *snap = snapshot(f);
-    store *s = open_db(f);
+    store *s = cli_open_store(f);
     assert_int_equal(store_exec(s,
                                 "INSERT INTO media VALUES ('" /* a draft piece */
                                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',"
@@ -368,7 +304,7 @@ static void test_bad_imports(void **state)
                                 "aaaaaaaaaaaaaaaaaaaa', 1000, 0, 0)"),
                      0);
     store_close(s);
-    assert_int_equal(run(f, "plan", "import", path, NULL), 1);
+    assert_int_equal(cli_run(f, "plan", "import", path, NULL), 1);
     assert_err(f, "tin bài “Nhạc hiệu nháp” chưa được duyệt");
     char *snap2 = snapshot(f);
     assert_string_equal(snap, snap2);
@@ -381,8 +317,8 @@ static void test_bad_imports(void **state)
 /* A [piece] whose id is a store piece id is that piece, whatever its title in the file. */
 static void test_import_by_id(void **state)
 {
-    fixture *f = *state;
-    store *s = open_db(f);
+    cli_dir *f = *state;
+    store *s = cli_open_store(f);
     sqlite3_stmt *st = NULL;
     assert_int_equal(store_prepare(s, "SELECT id FROM pieces WHERE genre = 'report' LIMIT 1", &st),
                      0);
@@ -397,11 +333,11 @@ static void test_import_by_id(void **state)
                                  "airings = 2\n",
                                  piece);
     char *path = write_plan(f, "byid.plan", text);
-    assert_int_equal(run(f, "plan", "import", path, NULL), 0);
+    assert_int_equal(cli_run(f, "plan", "import", path, NULL), 0);
     char *sql = g_strdup_printf("SELECT count(*) FROM plan_items WHERE month = '2027-02' AND"
                                 " piece_id = '%s' AND airings = 2",
                                 piece);
-    assert_int_equal(query(f, sql), 1);
+    assert_int_equal(cli_count(f, sql), 1);
     g_free(sql);
     g_free(path);
     g_free(text);
@@ -410,16 +346,16 @@ static void test_import_by_id(void **state)
 
 static void test_usage(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(run(f, "plan", NULL), 2);
+    cli_dir *f = *state;
+    assert_int_equal(cli_run(f, "plan", NULL), 2);
     assert_err(f, "cách dùng");
-    assert_int_equal(run(f, "plan", "import", "/nonexistent.plan", NULL), 1);
+    assert_int_equal(cli_run(f, "plan", "import", "/nonexistent.plan", NULL), 1);
     assert_err(f, "không đọc được tệp kế hoạch");
-    assert_int_equal(run(f, "schedule", "fill", "2027-01", NULL), 1);
+    assert_int_equal(cli_run(f, "schedule", "fill", "2027-01", NULL), 1);
     assert_err(f, "tháng 2027-01 chưa có kế hoạch");
-    assert_int_equal(run(f, "schedule", "publish", "2027-01", NULL), 1);
+    assert_int_equal(cli_run(f, "schedule", "publish", "2027-01", NULL), 1);
     assert_err(f, "chưa có kế hoạch");
-    assert_int_equal(run(f, "schedule", "publish", "tháng-12", NULL), 2);
+    assert_int_equal(cli_run(f, "schedule", "publish", "tháng-12", NULL), 2);
     g_free(f->out);
     g_free(f->err);
     const char *argv[] = {LOALANGD_PATH, "schedule", "publish", "2026-12", NULL};
@@ -428,7 +364,7 @@ static void test_usage(void **state)
                              &f->err, &status, NULL));
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
     assert_err(f, "cần thư mục dữ liệu");
-    assert_int_equal(run(f, "schedule", "fill", "2026-12", "--now", "hôm qua", NULL), 2);
+    assert_int_equal(cli_run(f, "schedule", "fill", "2026-12", "--now", "hôm qua", NULL), 2);
     assert_err(f, "--now không hợp lệ");
 }
 

@@ -12,35 +12,8 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "cli_dir.h"
 #include "store.h"
-
-typedef struct fixture {
-    char *tmp, *dir;
-    char *out, *err; /* of the last run */
-} fixture;
-
-/* Runs loalangd -d DIR args… (NULL-terminated); returns the exit status. */
-static int run(fixture *f, ...)
-{
-    va_list ap;
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, LOALANGD_PATH);
-    g_ptr_array_add(argv, "-d");
-    g_ptr_array_add(argv, f->dir);
-    va_start(ap, f);
-    for (const char *a; (a = va_arg(ap, const char *));)
-        g_ptr_array_add(argv, (char *)a);
-    va_end(ap);
-    g_ptr_array_add(argv, NULL);
-    g_free(f->out);
-    g_free(f->err);
-    int status = -1;
-    assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &f->out,
-                             &f->err, &status, NULL));
-    g_ptr_array_free(argv, TRUE);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
 
 #define assert_out(f, text)                                                                        \
     do {                                                                                           \
@@ -55,33 +28,23 @@ static int run(fixture *f, ...)
 
 static int setup(void **state)
 {
-    fixture *f = g_new0(fixture, 1);
-    f->tmp = g_dir_make_tmp("loalang-cli-report-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
+    cli_dir *f = cli_dir_new("loalang-cli-report-XXXXXX");
     *state = f;
-    assert_int_equal(run(f, "init", NULL), 0);
-    assert_int_equal(run(f, "commune", "add", "Bằng Lãng", NULL), 0);
-    assert_int_equal(run(f, "box", "add", "Nà Pài 1", "--commune", "Bằng Lãng", NULL), 0);
+    assert_int_equal(cli_run(f, "init", NULL), 0);
+    assert_int_equal(cli_run(f, "commune", "add", "Bằng Lãng", NULL), 0);
+    assert_int_equal(cli_run(f, "box", "add", "Nà Pài 1", "--commune", "Bằng Lãng", NULL), 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_free(f->out);
-    g_free(f->err);
-    g_free(f->dir);
-    g_free(f->tmp);
-    g_free(f);
+    cli_dir_free(*state);
     return 0;
 }
 
 /* One 3-minute news piece aired on 05/12/2026 06:00 +07:00 for all, played to the end by the
  * box, which was set up long before (`box add` stamped it with today, whatever day that is). */
-static void publish_and_play(fixture *f)
+static void publish_and_play(cli_dir *f)
 {
     store *s = NULL;
     char err[STORE_ERR_MAX];
@@ -111,61 +74,63 @@ static void publish_and_play(fixture *f)
 
 static void test_contract_and_report(void **state)
 {
-    fixture *f = *state;
+    cli_dir *f = *state;
     publish_and_play(f);
-    assert_int_equal(run(f, "contract", "add", "Hợp đồng 2026", "--from", "2026-01-01", "--until",
-                         "2026-12-31", NULL),
+    assert_int_equal(cli_run(f, "contract", "add", "Hợp đồng 2026", "--from", "2026-01-01",
+                             "--until", "2026-12-31", NULL),
                      0);
     assert_string_equal(f->out, "1\n");
-    assert_int_equal(run(f, "contract", "line", "1", "--genre", "news", "--pieces-per-month", "2",
-                         "--airings-per-piece", "1", "--min-minutes", "1", "--max-minutes", "4",
-                         NULL),
+    assert_int_equal(cli_run(f, "contract", "line", "1", "--genre", "news", "--pieces-per-month",
+                             "2", "--airings-per-piece", "1", "--min-minutes", "1", "--max-minutes",
+                             "4", NULL),
                      0);
-    assert_int_equal(run(f, "contract", "list", NULL), 0);
+    assert_int_equal(cli_run(f, "contract", "list", NULL), 0);
     assert_out(f, "\"max_ms\": 240000");
 
-    assert_int_equal(run(f, "report", "2026-12", NULL), 0);
+    assert_int_equal(cli_run(f, "report", "2026-12", NULL), 0);
     assert_out(f, "Báo cáo thời lượng phát sóng — Tháng 12/2026 (01/12/2026 – 31/12/2026)");
     assert_out(f, "Hợp đồng số 1: Hợp đồng 2026");
     assert_out(f, "Tin\t2\t1\t1\t2\t1\t1\t0\t3.0\t3.0\t100.0%\t50.0%");
     assert_out(f, "Thời lượng phát của các cụm loa: 3.0 phút");
 
-    assert_int_equal(run(f, "report", "2026-12", "--csv", NULL), 0);
+    assert_int_equal(cli_run(f, "report", "2026-12", "--csv", NULL), 0);
     assert_memory_equal(f->out, "\xEF\xBB\xBF", 3);
     assert_out(f, "\r\nTin,2,1,1,2,1,1,0,3.0,3.0,100.0,50.0,0\r\n");
     assert_out(f, "\r\nTổng cộng,");
 
-    assert_int_equal(run(f, "report", "2026-12", "--evidence-csv", NULL), 0);
+    assert_int_equal(cli_run(f, "report", "2026-12", "--evidence-csv", NULL), 0);
     assert_out(f, "A1,05/12/2026,06:00:00,Tin nông nghiệp,Tin,180.000,Nà Pài 1,Bằng Lãng,");
 
-    assert_int_equal(run(f, "report", "2026-Q4", "--json", NULL), 0);
+    assert_int_equal(cli_run(f, "report", "2026-Q4", "--json", NULL), 0);
     assert_out(f, "\"programme_airtime_ms\": 180000");
 }
 
 static void test_refusals(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(run(f, "report", "2026-13", NULL), 2);
+    cli_dir *f = *state;
+    assert_int_equal(cli_run(f, "report", "2026-13", NULL), 2);
     assert_err(f, "kỳ báo cáo không hợp lệ");
-    assert_int_equal(run(f, "report", NULL), 2);
-    assert_int_equal(run(f, "report", "2026-12", "--csv", "--json", NULL), 2);
-    assert_int_equal(run(f, "report", "2026-12", "--contract", "9", NULL), 1);
+    assert_int_equal(cli_run(f, "report", NULL), 2);
+    assert_int_equal(cli_run(f, "report", "2026-12", "--csv", "--json", NULL), 2);
+    assert_int_equal(cli_run(f, "report", "2026-12", "--contract", "9", NULL), 1);
     assert_err(f, "không có hợp đồng số 9");
     assert_int_equal(
-        run(f, "contract", "add", "X", "--from", "2026-02-30", "--until", "2026-12-31", NULL), 2);
+        cli_run(f, "contract", "add", "X", "--from", "2026-02-30", "--until", "2026-12-31", NULL),
+        2);
     assert_int_equal(
-        run(f, "contract", "add", "X", "--from", "2026-12-31", "--until", "2026-01-01", NULL), 1);
+        cli_run(f, "contract", "add", "X", "--from", "2026-12-31", "--until", "2026-01-01", NULL),
+        1);
     assert_err(f, "thông tin hợp đồng không hợp lệ");
-    assert_int_equal(run(f, "contract", "line", "5", "--genre", "news", NULL), 1);
+    assert_int_equal(cli_run(f, "contract", "line", "5", "--genre", "news", NULL), 1);
     assert_err(f, "không có hợp đồng số 5");
-    assert_int_equal(run(f, "contract", "line", "abc", "--genre", "news", NULL), 2);
-    assert_int_equal(run(f, "contract", "line", "1", "--genre", "jingle", NULL), 2);
+    assert_int_equal(cli_run(f, "contract", "line", "abc", "--genre", "news", NULL), 2);
+    assert_int_equal(cli_run(f, "contract", "line", "1", "--genre", "jingle", NULL), 2);
     assert_err(f, "thể loại phải là");
-    assert_int_equal(run(f, "contract", "line", "1", "--genre", "news", "--pieces-per-month", "1",
-                         "--pieces-per-period", "2", NULL),
+    assert_int_equal(cli_run(f, "contract", "line", "1", "--genre", "news", "--pieces-per-month",
+                             "1", "--pieces-per-period", "2", NULL),
                      2);
     /* a report on an empty year works, without a contract */
-    assert_int_equal(run(f, "report", "2025", NULL), 0);
+    assert_int_equal(cli_run(f, "report", "2025", NULL), 0);
     assert_out(f, "Chưa có hợp đồng cho kỳ này");
 }
 

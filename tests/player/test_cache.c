@@ -18,8 +18,8 @@ typedef struct fx {
     GPid server;
     int port;
     uv_loop_t loop;
-    net *n;
-    cache *c;
+    player_net *n;
+    player_cache *c;
     int ready;
 } fx;
 

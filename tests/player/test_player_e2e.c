@@ -530,7 +530,7 @@ static void wrong_bytes_refused_never_played(void **state)
     for (int i = 0; i < 200 && !log_has(f, "wrong sha256"); i++)
         g_usleep(100000);
     assert_true(log_has(f, "wrong sha256"));
-    assert_false(cached(f)); /* refused: nothing playable in the cache */
+    assert_false(cached(f)); /* refused: nothing playable in the player_cache */
     flip_byte(served, 4000); /* repaired */
     for (int i = 0; i < 300 && !cached(f); i++)
         g_usleep(100000);

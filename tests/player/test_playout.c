@@ -32,9 +32,9 @@ static speech s_short, s_other, s_long;
 typedef struct fx {
     char *dir, *cache_dir;
     uv_loop_t loop;
-    queue *q;
-    cache *c;
-    playout *p;
+    player_queue *q;
+    player_cache *c;
+    player_playout *p;
     rec recs[32];
     size_t n;
 } fx;

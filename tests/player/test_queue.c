@@ -16,7 +16,7 @@
 
 typedef struct fx {
     char *dir, *db;
-    queue *q;
+    player_queue *q;
 } fx;
 
 static int setup(void **state)
@@ -57,7 +57,7 @@ static void play(proto_play *p, const char *airing, proto_outcome o)
     p->detail = (char *)"";
 }
 
-static void batch(queue *q, proto_plays *out)
+static void batch(player_queue *q, proto_plays *out)
 {
     char *body = NULL;
     size_t n = 0;
@@ -109,7 +109,7 @@ static void survives_kill_9(void **state)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        queue *q = NULL;
+        player_queue *q = NULL;
         if (queue_open(f->db, &q) != 0 || queue_add(q, &p) != 0)
             _exit(1);
         raise(SIGKILL); /* no close, no checkpoint */

@@ -23,7 +23,7 @@ typedef struct fx {
     char listen[32];
     td *t;
     uv_loop_t loop;
-    net *n;
+    player_net *n;
     sync_state *s;
     unsigned manifests;
 } fx;

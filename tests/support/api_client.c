@@ -125,6 +125,14 @@ json_t *ac_box_call(td *t, const char *token, const char *method, const char *pa
     return j;
 }
 
+void ac_add_commune(td *t, const char *name)
+{
+    char *err = NULL;
+    if (td_admin(t, NULL, NULL, &err, "commune", "add", name, NULL) != 0)
+        fail_msg("commune add %s: %s", name, err ? err : "");
+    g_free(err);
+}
+
 char *ac_add_box(td *t, const char *name, const char *commune)
 {
     char *out = NULL, *err = NULL;
@@ -136,6 +144,11 @@ char *ac_add_box(td *t, const char *name, const char *commune)
     g_free(out);
     g_free(err);
     return token;
+}
+
+const char *ac_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
 }
 
 const char *ac_error_code(const json_t *j)
@@ -190,25 +203,62 @@ void ac_rm_file(char *path)
     g_free(path);
 }
 
-char *ac_approved_piece(ac *tech, ac *approver, const char *path, const char *query)
+char *ac_uploaded_piece(ac *c, const char *path, const char *query)
 {
     gchar *data = NULL;
     gsize len = 0;
     long st = 0;
     if (!g_file_get_contents(path, &data, &len, NULL))
         fail_msg("cannot read %s", path);
-    char *url = g_strdup_printf("/api/v1/pieces?%s&submit=1", query);
-    json_t *p = ac_send(tech, "POST", url, "audio/wav", data, len, &st);
+    char *url = g_strdup_printf("/api/v1/pieces?%s", query);
+    json_t *p = ac_send(c, "POST", url, "audio/wav", data, len, &st);
     g_free(data);
     g_free(url);
     if (st != 201)
         fail_msg("upload %s: %ld", query, st);
     char *id = g_strdup(json_string_value(json_object_get(p, "id")));
     json_decref(p);
-    url = g_strdup_printf("/api/v1/pieces/%s/approve", id);
+    return id;
+}
+
+char *ac_approved_piece(ac *tech, ac *approver, const char *path, const char *query)
+{
+    long st = 0;
+    char *submitted = g_strdup_printf("%s&submit=1", query);
+    char *id = ac_uploaded_piece(tech, path, submitted);
+    g_free(submitted);
+    char *url = g_strdup_printf("/api/v1/pieces/%s/approve", id);
     json_decref(ac_call(approver, "POST", url, NULL, &st));
     g_free(url);
     if (st != 200)
         fail_msg("approve %s: %ld", id, st);
     return id;
+}
+
+json_t *ac_req(ac *c, const char *method, const char *body, long want, const char *want_code,
+               const char *path_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, path_fmt);
+    char *path = g_strdup_vprintf(path_fmt, ap);
+    va_end(ap);
+    long st = 0;
+    json_t *j = ac_send(c, method, path, body ? "application/json" : NULL, body,
+                        body ? strlen(body) : 0, &st);
+    if ((want == 4 ? st / 100 != 4 : st != want) ||
+        (want_code && strcmp(ac_error_code(j), want_code) != 0)) {
+        char *text = j ? json_dumps(j, 0) : g_strdup("(no JSON)");
+        fail_msg("%s %s %s: want %ld %s, got %ld %s", method, path, body ? body : "", want,
+                 want_code ? want_code : "", st, text);
+    }
+    /* Every refusal speaks Vietnamese: at least one letter outside ASCII. */
+    const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+    if (st >= 400 && msg && g_str_is_ascii(msg))
+        fail_msg("%s %s: message not Vietnamese: %s", method, path, msg);
+    /* No English store detail in a message for people. */
+    if (msg && (strstr(msg, " not ") || strstr(msg, " below ") || strstr(msg, "required") ||
+                strstr(msg, " after ") || strstr(msg, "both given")))
+        fail_msg("%s %s: English in the message: %s", method, path, msg);
+    g_free(path);
+    return j;
 }

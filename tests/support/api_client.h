@@ -28,8 +28,12 @@ json_t *ac_call(ac *c, const char *method, const char *path, const json_t *body,
 /* A call as a box with its token (NULL: no Authorization header). */
 json_t *ac_box_call(td *t, const char *token, const char *method, const char *path,
                     const json_t *body, long *status);
+/* Adds a commune through the admin command; fails the test (with its stderr) otherwise. */
+void ac_add_commune(td *t, const char *name);
 /* Registers a box in commune through the admin command; the token (g_free). */
 char *ac_add_box(td *t, const char *name, const char *commune);
+/* The string member key of object o (borrowed), or NULL. */
+const char *ac_str(const json_t *o, const char *key);
 /* The "error.code" of an error body (borrowed), or "" */
 const char *ac_error_code(const json_t *j);
 
@@ -40,8 +44,18 @@ json_t *ac_send(ac *c, const char *method, const char *path, const char *content
  * new temp dir; the file's path (ac_rm_file removes it and its dir, and frees the path). */
 char *ac_sox(const char *name, const char *format, const char *effects);
 void ac_rm_file(char *path);
+/* Uploads the file as a raw body with metadata in query ("title=…&genre=…"); fails the test
+ * unless the answer is 201. The new piece's id (g_free). */
+char *ac_uploaded_piece(ac *c, const char *path, const char *query);
 /* Uploads the file as a raw body with metadata in query ("title=…&genre=…"), submits it as
  * tech and approves it as approver; the approved piece's id (g_free). */
 char *ac_approved_piece(ac *tech, ac *approver, const char *path, const char *query);
+
+/* One call with a JSON text body (NULL: none) to the printf-formatted path; fails the test
+ * unless the status matches want (4: any 4xx, where the API's choice between 400 and 404 is
+ * not the point) and the error code matches want_code (when not NULL), or when a refusal's
+ * message is not Vietnamese or carries English store detail. The reply (json_decref). */
+json_t *ac_req(ac *c, const char *method, const char *body, long want, const char *want_code,
+               const char *path_fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #endif
