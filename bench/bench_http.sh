@@ -244,5 +244,10 @@ csrf=$(sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p' "$tmp/login.json")
 trigger="curl -sf -o /dev/null -b $tmp/cookies -H 'X-CSRF-Token: $csrf' -H 'Content-Type: application/json' -d '{\"piece\":\"$piece\",\"targets\":{\"kind\":\"all\"}}' $url/api/v1/emergency"
 port=${url##*:}
 echo "long-polls: $POLLS boxes, load $(cut -d ' ' -f 1-3 /proc/loadavg)"
+if [ -n "${PERF_OUT:-}" ]; then
+    perf record -q -e cpu-clock -g -p "$dpid" -o "$PERF_OUT.longpoll" >/dev/null 2>&1 &
+    perf_pid=$!
+fi
 "$build/bench/bench_longpoll" 127.0.0.1 "$port" "$token" "$POLLS" "$dpid" "$trigger"
+[ -z "${perf_pid:-}" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 stop_daemon
