@@ -61,17 +61,84 @@ static bool etag_matches(const char *inm, const char *etag)
     return hit;
 }
 
-/* From a shared map when there is one (see media_map.h); a file reply otherwise. Takes fd. */
-static int reply_body(http_req *r, api *a, unsigned status, int fd, const struct stat *sb,
-                      uint64_t start, uint64_t len)
+/* From a shared map when there is one (see media_map.h); a file reply otherwise. Takes ref
+ * (may be NULL) and fd (may be -1 when ref is given). */
+static int reply_body(http_req *r, api *a, unsigned status, media_map_ref *ref, int fd,
+                      const struct stat *sb, uint64_t start, uint64_t len)
 {
-    media_map_ref *ref = NULL;
-    if (len > 0 && a->media_maps && media_map_get(a->media_maps, fd, sb, &ref) == 0) {
-        close(fd);
+    if (!ref && len > 0 && a->media_maps)
+        (void)media_map_get(a->media_maps, fd, sb, &ref); /* else a file reply: still correct */
+    if (ref) {
+        if (fd >= 0)
+            close(fd);
         return http_reply_mem(r, status, OPUS_TYPE, media_map_data(ref) + start, (size_t)len,
                               media_map_unref, ref);
     }
     return http_reply_fd(r, status, OPUS_TYPE, fd, start, len);
+}
+
+static void release(media_map_ref *ref, int fd)
+{
+    media_map_unref(ref);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* The file's map when it is cached (a stat, no open), else the file open in *fd. */
+static int media_open(api *a, const char *sha, struct stat *sb, media_map_ref **ref, int *fd)
+{
+    char *path = NULL;
+    int rc = store_media_path(a->data_dir, sha, &path);
+    *ref = NULL;
+    *fd = -1;
+    if (rc != 0)
+        goto out;
+    if (stat(path, sb) != 0) {
+        rc = -errno;
+        goto out;
+    }
+    if (a->media_maps && media_map_find(a->media_maps, sb, ref) == 0)
+        goto out;
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0 || fstat(*fd, sb) != 0) /* sb again: the file may have been replaced since */
+        rc = -errno;
+out:
+    if (rc != 0 && *fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    g_free(path);
+    return rc;
+}
+
+/* One deferred read transaction around the request's reads (token, media row), as the
+ * manifest does (api_box.c): each statement run alone is its own read transaction, some six
+ * fcntl() lock calls in WAL mode, which was most of a small file's time. Failing to open one
+ * only costs speed. */
+static bool read_begin(api *a)
+{
+    sqlite3_stmt *st = NULL;
+    return store_prepare(a->db, "BEGIN", &st) == 0 && store_exec_stmt(a->db, st) == 0;
+}
+
+static void read_end(api *a, bool open)
+{
+    sqlite3_stmt *st = NULL;
+    if (open && (store_prepare(a->db, "COMMIT", &st) != 0 || store_exec_stmt(a->db, st) != 0))
+        store_rollback(a->db);
+}
+
+static int media_check(http_req *r, api *a, const char *sha, store_media *m)
+{
+    bool tx = read_begin(a);
+    int rc = media_auth(r, a);
+    if (rc == 0) {
+        rc = store_media_get(a->db, sha, m);
+        if (rc != 0)
+            api_fail(r, a, rc, "tệp âm thanh");
+    }
+    read_end(a, tx);
+    return rc;
 }
 
 static int media_get(http_req *r, void *ud)
@@ -83,20 +150,12 @@ static int media_get(http_req *r, void *ud)
     uint64_t start = 0, len = 0;
     if (!media_name(http_param(r, "file"), sha))
         return http_reply_error(r, 404, "not_found", "Không tìm thấy tệp âm thanh.");
-    if (media_auth(r, a) != 0)
-        return 0;
-    int rc = store_media_get(a->db, sha, &m);
-    if (rc != 0)
-        return api_fail(r, a, rc, "tệp âm thanh");
-    char *path = NULL;
-    rc = store_media_path(a->data_dir, sha, &path);
-    int fd = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    g_free(path);
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        if (fd >= 0)
-            close(fd);
+    if (media_check(r, a, sha, &m) != 0)
+        return 0; /* replied */
+    media_map_ref *ref = NULL;
+    int fd = -1;
+    if (media_open(a, sha, &sb, &ref, &fd) != 0)
         return http_reply_error(r, 404, "not_found", "Không tìm thấy tệp âm thanh.");
-    }
     g_snprintf(etag, sizeof etag, "\"%s\"", sha);
     http_add_header(r, "ETag", etag);
     http_add_header(r, "Accept-Ranges", "bytes");
@@ -106,7 +165,7 @@ static int media_get(http_req *r, void *ud)
                     m.published ? "public, max-age=31536000, immutable"
                                 : "private, max-age=31536000, immutable");
     if (etag_matches(http_header(r, "If-None-Match"), etag)) {
-        close(fd);
+        release(ref, fd);
         return http_reply_empty(r, 304);
     }
     uint64_t size = (uint64_t)sb.st_size;
@@ -115,7 +174,7 @@ static int media_get(http_req *r, void *ud)
                           ? RANGE_NONE
                           : range_parse(http_header(r, "Range"), size, &start, &len);
     if (rr == RANGE_UNSATISFIABLE) {
-        close(fd);
+        release(ref, fd);
         g_snprintf(buf, sizeof buf, "bytes */%" G_GUINT64_FORMAT, size);
         http_add_header(r, "Content-Range", buf);
         return http_reply_error(r, 416, "range", "Khoảng byte yêu cầu nằm ngoài tệp.");
@@ -125,9 +184,9 @@ static int media_get(http_req *r, void *ud)
                    "bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, start,
                    start + len - 1, size);
         http_add_header(r, "Content-Range", buf);
-        return reply_body(r, a, 206, fd, &sb, start, len);
+        return reply_body(r, a, 206, ref, fd, &sb, start, len);
     }
-    return reply_body(r, a, 200, fd, &sb, 0, size);
+    return reply_body(r, a, 200, ref, fd, &sb, 0, size);
 }
 
 static const http_route ROUTES[] = {

@@ -10,19 +10,24 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "http_internal.h"
 #include "log.h"
 
-#define DEFAULT_CONNECTIONS 20000
-#define DEFAULT_TIMEOUT_S   75
-#define LISTEN_BACKLOG      1024
+#define DEFAULT_CONNECTIONS 20000 /* the floor when connection_limit is 0 */
+/* Descriptors kept for all but connections: SQLite, media files being opened, logs, pipes. */
+#define FD_RESERVE        256
+#define DEFAULT_TIMEOUT_S 75
+#define LISTEN_BACKLOG    1024
 /* Each connection's MHD memory pool (request line, headers, read buffer, reply headers). MHD
- * zeroes it for every request and the pages stay touched, so it sets both the per-request cost
- * and the memory of 10,000 held long-polls; 16 KiB is ample for this API's requests. */
-#define CONNECTION_MEMORY (16 * 1024)
+ * zeroes all of it after every answer, touching every page: the profile of an emergency to
+ * 8,000 held polls spent 56 % of the daemon's CPU in that memset and its page faults, and each
+ * answered connection kept 16 KiB resident (50,000 boxes: 800 MB). 8 KiB still holds this API's
+ * requests (a box's are about 300 bytes of headers, a browser's 1-2 KB) with room to spare. */
+#define CONNECTION_MEMORY (8 * 1024)
 #define CLOSE_GRACE_MS    5000 /* longest wait for requests in progress at close */
 
 static void rearm_timer(http_server *srv);
@@ -176,11 +181,23 @@ static int read_pem(const char *path, char **out)
     return 0;
 }
 
+/* connection_limit 0: as many as the descriptor limit allows (the daemon raises its soft
+ * limit at start), so 50,000 held long-polls fit when the hard limit does; never fewer than
+ * DEFAULT_CONNECTIONS, which MHD refuses politely (it closes the new socket) if fds run out. */
+static unsigned default_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur < DEFAULT_CONNECTIONS + FD_RESERVE)
+        return DEFAULT_CONNECTIONS;
+    return rl.rlim_cur - FD_RESERVE > 1000000 ? 1000000 : (unsigned)(rl.rlim_cur - FD_RESERVE);
+}
+
 static struct MHD_Daemon *start_mhd(http_server *srv, const http_config *cfg, int fd,
                                     const char *cert, const char *key)
 {
     unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    unsigned limit = cfg->connection_limit ? cfg->connection_limit : DEFAULT_CONNECTIONS;
+    unsigned limit = cfg->connection_limit ? cfg->connection_limit : default_limit();
     unsigned timeout = cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S;
     struct MHD_OptionItem tls[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},

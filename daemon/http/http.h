@@ -26,7 +26,7 @@ typedef struct http_config {
     uint16_t port;             /* 0 = any free port (see http_server_port) */
     const char *tls_cert;      /* PEM file; with tls_key, HTTPS is served; NULL = plain HTTP */
     const char *tls_key;       /* PEM file */
-    unsigned connection_limit; /* 0 = 20000 */
+    unsigned connection_limit; /* 0 = what RLIMIT_NOFILE allows, at least 20000 */
     unsigned timeout_s;        /* idle connection timeout; 0 = 75 s (above the 55 s long-poll) */
     size_t max_body;           /* default limit for buffered bodies; 0 = HTTP_DEFAULT_MAX_BODY */
     unsigned per_ip_limit;     /* connections from one IP address; 0 = no limit */

@@ -120,6 +120,17 @@ int media_map_get(media_map *mm, int fd, const struct stat *sb, media_map_ref **
     return 0;
 }
 
+int media_map_find(media_map *mm, const struct stat *sb, media_map_ref **out)
+{
+    media_map_ref *ref = S_ISREG(sb->st_mode) ? lookup(mm, sb) : NULL;
+    *out = NULL;
+    if (!ref)
+        return -ENOENT;
+    ref->refs++;
+    *out = ref;
+    return 0;
+}
+
 const char *media_map_data(const media_map_ref *ref)
 {
     return ref->data;

@@ -21,6 +21,10 @@ void media_map_free(media_map *mm);
  * device, inode, size and mtime). fd stays the caller's. *out is the caller's: release it with
  * media_map_unref. -EINVAL for an empty file (nothing to map), else 0 or -errno from mmap. */
 int media_map_get(media_map *mm, int fd, const struct stat *sb, media_map_ref **out);
+/* The cached map of the file whose stat (by path) is sb, without opening it: a download of a
+ * file already mapped then costs a stat, not open + fstat + close (a fifth of a small file's
+ * time in the profile). *out as for media_map_get; -ENOENT when that file is not cached. */
+int media_map_find(media_map *mm, const struct stat *sb, media_map_ref **out);
 const char *media_map_data(const media_map_ref *ref);
 size_t media_map_size(const media_map_ref *ref);
 /* Has the signature of a free callback (void *) so a reply can release it. */
