@@ -1,4 +1,4 @@
-/* proto: the box protocol v1 (DESIGN.md §5): enum names and the guarded document loader.
+/* proto: the box protocol v1 (docs/architecture.md §5): enum names and the guarded document loader.
  * The codecs live beside it, one concern per file:
  *   proto_json.c      field checks and value builders shared by all codecs (internal)
  *   proto_manifest.c  manifest, box, airing, media

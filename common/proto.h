@@ -1,6 +1,6 @@
-/* proto: the box protocol v1 (DESIGN.md §5) as C types, with strict JSON codecs (jansson).
- * Decoders validate everything a peer could get wrong and name the offending field in the
- * error ("airings[2].start: not an RFC 3339 time"); unknown fields are ignored, as §5 says. */
+/* proto: the box protocol v1 (docs/architecture.md §5) as C types, with strict JSON codecs
+ * (jansson). Decoders validate everything a peer could get wrong and name the offending field in
+ * the error ("airings[2].start: not an RFC 3339 time"); unknown fields are ignored, as §5 says. */
 #ifndef LOALANG_PROTO_H
 #define LOALANG_PROTO_H
 

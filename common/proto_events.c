@@ -1,6 +1,7 @@
 /* proto_events: the long-poll answer {"cursor": n, "events": […]} of GET /api/v1/box/events.
  * Events of a type this version does not know are skipped, not refused: the protocol grows by
- * adding (DESIGN.md §5), and an old box must keep hearing emergencies from a newer daemon. */
+ * adding (docs/architecture.md §5), and an old box must keep hearing emergencies from a newer
+ * daemon. */
 #include "proto.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* net: libcurl multi-socket on libuv, after curl's docs/examples/multi-uv.c (DESIGN.md §10). */
+/* net: libcurl multi-socket on libuv, after curl's docs/examples/multi-uv.c (docs/architecture.md
+ * §10). */
 #include "net.h"
 #include "wallclock.h"
 

@@ -1,5 +1,5 @@
 /* pipeline: one GStreamer pipeline playing one cached Ogg Opus file at an exact wall-clock
- * instant (DESIGN.md §10): filesrc ! oggdemux ! opusdec ! audioconvert ! audioresample !
+ * instant (docs/architecture.md §10): filesrc ! oggdemux ! opusdec ! audioconvert ! audioresample !
  * volume ! sink, on a shared REALTIME system clock with start_time NONE and base_time = the
  * instant, prerolled to PAUSED ahead of time. Its bus is read on the libuv loop through
  * gst_bus_get_pollfd and a uv_poll. The pipeline owns its GStreamer objects and its poll

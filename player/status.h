@@ -1,7 +1,7 @@
-/* status: the box's status report (DESIGN.md §5, proto_box_status) — POST /api/v1/box/status
- * every few minutes and soon after notable events — and the clock offset it yields: the box's
- * clock minus the server's, from server_time and the request's round trip (the midpoint
- * estimate), with a warning when it is off by more than 2 s. status owns its timers; it
+/* status: the box's status report (docs/architecture.md §5, proto_box_status) — POST
+ * /api/v1/box/status every few minutes and soon after notable events — and the clock offset it
+ * yields: the box's clock minus the server's, from server_time and the request's round trip (the
+ * midpoint estimate), with a warning when it is off by more than 2 s. status owns its timers; it
  * borrows the loop and the net and asks the caller to fill in what the other modules know. */
 #ifndef LOALANG_PLAYER_STATUS_H
 #define LOALANG_PLAYER_STATUS_H

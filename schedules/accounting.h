@@ -1,7 +1,7 @@
-/* accounting: contract accounting (DESIGN.md §6): from the published airings and the boxes'
- * play reports, what reached whom, the airtime delivered per contract line (genre), coverage per
- * commune and the evidence behind every figure — what Phòng Nội vụ checks at nghiệm thu.
- * Pure: data in, data out. Inputs are borrowed from the caller; the report owns its arrays. */
+/* accounting: contract accounting (docs/architecture.md §6): from the published airings and the
+ * boxes' play reports, what reached whom, the airtime delivered per contract line (genre), coverage
+ * per commune and the evidence behind every figure — what Phòng Nội vụ checks at nghiệm thu. Pure:
+ * data in, data out. Inputs are borrowed from the caller; the report owns its arrays. */
 #ifndef LOALANG_SCHED_ACCOUNTING_H
 #define LOALANG_SCHED_ACCOUNTING_H
 
@@ -9,7 +9,7 @@
 #include "proto.h"
 
 /* Thresholds are integers in per-mille (0 … 1000), so "≥ 80 %" is an exact integer compare:
- * reached * 1000 >= share * total. These are DESIGN.md §6's defaults. */
+ * reached * 1000 >= share * total. These are docs/architecture.md §6's defaults. */
 #define ACCT_REACH_DEFAULT   800 /* share of an airing's target boxes it must reach */
 #define ACCT_PARTIAL_DEFAULT 900 /* share of the airing a `partial` play must cover to reach */
 
@@ -46,7 +46,7 @@ typedef struct acct_airing {
     sched_targets targets;
 } acct_airing;
 
-/* A play report (DESIGN.md §5) as stored by the daemon. */
+/* A play report (docs/architecture.md §5) as stored by the daemon. */
 typedef struct acct_play {
     const char *id;  /* the box's play id */
     uint32_t airing; /* index into airings */

@@ -1,5 +1,5 @@
-/* fill: a month plan + programs → airings (DESIGN.md §3). Pinned items first; emergency and
- * priority ahead of normal; each piece gets its airings, spread evenly, never twice in a slot
+/* fill: a month plan + programs → airings (docs/architecture.md §3). Pinned items first; emergency
+ * and priority ahead of normal; each piece gets its airings, spread evenly, never twice in a slot
  * and not twice a day unless unavoidable; no slot overfilled; genres mixed; deterministic.
  * What cannot be placed comes back with a reason (see reason.h for the Vietnamese text). */
 #ifndef LOALANG_SCHED_FILL_H

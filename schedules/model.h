@@ -1,6 +1,6 @@
-/* model: the data model of the schedule engine (DESIGN.md §3) and the checks every engine
- * entry point runs on it. All instants are UTC epoch ms; calendar days are vtime day numbers.
- * Input structs borrow their strings and arrays from the caller; results own theirs. */
+/* model: the data model of the schedule engine (docs/architecture.md §3) and the checks every
+ * engine entry point runs on it. All instants are UTC epoch ms; calendar days are vtime day
+ * numbers. Input structs borrow their strings and arrays from the caller; results own theirs. */
 #ifndef LOALANG_SCHED_MODEL_H
 #define LOALANG_SCHED_MODEL_H
 

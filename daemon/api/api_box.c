@@ -1,6 +1,6 @@
-/* api_box: the box protocol's manifest, plays and status (DESIGN.md §5), and the box list for
- * people. The manifest comes from a cache rebuilt once per publish version (manifest.h), so a
- * conditional GET costs a hash lookup; plays are acknowledged only once committed durably.
+/* api_box: the box protocol's manifest, plays and status (docs/architecture.md §5), and the box
+ * list for people. The manifest comes from a cache rebuilt once per publish version (manifest.h),
+ * so a conditional GET costs a hash lookup; plays are acknowledged only once committed durably.
  * Every box request marks the box as heard from (in memory; flushed every 30 s and at stop). */
 #include <errno.h>
 #include <glib.h>

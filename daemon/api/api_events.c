@@ -1,8 +1,8 @@
-/* api_events: GET /api/v1/box/events, the boxes' long-poll (DESIGN.md §5). A box without new
- * events for it is suspended (no thread, no timer of its own: ~1 KB each) in a FIFO whose
- * head always expires first, since every wait has the same length. New events wake the
- * waiters at once when this process added them (api_events_notify), or within a tick when
- * another process did (an admin command: PRAGMA data_version changes).
+/* api_events: GET /api/v1/box/events, the boxes' long-poll (docs/architecture.md §5). A box without
+ * new events for it is suspended (no thread, no timer of its own: ~1 KB each) in a FIFO whose head
+ * always expires first, since every wait has the same length. New events wake the waiters at once
+ * when this process added them (api_events_notify), or within a tick when another process did (an
+ * admin command: PRAGMA data_version changes).
  *
  * Stored event payloads carry "targets" ({"kind":"all"|"communes"|"boxes","ids":[…]}) for
  * emergencies and stops; a box sees only the events that target it, without "targets". */

@@ -1,5 +1,5 @@
-/* api_reports: the airtime report (DESIGN.md §6) for a month, quarter or year, as JSON or as
- * CSV (UTF-8 with BOM, for Excel). A year with its evidence takes seconds, so the report is
+/* api_reports: the airtime report (docs/architecture.md §6) for a month, quarter or year, as JSON
+ * or as CSV (UTF-8 with BOM, for Excel). A year with its evidence takes seconds, so the report is
  * built in the thread pool on a connection of its own (SQLite connections are not shared
  * across threads), never on the loop. */
 #include <errno.h>

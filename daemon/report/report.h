@@ -1,6 +1,6 @@
-/* report: the airtime report of DESIGN.md §6 for a month, quarter or year. Gathers the period's
- * published airings, their target boxes, the play reports, the pieces and the contract's lines
- * from the store into the pure accounting engine (schedules/accounting.h) and returns its
+/* report: the airtime report of docs/architecture.md §6 for a month, quarter or year. Gathers the
+ * period's published airings, their target boxes, the play reports, the pieces and the contract's
+ * lines from the store into the pure accounting engine (schedules/accounting.h) and returns its
  * figures as JSON; report_csv.c turns that JSON into the CSV exports. Reads only, on the store
  * handle it is given, so it may run on a worker thread with a connection of its own. The JSON
  * and strings returned are owned by the caller. */

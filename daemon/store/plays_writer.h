@@ -1,5 +1,5 @@
-/* plays_writer: group commit for box play reports (DESIGN.md §5 POST /api/v1/box/plays). A
- * writer thread with its own store connection takes every batch queued since its last commit,
+/* plays_writer: group commit for box play reports (docs/architecture.md §5 POST /api/v1/box/plays).
+ * A writer thread with its own store connection takes every batch queued since its last commit,
  * ingests them in one write transaction (store_plays_ingest_in_tx, each batch keeping its own
  * result) and commits once, durably; only then does each batch's callback run, on the loop
  * thread. One fsync thus serves every request that arrived meanwhile, and the loop never waits

@@ -199,7 +199,7 @@ static int configure(store *s)
     static const char *const pragmas[] = {
         "PRAGMA journal_mode = WAL",
         "PRAGMA foreign_keys = ON",
-        /* FULL: a commit is on disk before we acknowledge it (DESIGN.md §8). */
+        /* FULL: a commit is on disk before we acknowledge it (docs/architecture.md §8). */
         "PRAGMA synchronous = FULL",
     };
     int rc = sqlite3_busy_timeout(s->db, STORE_BUSY_MS);

@@ -1,6 +1,6 @@
-/* store_events: the event log boxes long-poll (DESIGN.md §5): manifest_changed, emergency,
- * stop. The cursor is the row's AUTOINCREMENT id, so it only grows and is never reused, even
- * across restarts. Payloads are JSON objects; events are global and each box filters the ones
+/* store_events: the event log boxes long-poll (docs/architecture.md §5): manifest_changed,
+ * emergency, stop. The cursor is the row's AUTOINCREMENT id, so it only grows and is never reused,
+ * even across restarts. Payloads are JSON objects; events are global and each box filters the ones
  * that target it. */
 #ifndef LOALANG_STORE_EVENTS_H
 #define LOALANG_STORE_EVENTS_H

@@ -1,7 +1,8 @@
 /* store_media: the media table, one row per Opus file in DIR/media/<aa>/<sha256>.opus, and the
  * one way from a sha256 to a path. Rows are written after ingest made the file durable
- * (DESIGN.md §4); a row is a fact about content, so it is not audited — the piece that uses it
- * is. Writers run inside the caller's write transaction. Paths are the caller's to g_free. */
+ * (docs/architecture.md §4); a row is a fact about content, so it is not audited — the piece that
+ * uses it is. Writers run inside the caller's write transaction. Paths are the caller's to g_free.
+ */
 #ifndef LOALANG_STORE_MEDIA_H
 #define LOALANG_STORE_MEDIA_H
 
@@ -20,7 +21,8 @@ typedef struct store_media {
     double loudness_out_lufs;
     double true_peak_dbtp;
     int64_t created_ms;
-    /* Belongs to a live published airing: its bytes may be cached publicly (DESIGN.md §5). */
+    /* Belongs to a live published airing: its bytes may be cached publicly
+     * (docs/architecture.md §5). */
     bool published;
 } store_media;
 
@@ -34,7 +36,7 @@ int store_media_put(store *s, const store_media *in, store_media *out, bool *cre
 int store_media_get(store *s, const char *sha256, store_media *out);
 
 /* DIR/media/<aa>/<sha256>.opus for a valid sha256 (64 lowercase hex digits), else -EINVAL and
- * no path: nothing else from a request ever reaches the filesystem (DESIGN.md §7). */
+ * no path: nothing else from a request ever reaches the filesystem (docs/architecture.md §7). */
 int store_media_path(const char *dir, const char *sha256, char **out);
 
 /* Removes the file of sha256 an ingest just wrote (not one it found already there) when its

@@ -1,5 +1,5 @@
-/* store_plays: the play reports boxes post (DESIGN.md §5 POST /api/v1/box/plays). A batch is
- * validated element by element and written in one write transaction that is durable before
+/* store_plays: the play reports boxes post (docs/architecture.md §5 POST /api/v1/box/plays). A
+ * batch is validated element by element and written in one write transaction that is durable before
  * the answer goes out, so a box may forget what was accepted. Idempotent by play id.
  *
  * Each rejected element is {"id": its id or "" when unusable, "error": "CODE: message"} —

@@ -1,4 +1,4 @@
-/* Crash safety (DESIGN.md §8) with a real daemon and a real kill -9: a box streams play
+/* Crash safety (docs/architecture.md §8) with a real daemon and a real kill -9: a box streams play
  * batches while the daemon is killed at a random moment, and after a restart every play that
  * was answered 200 is in the database (and the batch in flight can be sent again without a
  * conflict); an upload killed mid-body or mid-ingest leaves no piece, no media row and no file

@@ -1,5 +1,5 @@
-/* The endpoint × role matrix (DESIGN.md §7): every person's endpoint is called by each role
- * and by nobody. A role that may not use it gets 403 (nobody 401); a role that may gets
+/* The endpoint × role matrix (docs/architecture.md §7): every person's endpoint is called by each
+ * role and by nobody. A role that may not use it gets 403 (nobody 401); a role that may gets
  * anything else (the minimal bodies sent here are often refused as invalid, 400, or point at
  * nothing, 404: that is past the role check). Box endpoints refuse people's sessions. */
 #include <glib.h>

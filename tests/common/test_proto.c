@@ -1,6 +1,6 @@
 /* The box protocol codecs: every document survives encode → text → load → decode unchanged,
- * the encoders write exactly the field names of DESIGN.md §5, and every kind of bad input is
- * refused with an error naming the field, leaving the output struct cleared. */
+ * the encoders write exactly the field names of docs/architecture.md §5, and every kind of bad
+ * input is refused with an error naming the field, leaving the output struct cleared. */
 #include <errno.h>
 #include <glib.h>
 #include <jansson.h>
@@ -221,7 +221,7 @@ static void good(try_fn fn, sample_fn sample, const char *path, json_t *value)
     expect_ok_doc(fn, j);
 }
 
-/* ---- samples as a peer would write them (field names typed from DESIGN.md §5) ---- */
+/* ---- samples as a peer would write them (field names typed from docs/architecture.md §5) ---- */
 
 static json_t *sample_manifest(void)
 {

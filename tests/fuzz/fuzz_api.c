@@ -1,5 +1,5 @@
-/* fuzz_api: libFuzzer target for every JSON body the HTTP API accepts (DESIGN.md §7, §9). The
- * first byte picks the route's body kind, the rest is the body text: it is loaded with the
+/* fuzz_api: libFuzzer target for every JSON body the HTTP API accepts (docs/architecture.md §7,
+ * §9). The first byte picks the route's body kind, the rest is the body text: it is loaded with the
  * limits every request gets (proto_json_load), read with the handler's field readers (aj_*,
  * without a reply) and handed to the store function the handler calls, on a store set up once
  * with fixtures (communes, a box, users, approved, draft, submitted and jingle pieces over media

@@ -1,6 +1,6 @@
 /* fuzz_manifest_events: libFuzzer target for the two documents loalang-player takes from the
  * network and acts on without a person looking: the manifest and the events long-poll answer
- * (DESIGN.md §5, §9). Parses them with the limits player/sync.c uses and checks what the
+ * (docs/architecture.md §5, §9). Parses them with the limits player/sync.c uses and checks what the
  * player relies on once a decode succeeds: every airing's media is listed with a valid sha256
  * (cache file names come from it), instants and durations add up without overflow (the
  * playout timeline sums them), poll period and volume in range, emergency events carry a

@@ -1,6 +1,7 @@
-/* fuzz_planfile: libFuzzer target for plan files (DESIGN.md §9). A plan that parses must pass
- * the engine's validation, then runs through conflicts and two fills of its month, in Vietnam's
- * zone and in its own: a crash, leak or UB anywhere from the parser to the reasons counts. */
+/* fuzz_planfile: libFuzzer target for plan files (docs/architecture.md §9). A plan that parses must
+ * pass the engine's validation, then runs through conflicts and two fills of its month, in
+ * Vietnam's zone and in its own: a crash, leak or UB anywhere from the parser to the reasons
+ * counts. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
-/* fuzz_proto: libFuzzer target for the box protocol's JSON codecs (DESIGN.md §5, §9). Loads the
- * input as a peer's document and runs every decoder on it. A decoder that fails must leave its
- * struct cleared and a message; one that succeeds must survive encode → decode unchanged. */
+/* fuzz_proto: libFuzzer target for the box protocol's JSON codecs (docs/architecture.md §5, §9).
+ * Loads the input as a peer's document and runs every decoder on it. A decoder that fails must
+ * leave its struct cleared and a message; one that succeeds must survive encode → decode unchanged.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-/* Contract accounting (DESIGN.md §6) on a month built by hand. Every expected figure is worked
- * out in the comments, so Phòng Nội vụ can check the rules against the numbers. */
+/* Contract accounting (docs/architecture.md §6) on a month built by hand. Every expected figure is
+ * worked out in the comments, so Phòng Nội vụ can check the rules against the numbers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

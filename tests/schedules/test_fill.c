@@ -1,4 +1,4 @@
-/* The fill rules of DESIGN.md §3, one test each, on hand-built inputs. */
+/* The fill rules of docs/architecture.md §3, one test each, on hand-built inputs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* Property tests of the schedule engine (DESIGN.md §9): random districts, programmes and month
- * plans from seeded generators, and the invariants every fill must keep, checked against
+/* Property tests of the schedule engine (docs/architecture.md §9): random districts, programmes and
+ * month plans from seeded generators, and the invariants every fill must keep, checked against
  * brute-force recomputations. Each case has its own seed; a failure names it, and
  * LOALANG_PROP_SEED=<seed> reruns that one case (LOALANG_PROP_CASES=<n> changes the count). */
 #include <setjmp.h>
