@@ -111,33 +111,18 @@ out:
     return rc;
 }
 
-/* One deferred read transaction around the request's reads (token, media row), as the
- * manifest does (api_box.c): each statement run alone is its own read transaction, some six
- * fcntl() lock calls in WAL mode, which was most of a small file's time. Failing to open one
- * only costs speed. */
-static bool read_begin(api *a)
-{
-    sqlite3_stmt *st = NULL;
-    return store_prepare(a->db, "BEGIN", &st) == 0 && store_exec_stmt(a->db, st) == 0;
-}
-
-static void read_end(api *a, bool open)
-{
-    sqlite3_stmt *st = NULL;
-    if (open && (store_prepare(a->db, "COMMIT", &st) != 0 || store_exec_stmt(a->db, st) != 0))
-        store_rollback(a->db);
-}
-
 static int media_check(http_req *r, api *a, const char *sha, store_media *m)
 {
-    bool tx = read_begin(a);
+    /* One read transaction for the token and the media row, as the manifest does: each
+     * statement alone would be its own, most of a small file's time (docs/benchmarks.md). */
+    bool tx = store_read_begin(a->db) == 0;
     int rc = media_auth(r, a);
     if (rc == 0) {
         rc = store_media_get(a->db, sha, m);
         if (rc != 0)
             api_fail(r, a, rc, "tệp âm thanh");
     }
-    read_end(a, tx);
+    store_read_end(a->db, tx);
     return rc;
 }
 
