@@ -90,3 +90,14 @@ void api_close(api *a, void (*cb)(void *arg), void *arg)
     }
     api_closed_one(a);
 }
+
+store_media api_media_row(const ingest_result *r)
+{
+    store_media m = {.bytes = r->bytes,
+                     .duration_ms = r->duration_ms,
+                     .loudness_in_lufs = r->loudness_in_lufs,
+                     .loudness_out_lufs = r->loudness_out_lufs,
+                     .true_peak_dbtp = r->true_peak_dbtp};
+    memcpy(m.sha256, r->sha256, sizeof m.sha256);
+    return m;
+}

@@ -9,7 +9,9 @@
 #include <uv.h>
 
 #include "http.h"
+#include "ingest.h"
 #include "store.h"
+#include "store_media.h"
 
 typedef struct api_options {
     const char *data_dir;
@@ -31,5 +33,9 @@ typedef struct api api;
 int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *opts, api **out);
 /* Closes the api's own handles (timers); cb runs when they are closed and the api is freed. */
 void api_close(api *a, void (*cb)(void *arg), void *arg);
+
+/* The media row of what ingest measured (sha256, bytes, duration, loudness), for the API's
+ * uploads and the CLI's imports: the one place that knows both the ingest and the store. */
+store_media api_media_row(const ingest_result *r);
 
 #endif

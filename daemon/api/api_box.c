@@ -36,12 +36,6 @@ int api_box_seen(http_req *r, api *a, int64_t *box_id)
     return rc;
 }
 
-static bool etag_matches(const char *inm, const char *etag)
-{
-    return inm && (!strcmp(inm, etag) || !strcmp(inm, "*") ||
-                   (!strncmp(inm, "W/", 2) && !strcmp(inm + 2, etag)));
-}
-
 static int manifest_get(http_req *r, void *ud)
 {
     api *a = ud;
@@ -58,7 +52,7 @@ static int manifest_get(http_req *r, void *ud)
     const char *inm = http_header(r, "If-None-Match");
     rc = manifest_cache_get(a->box->manifests, a->db, box_id, now, etag, inm ? NULL : &body,
                             inm ? NULL : &len);
-    if (rc == 0 && inm && !etag_matches(inm, etag))
+    if (rc == 0 && inm && !http_etag_matches(inm, etag))
         rc = manifest_cache_get(a->box->manifests, a->db, box_id, now, etag, &body, &len);
     store_read_end(a->db, tx);
     if (rc != 0)

@@ -42,25 +42,6 @@ static int media_auth(http_req *r, api *a)
     return api_user_require(r, a, API_EVERYONE, &u);
 }
 
-static bool etag_matches(const char *inm, const char *etag)
-{
-    if (!inm)
-        return false;
-    if (!strcmp(inm, "*"))
-        return true;
-    /* A list of tags, possibly weak (W/"…"): compare each by its opaque part. */
-    gchar **tags = g_strsplit(inm, ",", -1);
-    bool hit = false;
-    for (gchar **t = tags; *t && !hit; t++) {
-        const char *s = g_strstrip(*t);
-        if (!strncmp(s, "W/", 2))
-            s += 2;
-        hit = !strcmp(s, etag);
-    }
-    g_strfreev(tags);
-    return hit;
-}
-
 /* From a shared map when there is one (see media_map.h); a file reply otherwise. Takes ref
  * (may be NULL) and fd (may be -1 when ref is given). */
 static int reply_body(http_req *r, api *a, unsigned status, media_map_ref *ref, int fd,
@@ -149,7 +130,7 @@ static int media_get(http_req *r, void *ud)
     http_add_header(r, "Cache-Control",
                     m.published ? "public, max-age=31536000, immutable"
                                 : "private, max-age=31536000, immutable");
-    if (etag_matches(http_header(r, "If-None-Match"), etag)) {
+    if (http_etag_matches(http_header(r, "If-None-Match"), etag)) {
         release(ref, fd);
         return http_reply_empty(r, 304);
     }

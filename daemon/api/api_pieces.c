@@ -233,22 +233,10 @@ static int ingest_work(void *arg)
     return rc;
 }
 
-/* The media row of what ingest measured. */
-static store_media media_row(const ingest_result *r)
-{
-    store_media m = {.bytes = r->bytes,
-                     .duration_ms = r->duration_ms,
-                     .loudness_in_lufs = r->loudness_in_lufs,
-                     .loudness_out_lufs = r->loudness_out_lufs,
-                     .true_peak_dbtp = r->true_peak_dbtp};
-    memcpy(m.sha256, r->sha256, sizeof m.sha256);
-    return m;
-}
-
 static int record_tx(api *a, void *ctx)
 {
     upload *u = ctx;
-    store_media m = media_row(&u->res);
+    store_media m = api_media_row(&u->res);
     int rc = store_media_put(a->db, &m, NULL, NULL);
     if (rc == 0)
         rc = store_piece_create(a->db, u->by.who, u->res.sha256, &u->meta, u->id);

@@ -67,22 +67,6 @@ static char *web_dir(const api *a)
 #endif
 }
 
-static bool etag_matches(const char *inm, const char *etag)
-{
-    if (!inm)
-        return false;
-    gchar **tags = g_strsplit(inm, ",", -1);
-    bool hit = false;
-    for (gchar **t = tags; *t && !hit; t++) {
-        const char *s = g_strstrip(*t);
-        if (!strncmp(s, "W/", 2))
-            s += 2;
-        hit = !strcmp(s, etag) || !strcmp(s, "*");
-    }
-    g_strfreev(tags);
-    return hit;
-}
-
 static int web_send(http_req *r, api *a, const char *name)
 {
     const char *type = web_type(name);
@@ -108,7 +92,7 @@ static int web_send(http_req *r, api *a, const char *name)
         http_add_header(r, "Content-Security-Policy", CSP);
         http_add_header(r, "X-Frame-Options", "DENY");
     }
-    if (etag_matches(http_header(r, "If-None-Match"), etag))
+    if (http_etag_matches(http_header(r, "If-None-Match"), etag))
         rc = http_reply_empty(r, 304);
     else
         rc = http_reply_buf(r, 200, type, data, len);

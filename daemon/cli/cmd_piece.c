@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api_words.h"
+#include "api.h"
 #include "cli.h"
 #include "ingest.h"
 #include "store.h"
@@ -116,23 +117,11 @@ static int db_error(store *s)
     return 1;
 }
 
-/* The media row of what ingest measured. */
-static store_media media_row(const ingest_result *r)
-{
-    store_media m = {.bytes = r->bytes,
-                     .duration_ms = r->duration_ms,
-                     .loudness_in_lufs = r->loudness_in_lufs,
-                     .loudness_out_lufs = r->loudness_out_lufs,
-                     .true_peak_dbtp = r->true_peak_dbtp};
-    memcpy(m.sha256, r->sha256, sizeof m.sha256);
-    return m;
-}
-
 /* Media row, piece, and (with --approve) its walk to approved: one transaction. */
 static int record(store *s, const char *who, const import_args *a, const ingest_result *r,
                   char id[IDS_UUID_LEN + 1])
 {
-    store_media m = media_row(r);
+    store_media m = api_media_row(r);
     int rc = store_begin(s);
     if (rc == 0)
         rc = store_media_put(s, &m, NULL, NULL);

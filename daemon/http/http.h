@@ -106,6 +106,10 @@ void *http_state(const http_req *r);
  * http_add_header go on the next reply. */
 int http_add_header(http_req *r, const char *name, const char *value);
 /* body is stolen (json_decref'd by the server); Content-Type application/json; charset=utf-8. */
+/* Does an If-None-Match value (NULL: absent) match the strong tag etag (quoted)? "*", or any
+ * tag of its comma-separated list, weak ("W/…") or not (RFC 9110 §13.1.2: weak comparison). */
+bool http_etag_matches(const char *if_none_match, const char *etag);
+
 int http_reply_json(http_req *r, unsigned status, json_t *body);
 /* {"error":{"code":code,"message":message}}; message in Vietnamese for people. */
 int http_reply_error(http_req *r, unsigned status, const char *code, const char *fmt, ...)

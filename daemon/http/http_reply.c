@@ -316,3 +316,22 @@ int http_defer(http_req *r, int (*work)(void *arg),
     suspend(r);
     return 0;
 }
+
+bool http_etag_matches(const char *if_none_match, const char *etag)
+{
+    /* Walked in place: a box's every manifest poll comes here, so no allocation. */
+    size_t n = strlen(etag);
+    for (const char *p = if_none_match; p && *p;) {
+        p += strspn(p, " \t,");
+        if (!strncmp(p, "W/", 2))
+            p += 2;
+        const char *end = p + strcspn(p, ","), *e = end;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        size_t len = (size_t)(e - p);
+        if ((len == 1 && *p == '*') || (len == n && !memcmp(p, etag, n)))
+            return true;
+        p = end;
+    }
+    return false;
+}

@@ -405,6 +405,25 @@ static void assert_error(const resp *r, long status, const char *code)
 
 /* ---- tests ---- */
 
+/* If-None-Match as caches and boxes send it: one tag, a list, weak tags, "*", spaces. */
+static void test_etag_matches(void **state)
+{
+    (void)state;
+    const char *tag = "\"abc\"";
+    assert_false(http_etag_matches(NULL, tag));
+    assert_false(http_etag_matches("", tag));
+    assert_true(http_etag_matches("\"abc\"", tag));
+    assert_true(http_etag_matches("W/\"abc\"", tag));
+    assert_true(http_etag_matches("*", tag));
+    assert_true(http_etag_matches("\"x\", \"abc\"", tag));
+    assert_true(http_etag_matches(" \"x\" ,W/\"abc\" ", tag));
+    assert_false(http_etag_matches("\"abcd\"", tag));
+    assert_false(http_etag_matches("\"ab\"", tag));
+    assert_false(http_etag_matches("abc", tag));
+    assert_false(http_etag_matches("\"x\",,", tag));
+    assert_false(http_etag_matches("**", tag));
+}
+
 static void test_routing(void **state)
 {
     (void)state;
@@ -704,6 +723,7 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_etag_matches),
         cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_method_not_allowed_and_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json_body, setup, teardown),

@@ -100,12 +100,14 @@ static void test_poll_follows_the_events_channel(void **state)
     fx *f = *state;
     uint64_t fetched = 0, unchanged = 0;
     assert_int_equal(sync_start(f->s), 0);
-    /* Three poll periods and more with the long-poll held: the start fetch, and the poll that
-     * was due before the events answered (the period then grows, it is never pushed away). */
+    /* Three poll periods and more with the long-poll held: the start fetch and, when the events
+     * answered after it, the poll already due then (the period grows, a due poll is never
+     * pushed away). When the events answer while the start fetch is still in flight (a loaded
+     * machine), that fetch sets the next poll at the long period itself: no second poll. */
     run_for(f, 17000);
     sync_counts(f->s, &fetched, &unchanged);
     assert_int_equal(fetched, 1);
-    assert_int_equal(unchanged, 1);
+    assert_true(unchanged <= 1);
     assert_int_equal(f->manifests, 1);
 
     /* The daemon goes away: the held poll fails, polling every 5 s resumes (and fails). */
