@@ -176,12 +176,17 @@ static int conflicts(store *s, const char *month, GTimeZone *tz, const char *onl
     if (ret == 0)
         ret = boxes_load(s, &boxes);
     const wa **mine = g_new0(const wa *, v->len + 1);
+    /* Each airing's target ids parsed once, not once per box. */
+    json_t **ids = g_new0(json_t *, v->len + 1);
+    for (guint i = 0; i < v->len; i++)
+        ids[i] = json_loads(
+            g_array_index(v, wa, i).targets ? g_array_index(v, wa, i).targets : "[]", 0, NULL);
     for (guint k = 0; ret == 0 && k < boxes->len; k++) {
         const live_box *b = &g_array_index(boxes, live_box, k);
         size_t n = 0;
         for (guint i = 0; i < v->len; i++) {
             const wa *a = &g_array_index(v, wa, i);
-            if (store_targets_box_text(a->kind, a->targets, b->id, b->commune))
+            if (store_targets_box(a->kind, ids[i], b->id, b->commune))
                 mine[n++] = a; /* already by start */
         }
         for (size_t i = 0; i < n; i++)
@@ -190,6 +195,9 @@ static int conflicts(store *s, const char *month, GTimeZone *tz, const char *onl
                 if (!only || !strcmp(mine[i]->id, only) || !strcmp(mine[j]->id, only))
                     json_array_append_new(out, conflict_json(mine[i], mine[j], b, tz));
     }
+    for (guint i = 0; i < v->len; i++)
+        json_decref(ids[i]);
+    g_free(ids);
     g_free(mine);
     boxes_free(boxes);
     g_array_free(v, TRUE);
