@@ -3,7 +3,9 @@
  * the daemon's VmRSS idle (the reference), opens the N polls (a few hundred connects in flight
  * at a time, so the listen backlog never overflows), reads VmRSS with all held, then runs the
  * trigger command (a curl POST of an emergency) and times until every poll got its whole
- * answer. All polls share one box token (the daemon keys nothing per connection on it).
+ * answer; then every poll asks again on its connection and a second emergency is timed the same
+ * way: what a box network in steady state sees, whose connections have all been answered
+ * before. All polls share one box token (the daemon keys nothing per connection on it).
  * Driven by bench_http.sh; run alone it says so and exits 0.
  *
  * N is the number of boxes (polls). One source address has about 28,000 ephemeral ports, so to
@@ -24,12 +26,14 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define IN_FLIGHT    256   /* connects not yet answered by the kernel */
 #define SRC_PER_ADDR 20000 /* polls per source address (loopback only) */
 #define OPEN_SECS    180   /* longest time to open all polls */
+#define ROUNDS       2     /* emergencies: the first answer on each connection, then the next */
 
 typedef enum state { CONNECTING, SENT, DONE, FAILED } state;
 
@@ -182,6 +186,93 @@ static void renew(poll_conn *c, const char *req, size_t req_len, size_t *answere
     (*renewed)++;
 }
 
+/* Runs the trigger without waiting for it and reads answers meanwhile (a daemon may answer
+ * polls before it answers the trigger); times until every waiting poll has its answer. Round 0
+ * is the first answer on each connection, round 1 the next on the same connections, as in
+ * steady state: a box's connection has been answered before, so its buffers are in memory. */
+static size_t emergency_round(int k, int ep, poll_conn *cs, size_t n, size_t waiting,
+                              const char *pid, const char *trigger)
+{
+    struct epoll_event evs[512];
+    const char *argv[] = {"/bin/sh", "-c", trigger, NULL};
+    GPid child = 0;
+    int trc = -1;
+    double c0 = cpu_ms(pid), t0 = now_s(), t_trig = 0, t_last = t0;
+    size_t got = 0;
+    (void)n;
+    t_first = 0;
+    if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &child,
+                       NULL))
+        return 0;
+    while ((got < waiting || child) && now_s() - t0 < 30) {
+        int status = 0;
+        if (child && waitpid(child, &status, WNOHANG) == child) {
+            trc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            t_trig = now_s() - t0;
+            child = 0;
+        }
+        int m = epoll_wait(ep, evs, 512, 10);
+        for (int i = 0; i < m; i++) {
+            poll_conn *c = evs[i].data.ptr;
+            if (c->st == SENT)
+                on_readable(c, &got, &t_last);
+        }
+    }
+    double cpu = cpu_ms(pid) - c0;
+    size_t lost = 0;
+    for (size_t i = 0; i < n; i++)
+        lost += cs[i].st == FAILED;
+    printf("emergency %d (%s): trigger command %.0f ms (exit %d); first poll answered after %.0f "
+           "ms, all %zu of %zu after %.0f ms (%zu connections lost); loalangd used %.0f ms of "
+           "CPU meanwhile (%.1f µs per poll)\n",
+           k + 1, k == 0 ? "first answer on each connection" : "connections answered before",
+           t_trig * 1e3, trc, got ? (t_first - t0) * 1e3 : 0.0, got, waiting, (t_last - t0) * 1e3,
+           lost, cpu, got ? cpu * 1e3 / (double)got : 0.0);
+    /* answered connections stay open (keep-alive): what their reset buffers cost */
+    printf("loalangd RSS after the answers, connections kept open: %.1f MB\n",
+           rss_kb(pid) / 1024.0);
+    return got;
+}
+
+/* Every answered poll asks again after the cursor its answer gave, on the same connection, as
+ * a box does; waits a second for the daemon to hold them all. The number now waiting. */
+static size_t ask_again(int ep, poll_conn *cs, size_t n, const char *host, const char *token)
+{
+    struct epoll_event evs[512];
+    size_t waiting = 0, early = 0;
+    double t_last = 0;
+    for (size_t i = 0; i < n; i++) {
+        poll_conn *c = &cs[i];
+        const char *body = NULL;
+        if (c->st != DONE || !complete(c->in, &body))
+            continue;
+        json_t *j = json_loads(body, 0, NULL);
+        long long cur = json_integer_value(json_object_get(j, "cursor"));
+        json_decref(j);
+        char *req = g_strdup_printf("GET /api/v1/box/events?after=%lld&wait=55 HTTP/1.1\r\nHost: "
+                                    "%s\r\nAuthorization: Bearer %s\r\n\r\n",
+                                    cur, host, token);
+        g_string_truncate(c->in, 0);
+        if (write(c->fd, req, strlen(req)) == (ssize_t)strlen(req)) {
+            c->st = SENT;
+            waiting++;
+        } else {
+            c->st = FAILED;
+            close(c->fd);
+        }
+        g_free(req);
+    }
+    for (double t = now_s(); now_s() - t < 1.0 + (double)n / 20000.0;) {
+        int k = epoll_wait(ep, evs, 512, 100);
+        for (int i = 0; i < k; i++) {
+            poll_conn *c = evs[i].data.ptr;
+            if (c->st == SENT)
+                on_readable(c, &early, &t_last);
+        }
+    }
+    return waiting - early;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 7) {
@@ -276,37 +367,18 @@ int main(int argc, char **argv)
     long held_kb = rss_kb(pid);
     size_t waiting = sent - early;
 
-    double c0 = cpu_ms(pid), t0 = now_s();
-    int trc = system(argv[6]);
-    double t_trig = now_s() - t0;
-    t_last = t0;
-    size_t got = 0;
-    while (got < waiting && now_s() - t0 < 30) {
-        int k = epoll_wait(ep, evs, 512, 100);
-        for (int i = 0; i < k; i++) {
-            poll_conn *c = evs[i].data.ptr;
-            if (c->st == SENT)
-                on_readable(c, &got, &t_last);
-        }
-    }
-    double cpu = cpu_ms(pid) - c0;
-    /* answered connections stay open (keep-alive): what their reset buffers cost */
-    long after_kb = rss_kb(pid);
-    size_t lost = 0;
-    for (size_t i = 0; i < n; i++)
-        lost += cs[i].st == FAILED;
     printf("long-polls: %zu opened in %.2f s (%zu failed to connect or send, %zu answered before "
            "the emergency, %zu of them asked again after their wait ran out)\n",
            sent, t_held, failed, early + renewed, renewed);
     printf("loalangd RSS idle %.1f MB, with %zu polls held %.1f MB (%.2f KB per poll)\n",
            idle_kb / 1024.0, waiting, held_kb / 1024.0,
            waiting ? (double)(held_kb - idle_kb) / (double)waiting : 0.0);
-    printf("emergency: trigger command %.0f ms (exit %d); first poll answered after %.0f ms, "
-           "all %zu of %zu after %.0f ms (%zu connections lost); loalangd used %.0f ms of CPU "
-           "meanwhile\n",
-           t_trig * 1e3, trc, got ? (t_first - t0) * 1e3 : 0.0, got, waiting, (t_last - t0) * 1e3,
-           lost, cpu);
-    printf("loalangd RSS after the answers, connections kept open: %.1f MB\n", after_kb / 1024.0);
+    bool all = waiting == n;
+    for (int k = 0; k < ROUNDS && all; k++) {
+        all = emergency_round(k, ep, cs, n, waiting, pid, argv[6]) == waiting;
+        if (k + 1 < ROUNDS)
+            waiting = ask_again(ep, cs, n, argv[1], argv[3]);
+    }
     for (size_t i = 0; i < n; i++) {
         if (cs[i].st != FAILED && cs[i].fd >= 0)
             close(cs[i].fd);
@@ -317,5 +389,5 @@ int main(int argc, char **argv)
     g_free(req);
     g_free(req0);
     close(ep);
-    return got == waiting && waiting == n ? 0 : 1;
+    return all ? 0 : 1;
 }

@@ -10,6 +10,7 @@
 
 #include "hash.h"
 #include "store_manifest_rows.h"
+#include "store_memo.h"
 #include "vtime.h"
 
 #define HORIZON_MAX 60
@@ -91,6 +92,8 @@ int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool 
 typedef struct entry {
     int64_t version;
     int32_t day;
+    uint64_t gen;     /* store generation when last found fresh … */
+    int64_t check_ms; /* … and when: within STORE_MEMO_TTL_MS, no need to look again */
     box_row box;
     char etag[MANIFEST_ETAG_MAX];
     char *rest; /* the encoded manifest without server_time, from its first member on */
@@ -211,18 +214,40 @@ static int splice(store *s, const entry *e, int64_t now_ms, GTimeZone *tz, char 
     return 0;
 }
 
+/* Nothing committed since e was last found fresh, and not long ago: serve it without reading. */
+static bool entry_known(const entry *e, uint64_t gen, int32_t day, int64_t now_ms)
+{
+    return e && e->day == day && gen != 0 && e->gen == gen && now_ms >= e->check_ms &&
+           now_ms - e->check_ms <= STORE_MEMO_TTL_MS;
+}
+
+/* Under c->lock: e's tag and, when wanted, its body. */
+static int serve(manifest_cache *c, store *s, const entry *e, int64_t now_ms,
+                 char etag[MANIFEST_ETAG_MAX], char **body_out, size_t *len_out)
+{
+    g_strlcpy(etag, e->etag, MANIFEST_ETAG_MAX);
+    return body_out ? splice(s, e, now_ms, c->opts.tz, body_out, len_out) : 0;
+}
+
 int manifest_cache_get(manifest_cache *c, store *s, int64_t box_id, int64_t now_ms,
                        char etag[MANIFEST_ETAG_MAX], char **body_out, size_t *len_out)
 {
     box_row b = {0};
     int64_t version = 0, from = 0, until = 0;
     int32_t day = 0;
-    entry *e = NULL;
-    int ret = store_manifest_box_get(s, box_id, &b);
+    uint64_t gen = store_generation(s); /* before the reads it vouches for */
+    if (day_window(&c->opts, now_ms, &day, &from, &until) != 0)
+        return store_failf(s, -EINVAL, "bad time for the manifest");
+    g_mutex_lock(&c->lock);
+    entry *e = g_hash_table_lookup(c->entries, &box_id);
+    int ret = entry_known(e, gen, day, now_ms) ? serve(c, s, e, now_ms, etag, body_out, len_out)
+                                               : -EAGAIN;
+    g_mutex_unlock(&c->lock);
+    if (ret != -EAGAIN)
+        return ret;
+    ret = store_manifest_box_get(s, box_id, &b);
     if (ret == 0)
         ret = store_manifest_latest_version(s, &version);
-    if (ret == 0 && day_window(&c->opts, now_ms, &day, &from, &until) != 0)
-        ret = store_failf(s, -EINVAL, "bad time for the manifest");
     if (ret != 0)
         goto out;
     g_mutex_lock(&c->lock);
@@ -230,9 +255,9 @@ int manifest_cache_get(manifest_cache *c, store *s, int64_t box_id, int64_t now_
     if (!e || !entry_fresh(e, version, day, &b))
         ret = rebuild(c, s, box_id, &b, version, day, now_ms, &e);
     if (ret == 0) {
-        g_strlcpy(etag, e->etag, MANIFEST_ETAG_MAX);
-        if (body_out)
-            ret = splice(s, e, now_ms, c->opts.tz, body_out, len_out);
+        e->gen = gen;
+        e->check_ms = now_ms;
+        ret = serve(c, s, e, now_ms, etag, body_out, len_out);
     }
     g_mutex_unlock(&c->lock);
 out:

@@ -15,13 +15,19 @@
 
 #include "ids.h"
 #include "schema.h"
+#include "store_gen.h"
+#include "store_media.h"
 
 #define KEY_SETTING "box_token_key"
+/* SQLite's own automatic checkpoint threshold, which our commit hook replaces (on_commit). */
+#define CHECKPOINT_PAGES 1000
 
 struct store {
     sqlite3 *db;
     char *dir;
     GHashTable *stmts; /* SQL text (owned copy) → sqlite3_stmt * */
+    store_gen *gen;
+    store_memo *memos[STORE_MEMO_KINDS];
     unsigned char key[STORE_KEY_BYTES];
     char err[STORE_ERR_MAX];
 };
@@ -85,6 +91,30 @@ const char *store_errmsg(const store *s)
 const unsigned char *store_key(const store *s)
 {
     return s->key;
+}
+
+store_memo *store_memo_of(store *s, store_memo_kind kind)
+{
+    /* A district has tens to thousands of boxes and a month's media a few dozen files. */
+    static const struct {
+        size_t slots, key_len, val_len;
+    } sizes[STORE_MEMO_KINDS] = {
+        [STORE_MEMO_TOKENS] = {4096, 32, sizeof(int64_t)},
+        [STORE_MEMO_MEDIA] = {256, HASH_SHA256_HEX_LEN, sizeof(store_media)},
+    };
+    assert(kind < STORE_MEMO_KINDS);
+    if (!s->memos[kind])
+        (void)store_memo_new(sizes[kind].slots, sizes[kind].key_len, sizes[kind].val_len,
+                             &s->memos[kind]);
+    return s->memos[kind];
+}
+
+uint64_t store_generation(const store *s)
+{
+    /* Inside a write transaction reads see what is not committed, and may never be. */
+    if (sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_WRITE)
+        return 0;
+    return store_gen_read(s->gen);
 }
 
 int store_data_version(store *s, int64_t *out)
@@ -193,6 +223,18 @@ int store_name_normalize(const char *in, size_t max, char **out)
     return 0;
 }
 
+/* SQLite calls this after each commit in WAL mode, with the write lock released: the commit
+ * is visible to every reader, so the generation may move now. Registering it replaces SQLite's
+ * automatic checkpoint hook, so it checkpoints as that one does (passive, from 1000 pages). */
+static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    store *s = arg;
+    store_gen_bump(s->gen);
+    if (pages >= CHECKPOINT_PAGES)
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
 /* Per-connection settings: none of them persist in the database file except WAL. */
 static int configure(store *s)
 {
@@ -210,6 +252,7 @@ static int configure(store *s)
         if (r != 0)
             return r;
     }
+    sqlite3_wal_hook(s->db, on_commit, s);
     return 0;
 }
 
@@ -262,7 +305,12 @@ void store_close(store *s)
     if (s->stmts)
         g_hash_table_destroy(s->stmts);
     /* close_v2: the database closes once the last statement is gone, never half-closed. */
+    if (s->db)
+        sqlite3_wal_hook(s->db, NULL, NULL); /* the generation is unmapped next */
     sqlite3_close_v2(s->db);
+    store_gen_close(s->gen);
+    for (size_t i = 0; i < STORE_MEMO_KINDS; i++)
+        store_memo_free(s->memos[i]);
     sodium_memzero(s->key, sizeof s->key);
     g_free(s->dir);
     g_free(s);
@@ -286,6 +334,12 @@ static int open_db(const char *dir, int flags, store **out, char *err, size_t er
         goto out;
     }
     sqlite3_extended_result_codes(s->db, 1);
+    /* Before any commit (migrations included), so that none goes uncounted. */
+    ret = store_gen_open(dir, &s->gen);
+    if (ret != 0) {
+        store_failf(s, ret, "%s/%s: %s", dir, STORE_GEN_NAME, g_strerror(-ret));
+        goto out;
+    }
     ret = configure(s);
     if (ret == 0)
         ret = schema_migrate(s->db, s->err, sizeof s->err);
@@ -326,7 +380,7 @@ static int make_dir(const char *path, char *err, size_t err_len)
 
 static void remove_db(const char *db)
 {
-    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-gen"};
     for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++) {
         char *p = g_strconcat(db, suffixes[i], NULL);
         g_unlink(p);

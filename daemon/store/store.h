@@ -67,6 +67,12 @@ int store_fail(store *s, int rc, const char *what);
 /* Records an English message for a failure found by the caller and returns code. */
 int store_failf(store *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The data dir's change generation (store_gen.h): equal to an earlier reading only if no
+ * process committed in between, so what was read from the database after that reading is still
+ * what the database says. Read it before the reads it vouches for. 0 (vouches for nothing)
+ * while this connection has a write transaction open: its reads see uncommitted changes. */
+uint64_t store_generation(const store *s);
+
 /* PRAGMA data_version: changes when another connection (an admin command, say) committed
  * since this connection last looked, so a running daemon can notice and tell the boxes. */
 int store_data_version(store *s, int64_t *out);

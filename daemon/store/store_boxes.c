@@ -14,6 +14,7 @@
 #include "wallclock.h"
 
 #define HASH_BYTES 32
+_Static_assert(HASH_BYTES == 32, "STORE_MEMO_TOKENS keys are 32 bytes");
 
 static void token_hash(store *s, const char *token, unsigned char out[HASH_BYTES])
 {
@@ -89,13 +90,10 @@ out:
     return ret;
 }
 
-int store_box_verify(store *s, const char *token, int64_t *box_id_out)
+/* The box whose keyed token hash is hash, if it is not revoked; -EACCES otherwise. */
+static int verify_hash(store *s, const unsigned char hash[HASH_BYTES], int64_t *box_id_out)
 {
     sqlite3_stmt *st = NULL;
-    unsigned char hash[HASH_BYTES];
-    if (!token || strlen(token) >= STORE_BOX_TOKEN_MAX)
-        return store_failf(s, -EACCES, "malformed box token");
-    token_hash(s, token, hash);
     /* The index lookup compares keyed hashes an attacker cannot predict, so its timing leaks
      * nothing about valid tokens; the constant-time compare below is the actual check. */
     int ret =
@@ -113,6 +111,25 @@ int store_box_verify(store *s, const char *token, int64_t *box_id_out)
     else
         ret = store_fail(s, rc, "verify box token");
     sqlite3_reset(st);
+    return ret;
+}
+
+int store_box_verify(store *s, const char *token, int64_t *box_id_out)
+{
+    unsigned char hash[HASH_BYTES];
+    if (!token || strlen(token) >= STORE_BOX_TOKEN_MAX)
+        return store_failf(s, -EACCES, "malformed box token");
+    token_hash(s, token, hash);
+    /* Boxes ask every minute and several times per airing: a token found valid at this
+     * generation is still valid (revoking it is a commit, which moves the generation). */
+    uint64_t gen = store_generation(s);
+    int64_t now = wallclock_now_ms();
+    store_memo *memo = store_memo_of(s, STORE_MEMO_TOKENS);
+    if (memo && store_memo_get(memo, gen, now, hash, box_id_out))
+        return 0;
+    int ret = verify_hash(s, hash, box_id_out);
+    if (ret == 0 && memo)
+        store_memo_put(memo, gen, now, hash, box_id_out);
     return ret;
 }
 

@@ -9,12 +9,22 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_memo.h"
 
 /* A cached statement for sql, reset and with its bindings cleared. Owned by the store; valid
  * until the next store_prepare of the same text (which resets it), so don't nest uses. */
 int store_prepare(store *s, const char *sql, sqlite3_stmt **out);
 /* Steps a statement that returns no rows, resets it; 0 or the mapped error. */
 int store_exec_stmt(store *s, sqlite3_stmt *st);
+
+/* The store's memos (store_memo.h), each made on first use; NULL if it cannot be made (the
+ * caller then reads the database). Owned by s. */
+typedef enum store_memo_kind {
+    STORE_MEMO_TOKENS, /* keyed box-token hash (32 bytes) → box id (int64_t) */
+    STORE_MEMO_MEDIA,  /* sha256 hex (64 bytes) → store_media */
+    STORE_MEMO_KINDS
+} store_memo_kind;
+store_memo *store_memo_of(store *s, store_memo_kind kind);
 
 /* Column i as a g_malloc'd copy (caller g_frees), NULL for SQL NULL. */
 static inline char *store_col_dup(sqlite3_stmt *st, int i)

@@ -70,11 +70,9 @@ int store_media_put(store *s, const store_media *r, store_media *out, bool *crea
     return store_media_get(s, r->sha256, out ? out : &scratch);
 }
 
-int store_media_get(store *s, const char *sha256, store_media *out)
+static int media_read(store *s, const char *sha256, store_media *out)
 {
     sqlite3_stmt *st = NULL;
-    if (!sha256 || !hash_is_sha256_hex(sha256))
-        return store_failf(s, -EINVAL, "not a sha256");
     int ret = store_prepare(s, "SELECT " MEDIA_COLS " FROM media m WHERE m.sha256 = ?1", &st);
     if (ret != 0)
         return ret;
@@ -87,6 +85,23 @@ int store_media_get(store *s, const char *sha256, store_media *out)
     else
         ret = store_fail(s, rc, "get media");
     sqlite3_reset(st);
+    return ret;
+}
+
+int store_media_get(store *s, const char *sha256, store_media *out)
+{
+    if (!sha256 || !hash_is_sha256_hex(sha256))
+        return store_failf(s, -EINVAL, "not a sha256");
+    /* Every box downloads each file of the month: the row (and whether it is on air) read at
+     * this generation is still the row. */
+    uint64_t gen = store_generation(s);
+    int64_t now = wallclock_now_ms();
+    store_memo *memo = store_memo_of(s, STORE_MEMO_MEDIA);
+    if (memo && store_memo_get(memo, gen, now, sha256, out))
+        return 0;
+    int ret = media_read(s, sha256, out);
+    if (ret == 0 && memo)
+        store_memo_put(memo, gen, now, sha256, out);
     return ret;
 }
 

@@ -418,6 +418,64 @@ static void test_data_version(void **state)
     store_close(other);
 }
 
+/* The generation moves with every commit of any connection, only then, and vouches for nothing
+ * inside a write transaction. */
+static void test_generation(void **state)
+{
+    fixture *f = *state;
+    char err[STORE_ERR_MAX];
+    store *other = NULL;
+    assert_int_equal(store_open(f->dir, &other, err, sizeof err), 0);
+    uint64_t g1 = store_generation(f->s);
+    assert_true(g1 != 0);
+    assert_int_equal(store_generation(other), g1);
+    assert_int_equal(count(f->s, "SELECT count(*) FROM communes"), 0); /* reads do not move it */
+    assert_int_equal(store_generation(f->s), g1);
+    add_commune(other, "Xã khác");
+    uint64_t g2 = store_generation(f->s);
+    assert_true(g2 != g1 && g2 != 0);
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(store_generation(f->s), 0);
+    assert_int_equal(store_generation(other), g2);
+    store_rollback(f->s);
+    assert_int_equal(store_generation(f->s), g2); /* nothing committed */
+    store_close(other);
+}
+
+/* A token remembered as valid stops being valid the moment another connection (an admin
+ * command) revokes it, and a revocation inside a transaction counts at once for that
+ * transaction and not at all once rolled back. */
+static void test_box_token_memo(void **state)
+{
+    fixture *f = *state;
+    char err[STORE_ERR_MAX], token[STORE_BOX_TOKEN_MAX], token2[STORE_BOX_TOKEN_MAX];
+    int64_t id = 0, id2 = 0, got = 0;
+    store *other = NULL;
+    add_commune(f->s, "Bằng Lãng");
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(store_box_add(f->s, WHO, "Nà Pài", "Bằng Lãng", &id, token), 0);
+    assert_int_equal(store_box_add(f->s, WHO, "Bản Cậu", "Bằng Lãng", &id2, token2), 0);
+    assert_int_equal(store_commit(f->s), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(store_box_verify(f->s, token, &got), 0);
+        assert_int_equal(got, id);
+    }
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(store_box_revoke(f->s, WHO, "Nà Pài"), 0);
+    assert_int_equal(store_box_verify(f->s, token, &got), -EACCES);
+    store_rollback(f->s);
+    assert_int_equal(store_box_verify(f->s, token, &got), 0);
+
+    assert_int_equal(store_open(f->dir, &other, err, sizeof err), 0);
+    assert_int_equal(store_begin(other), 0);
+    assert_int_equal(store_box_revoke(other, WHO, "Nà Pài"), 0);
+    assert_int_equal(store_commit(other), 0);
+    assert_int_equal(store_box_verify(f->s, token, &got), -EACCES);
+    assert_int_equal(store_box_verify(f->s, token2, &got), 0);
+    assert_int_equal(got, id2);
+    store_close(other);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -435,6 +493,8 @@ int main(void)
         T(test_durability),
         T(test_statement_cache),
         T(test_data_version),
+        T(test_generation),
+        T(test_box_token_memo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
