@@ -47,24 +47,44 @@ static bool targets_box(const json_t *payload, int64_t box_id, int64_t commune_i
                              json_object_get(t, "ids"), box_id, commune_id);
 }
 
-/* The events of rows (store_events_after) after `after` that target the box, in wire form. */
-static json_t *events_for(const json_t *rows, int64_t after, int64_t box_id, int64_t commune_id)
+/* Which events of rows (store_events_after) after `after` target the box: their indices into
+ * rows, comma-separated, into key (emptied first). Boxes with the same key get the same answer. */
+static void match_key(const json_t *rows, int64_t after, int64_t box_id, int64_t commune_id,
+                      GString *key)
 {
-    json_t *out = json_array();
     size_t i;
     const json_t *row;
+    g_string_truncate(key, 0);
     json_array_foreach(rows, i, row)
     {
-        const json_t *payload = json_object_get(row, "payload");
-        if (json_integer_value(json_object_get(row, "cursor")) <= after ||
-            !targets_box(payload, box_id, commune_id))
-            continue;
-        json_t *e = json_deep_copy(payload);
+        if (json_integer_value(json_object_get(row, "cursor")) > after &&
+            targets_box(json_object_get(row, "payload"), box_id, commune_id))
+            g_string_append_printf(key, "%zu,", i);
+    }
+}
+
+/* The events of rows at the indices of key (match_key), in wire form. */
+static json_t *events_at(const json_t *rows, const char *key)
+{
+    json_t *out = json_array();
+    for (char *end = NULL; *key; key = end + 1) {
+        const json_t *row = json_array_get(rows, strtoul(key, &end, 10));
+        json_t *e = json_deep_copy(json_object_get(row, "payload"));
         json_object_del(e, "targets");
         json_object_del(e, "month");
         json_object_set(e, "type", json_object_get(row, "type"));
         json_array_append_new(out, e);
     }
+    return out;
+}
+
+/* The events of rows after `after` that target the box, in wire form. */
+static json_t *events_for(const json_t *rows, int64_t after, int64_t box_id, int64_t commune_id)
+{
+    GString *key = g_string_new(NULL);
+    match_key(rows, after, box_id, commune_id, key);
+    json_t *out = events_at(rows, key->str);
+    g_string_free(key, TRUE);
     return out;
 }
 
@@ -94,6 +114,43 @@ static void resume(waiter *w, json_t *body)
     free(w);
 }
 
+/* The answer for the boxes whose events in rows are those of key, made once per batch. */
+static http_shared *shared_answer(GHashTable *answers, const json_t *rows, const char *key,
+                                  int64_t upto)
+{
+    http_shared *s = g_hash_table_lookup(answers, key);
+    if (!s && (s = http_shared_json(200, answer(upto, events_at(rows, key)))) != NULL)
+        g_hash_table_insert(answers, g_strdup(key), s);
+    return s;
+}
+
+/* Answers every waiter with something in rows; the others move their cursor to upto. An
+ * emergency to every box is one answer for all, encoded once and sent without copies. */
+static void answer_batch(api_events *ev, const json_t *rows, int64_t upto)
+{
+    GHashTable *answers =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)http_shared_unref);
+    GString *key = g_string_new(NULL);
+    for (waiter *w = ev->head, *next; w; w = next) {
+        next = w->next;
+        match_key(rows, w->after, w->box_id, w->commune_id, key);
+        if (key->len == 0) {
+            if (w->after < upto)
+                w->after = upto; /* nothing for it up to here */
+            continue;
+        }
+        http_shared *s = shared_answer(answers, rows, key->str, upto);
+        unlink_waiter(ev, w);
+        if (s)
+            http_reply_shared(w->r, s);
+        else
+            http_resume_json(w->r, 200, answer(upto, events_at(rows, key->str)));
+        free(w);
+    }
+    g_string_free(key, TRUE);
+    g_hash_table_destroy(answers);
+}
+
 static void on_cancel(http_req *r, void *arg)
 {
     (void)r;
@@ -119,17 +176,7 @@ static void wake(api_events *ev)
         size_t n = json_array_size(rows);
         int64_t upto =
             n ? json_integer_value(json_object_get(json_array_get(rows, n - 1), "cursor")) : last;
-        for (waiter *w = ev->head, *next; w; w = next) {
-            next = w->next;
-            json_t *mine = events_for(rows, w->after, w->box_id, w->commune_id);
-            if (json_array_size(mine) > 0)
-                resume(w, answer(upto, mine));
-            else {
-                json_decref(mine);
-                if (w->after < upto)
-                    w->after = upto; /* nothing for it up to here */
-            }
-        }
+        answer_batch(ev, rows, upto);
         json_decref(rows);
         rows = NULL;
         if (n == 0)

@@ -105,11 +105,11 @@ void *http_state(const http_req *r);
 /* Replies. Each request gets exactly one reply; 0 or a negative code. Headers added with
  * http_add_header go on the next reply. */
 int http_add_header(http_req *r, const char *name, const char *value);
-/* body is stolen (json_decref'd by the server); Content-Type application/json; charset=utf-8. */
 /* Does an If-None-Match value (NULL: absent) match the strong tag etag (quoted)? "*", or any
  * tag of its comma-separated list, weak ("W/…") or not (RFC 9110 §13.1.2: weak comparison). */
 bool http_etag_matches(const char *if_none_match, const char *etag);
 
+/* body is stolen (json_decref'd by the server); Content-Type application/json; charset=utf-8. */
 int http_reply_json(http_req *r, unsigned status, json_t *body);
 /* {"error":{"code":code,"message":message}}; message in Vietnamese for people. */
 int http_reply_error(http_req *r, unsigned status, const char *code, const char *fmt, ...)
@@ -135,6 +135,16 @@ int http_reply_mem(http_req *r, unsigned status, const char *content_type, const
  * must not be used. While the server is closing, suspend replies 503 and returns -ESHUTDOWN. */
 int http_suspend(http_req *r, void (*on_cancel)(http_req *r, void *arg), void *arg);
 int http_resume_json(http_req *r, unsigned status, json_t *body);
+
+/* One JSON answer for many requests (an emergency to thousands of held long-polls): encoded
+ * once and queued for each without a copy. Reference-counted; the creator holds one reference
+ * and drops it with http_shared_unref when it has answered everyone. */
+typedef struct http_shared http_shared;
+/* body is stolen; NULL when out of memory. */
+http_shared *http_shared_json(unsigned status, json_t *body);
+void http_shared_unref(http_shared *s);
+/* Answers r with s, as http_resume_json would with its body (takes its own reference). */
+int http_reply_shared(http_req *r, http_shared *s);
 
 /* Runs work(arg) on the libuv thread pool, then done(r, arg, work's result) on the loop
  * thread, which must reply (or defer again, or hold r with http_suspend); else 500. The

@@ -63,7 +63,8 @@ struct http_req {
     void (*state_free)(void *);
     char **hdrs; /* pending extra headers: name, value, name, value … (NULL-terminated) */
     size_t n_hdrs;
-    struct MHD_Response *resp; /* the reply, waiting to be queued */
+    struct MHD_Response *resp; /* the reply, waiting to be queued (shared's when shared) */
+    http_shared *shared;       /* a reference, held until the reply is queued */
     unsigned status;
     bool replied;
     bool suspended; /* MHD connection suspended (held or deferred) */

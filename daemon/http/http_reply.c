@@ -19,7 +19,9 @@ void http_req_free(http_req *r)
 {
     if (r->state_free)
         r->state_free(r->state);
-    if (r->resp)
+    if (r->shared)
+        http_shared_unref(r->shared);
+    else if (r->resp)
         MHD_destroy_response(r->resp);
     g_strfreev(r->hdrs);
     g_free(r->pathbuf);
@@ -85,8 +87,12 @@ enum MHD_Result http_req_flush(http_req *r)
 {
     if (r->resp) {
         enum MHD_Result ok = MHD_queue_response(r->conn, r->status, r->resp);
-        MHD_destroy_response(r->resp);
+        if (r->shared) /* MHD holds its own count on the response while it sends it */
+            http_shared_unref(r->shared);
+        else
+            MHD_destroy_response(r->resp);
         r->resp = NULL;
+        r->shared = NULL;
         return ok;
     }
     /* cancelled: close the connection; otherwise suspended and waiting */
@@ -195,6 +201,60 @@ int http_reply_mem(http_req *r, unsigned status, const char *content_type, const
     if (content_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     return set_reply(r, status, resp);
+}
+
+/* ---- one answer for many ---- */
+
+struct http_shared {
+    struct MHD_Response *resp; /* one MHD count, dropped with the last of ours */
+    const char *text;          /* the body, owned by resp */
+    size_t len;
+    unsigned status;
+    unsigned refs;
+};
+
+http_shared *http_shared_json(unsigned status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(body);
+    if (!text)
+        return NULL;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(strlen(text), text, free);
+    if (!resp) {
+        free(text);
+        return NULL;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    http_shared *s = g_new0(http_shared, 1);
+    *s =
+        (http_shared){.resp = resp, .text = text, .len = strlen(text), .status = status, .refs = 1};
+    return s;
+}
+
+void http_shared_unref(http_shared *s)
+{
+    if (s && --s->refs == 0) {
+        MHD_destroy_response(s->resp);
+        g_free(s);
+    }
+}
+
+int http_reply_shared(http_req *r, http_shared *s)
+{
+    /* Headers of this request alone cannot go on a response others share: answer with a copy. */
+    if (r->n_hdrs > 0 || r->srv->closing)
+        return http_reply_buf(r, s->status, "application/json; charset=utf-8", s->text, s->len);
+    if (r->replied || r->cancelled || r->ended)
+        return r->replied ? -EALREADY : -ECANCELED;
+    s->refs++;
+    r->shared = s;
+    r->resp = s->resp;
+    r->status = s->status;
+    r->replied = true;
+    if (r->suspended && !r->deferred)
+        resume(r);
+    return 0;
 }
 
 /* ---- holding requests ---- */

@@ -180,7 +180,8 @@ static int buffer_chunk(http_req *r, const char *data, size_t len)
 static enum MHD_Result reply_mid_body(http_req *r)
 {
     r->phase = PH_DISCARD;
-    MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (!r->shared) /* a shared answer goes to bodiless long-polls only */
+        MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONNECTION, "close");
     /* MHD 0.9.75 refuses a reply while the body is being read (MHD_queue_response says
      * MHD_NO): the rest is read and dropped, then the reply goes out and the connection
      * closes. A body running far past its limit gets the connection closed instead. */

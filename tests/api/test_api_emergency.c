@@ -1,6 +1,7 @@
 /* Emergencies over HTTP: refusals of a start (unknown or unapproved piece, bad targets, bad
  * bodies, roles), the list of live emergencies with what each box reported, an operator's view
- * limited to their commune, and stopping. */
+ * limited to their commune, and stopping; held long-polls of boxes in two communes answered with
+ * exactly the events that target each (one answer shared by many boxes must still be theirs). */
 #include <glib.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -190,11 +191,94 @@ static void test_live_list(void **state)
     g_free(id);
 }
 
+typedef struct held {
+    fx *f;
+    const char *token;
+    int64_t after;
+    long status;
+    json_t *answer;
+} held;
+
+static gpointer hold(gpointer p)
+{
+    held *h = p;
+    char *path = g_strdup_printf("/api/v1/box/events?after=%lld&wait=4", (long long)h->after);
+    h->answer = ac_box_call(h->f->t, h->token, "GET", path, NULL, &h->status);
+    g_free(path);
+    return NULL;
+}
+
+/* The events in a held poll's answer, as "type:title" joined by spaces ("" for none). */
+static char *events_text(const held *h)
+{
+    GString *g = g_string_new(NULL);
+    size_t i;
+    json_t *e;
+    assert_int_equal(h->status, 200);
+    json_array_foreach(json_object_get(h->answer, "events"), i, e)
+    {
+        assert_null(json_object_get(e, "targets")); /* targets stay on the server */
+        g_string_append_printf(g, "%s%s:%s", i ? " " : "", ac_str(e, "type"),
+                               ac_str(json_object_get(e, "airing"), "title"));
+    }
+    return g_string_free(g, FALSE);
+}
+
+static char *start(fx *f, const char *targets)
+{
+    char *body = g_strdup_printf("{\"piece\":\"%s\",\"targets\":%s}", f->piece, targets);
+    json_t *r = ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/emergency");
+    char *id = g_strdup(ac_str(json_object_get(r, "airing"), "id"));
+    json_decref(r);
+    g_free(body);
+    return id;
+}
+
+/* Three boxes hold polls (two in Bằng Khánh, one in Xuân Lạc). An emergency to Bằng Khánh
+ * answers its two boxes alike and leaves Xuân Lạc's waiting until its wait runs out with
+ * nothing; then one to every box answers all three. */
+static void test_held_polls_targeted(void **state)
+{
+    fx *f = *state;
+    char *token2 = ac_add_box(f->t, "Bản Cậu", "Bằng Khánh");
+    const char *tokens[] = {f->token_bk, token2, f->token_xl};
+    for (int round = 0; round < 2; round++) {
+        long st = 0;
+        json_t *now = ac_box_call(f->t, f->token_bk, "GET", "/api/v1/box/events", NULL, &st);
+        int64_t cursor = json_integer_value(json_object_get(now, "cursor"));
+        json_decref(now);
+        held h[3];
+        GThread *th[3];
+        for (int i = 0; i < 3; i++) {
+            h[i] = (held){.f = f, .token = tokens[i], .after = cursor};
+            th[i] = g_thread_new("hold", hold, &h[i]);
+        }
+        g_usleep(500000); /* all three held */
+        g_free(start(f, round == 0 ? "{\"kind\":\"communes\",\"communes\":[\"Bằng Khánh\"]}"
+                                   : "{\"kind\":\"all\"}"));
+        char *text[3];
+        for (int i = 0; i < 3; i++) {
+            g_thread_join(th[i]);
+            text[i] = events_text(&h[i]);
+        }
+        assert_string_equal(text[0], "emergency:Bão số 3");
+        assert_string_equal(text[1], text[0]);
+        assert_string_equal(text[2], round == 0 ? "" : text[0]);
+        assert_true(json_integer_value(json_object_get(h[0].answer, "cursor")) > cursor);
+        for (int i = 0; i < 3; i++) {
+            json_decref(h[i].answer);
+            g_free(text[i]);
+        }
+    }
+    g_free(token2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_held_polls_targeted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
