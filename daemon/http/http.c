@@ -207,14 +207,14 @@ static struct MHD_Daemon *start_mhd(http_server *srv, const http_config *cfg, in
     if (cert)
         flags |= MHD_USE_TLS;
     /* SIGPIPE is ignored process-wide (http_server_start), which lets MHD use sendfile. */
-    return MHD_start_daemon(flags, 0, NULL, NULL, http_on_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
-                            mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-                            MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, srv,
-                            MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
-                            MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_UNESCAPE_CALLBACK,
-                            unescape, NULL, MHD_OPTION_ARRAY, cert ? tls : tls + 2, MHD_OPTION_END);
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, http_on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, srv, MHD_OPTION_CONNECTION_LIMIT, limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->per_ip_limit, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape, NULL, MHD_OPTION_ARRAY, cert ? tls : tls + 2, MHD_OPTION_END);
 }
 
 int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out)

@@ -25,14 +25,22 @@ typedef enum req_phase {
     PH_HANDLED, /* handler ran; waiting for the reply to be queued or the request to end */
 } req_phase;
 
-/* A socket watch for a suspended request: MHD removes suspended connections from its epoll
- * set, so it cannot see the client leave; this uv_poll does (UV_DISCONNECT, errors). Allocated
- * apart from the request because uv_close completes after the request may be gone. */
+/* A socket watch for a connection's suspended requests: MHD removes suspended connections from
+ * its epoll set, so it cannot see the client leave; this uv_poll does (UV_DISCONNECT, errors).
+ * One per connection, made at its first hold and kept until MHD closes the connection (a box's
+ * every poll would otherwise add and remove it, four epoll_ctl calls each); it watches only
+ * while a request is held. Allocated apart because uv_close completes after MHD lets go. */
 typedef struct req_watch {
     uv_poll_t poll;
-    http_req *r; /* NULL once detached */
+    http_req *r; /* the request held now, or NULL */
     http_server *srv;
+    bool active; /* uv_poll started */
 } req_watch;
+
+/* MHD's per-connection context (its socket_context): the watch, once made. */
+typedef struct conn_ctx {
+    req_watch *watch;
+} conn_ctx;
 
 typedef struct req_defer {
     uv_work_t work;
@@ -124,5 +132,8 @@ enum MHD_Result http_req_flush(http_req *r);
 void http_req_cancel(http_req *r);
 void http_req_unwatch(http_req *r);
 void http_req_free(http_req *r);
+/* MHD_OPTION_NOTIFY_CONNECTION: a conn_ctx per connection; its watch closes with it. */
+void http_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode toe);
 
 #endif

@@ -37,13 +37,35 @@ static void on_watch_closed(uv_handle_t *h)
     http_srv_handle_closed(srv);
 }
 
+/* The watch stays with the connection, idle: no epoll_ctl until the next hold needs it. */
 void http_req_unwatch(http_req *r)
 {
     if (!r->watch)
         return;
     r->watch->r = NULL;
-    uv_close((uv_handle_t *)&r->watch->poll, on_watch_closed);
     r->watch = NULL;
+}
+
+void http_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)c;
+    conn_ctx *ctx = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = g_new0(conn_ctx, 1);
+        return;
+    }
+    if (!ctx)
+        return;
+    /* Before MHD closes the socket: uv_close takes it out of the loop's epoll now. */
+    if (ctx->watch) {
+        if (ctx->watch->r)
+            ctx->watch->r->watch = NULL;
+        uv_close((uv_handle_t *)&ctx->watch->poll, on_watch_closed);
+    }
+    g_free(ctx);
+    *socket_context = NULL;
 }
 
 static void held_unlink(http_req *r)
@@ -265,6 +287,9 @@ static void on_client_gone(uv_poll_t *p, int status, int events)
     (void)events;
     req_watch *w = p->data;
     http_req *r = w->r;
+    /* Level-triggered: with nothing held, MHD sees the end itself; stop until the next hold. */
+    uv_poll_stop(&w->poll);
+    w->active = false;
     if (!r)
         return;
     log_debug("http: %s %s: client left while held", r->method, r->path);
@@ -273,23 +298,40 @@ static void on_client_gone(uv_poll_t *p, int status, int events)
     resume(r);
 }
 
-/* MHD takes a suspended connection out of its epoll set and learns the client left only when
- * the request is resumed, so the socket is watched here for the peer's FIN or an error. */
-static void watch_client(http_req *r)
+/* The connection's watch, made at its first hold. NULL if it cannot be made. */
+static req_watch *conn_watch(http_req *r)
 {
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_ctx *ctx = ci ? ci->socket_context : NULL;
+    if (!ctx)
+        return NULL;
+    if (ctx->watch)
+        return ctx->watch;
+    ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     req_watch *w = g_new0(req_watch, 1);
-    w->r = r;
     w->srv = r->srv;
     w->poll.data = w;
     if (!ci || uv_poll_init_socket(r->srv->loop, &w->poll, ci->connect_fd) != 0) {
         g_free(w);
-        return; /* not fatal: the request is still answered or cancelled at close */
+        return NULL;
     }
     r->srv->handles_open++;
+    ctx->watch = w;
+    return w;
+}
+
+/* MHD takes a suspended connection out of its epoll set and learns the client left only when
+ * the request is resumed, so the socket is watched here for the peer's FIN or an error. */
+static void watch_client(http_req *r)
+{
+    req_watch *w = conn_watch(r);
+    if (!w)
+        return; /* not fatal: the request is still answered or cancelled at close */
+    w->r = r;
     r->watch = w;
-    uv_poll_start(&w->poll, UV_DISCONNECT, on_client_gone);
+    if (!w->active && uv_poll_start(&w->poll, UV_DISCONNECT, on_client_gone) == 0)
+        w->active = true;
 }
 
 static void suspend(http_req *r)

@@ -1,7 +1,10 @@
 /* http.c in-process: the server runs on its own libuv loop in a thread; the test thread is the
  * client (libcurl) and asks the loop thread for anything touching the server (resume, close)
  * through a uv_async. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -660,6 +663,70 @@ static void test_cancel_on_disconnect(void **state)
     resp_free(&r);
 }
 
+/* A raw keep-alive connection to the server; -1 fails the test. */
+static int raw_connect(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(C.port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+static void raw_send(int fd, const char *path)
+{
+    char *req = g_strdup_printf("GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    g_free(req);
+}
+
+/* Reads until the end of one answer's body (a JSON object); its text (g_free). */
+static char *raw_answer(int fd)
+{
+    GString *in = g_string_new(NULL);
+    char buf[1024];
+    while (!strstr(in->str, "\r\n\r\n") || !g_str_has_suffix(in->str, "}")) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        assert_true(n > 0);
+        g_string_append_len(in, buf, n);
+    }
+    return g_string_free(in, FALSE);
+}
+
+/* Holds one after another on one connection share the connection's watch: each is answered,
+ * and the client leaving during the third is still seen. Then the client leaves while nothing
+ * is held, and the server goes on serving. */
+static void test_holds_on_one_connection(void **state)
+{
+    (void)state;
+    int fd = raw_connect();
+    for (int i = 0; i < 2; i++) {
+        raw_send(fd, "/hold");
+        assert_true(wait_for(&C.n_held, 1));
+        call_on_loop(do_release);
+        char *a = raw_answer(fd);
+        assert_non_null(strstr(a, "released"));
+        g_free(a);
+    }
+    raw_send(fd, "/hold");
+    assert_true(wait_for(&C.n_held, 1));
+    close(fd);
+    assert_true(wait_for(&C.cancelled, 1));
+    assert_int_equal(atomic_load(&C.n_held), 0);
+
+    fd = raw_connect();
+    raw_send(fd, "/hold");
+    assert_true(wait_for(&C.n_held, 1));
+    call_on_loop(do_release);
+    g_free(raw_answer(fd));
+    close(fd); /* nothing held now */
+    resp r = request("GET", "/echo/1/2", NULL, NULL, 0, NULL, 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    assert_int_equal(atomic_load(&C.cancelled), 1);
+}
+
 static void test_close_answers_held(void **state)
 {
     (void)state;
@@ -733,6 +800,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handler_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_suspend_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_on_disconnect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_holds_on_one_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_answers_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_waits_for_deferred, setup, teardown),
