@@ -79,6 +79,16 @@ static const struct {
     {"priority_named", "mức ưu tiên không hợp lệ: “{priority}” (normal, priority, emergency)"},
     {"oneoff_start", "thời điểm phát không hợp lệ"},
     {"emergency_unknown", "không có lần phát khẩn cấp nào đang hiệu lực với mã này"},
+    /* play reports (store_plays.c), after the code in a box's "rejected" list */
+    {"play_invalid", "báo cáo không hợp lệ ({detail})"},
+    {"play_foreign_id", "mã báo cáo đã được cụm loa khác dùng"},
+    {"play_conflict", "mã báo cáo đã dùng cho một báo cáo khác"},
+    {"play_unknown_airing", "không có lượt phát (airing) này"},
+    {"play_not_targeted", "lượt phát này không giao cho cụm loa"},
+    {"play_wrong_media", "tệp âm thanh khác với tệp của lượt phát"},
+    {"play_missed_played", "lượt bị lỡ nhưng thời lượng đã phát khác 0"},
+    {"play_bad_times", "thời gian bắt đầu, kết thúc và thời lượng mâu thuẫn"},
+    {"play_too_long", "thời lượng đã phát dài hơn tệp âm thanh"},
     {"publish_pieces_not_approved", "không công bố được: các tin bài sau không còn được duyệt: "
                                     "{titles|quoted}. Bỏ chúng khỏi kế hoạch hoặc duyệt lại "
                                     "rồi xếp lịch lại"},
@@ -154,12 +164,17 @@ static void fill(GString *out, const char *t, const json_t *facts)
     }
 }
 
-int api_words_say(const char *words, const json_t *facts, char *buf, size_t len)
+static const char *sentence(const char *words)
 {
-    const char *text = NULL;
     for (size_t i = 0; words && i < G_N_ELEMENTS(SENTENCES); i++)
         if (strcmp(SENTENCES[i].words, words) == 0)
-            text = SENTENCES[i].text;
+            return SENTENCES[i].text;
+    return NULL;
+}
+
+int api_words_say(const char *words, const json_t *facts, char *buf, size_t len)
+{
+    const char *text = sentence(words);
     if (len)
         buf[0] = '\0';
     if (!text)
@@ -178,4 +193,39 @@ void api_words_refusal(const store_refusal *why, char *buf, size_t len)
     if (api_words_say(why->words, facts, buf, len) != 0 && len)
         g_strlcpy(buf, why->message[0] ? why->message : why->code, len);
     json_decref(facts);
+}
+
+/* {"id","error":"CODE: sentence"} for one of the store's refusals (store_plays.h). */
+static json_t *play_refusal(const json_t *r)
+{
+    const char *code = json_string_value(json_object_get(r, "code"));
+    const char *text = sentence(json_string_value(json_object_get(r, "words")));
+    GString *error = g_string_new(code ? code : "?");
+    if (text) {
+        g_string_append(error, ": ");
+        fill(error, text, json_object_get(r, "facts"));
+    }
+    json_t *out = json_pack("{s:O, s:s}", "id", json_object_get(r, "id"), "error", error->str);
+    g_string_free(error, TRUE);
+    return out;
+}
+
+int api_words_plays(json_t *result)
+{
+    const json_t *rejected = json_object_get(result, "rejected");
+    if (json_array_size(rejected) == 0)
+        return 0; /* the usual answer: nothing to word */
+    json_t *said = json_array();
+    size_t i;
+    const json_t *r;
+    json_array_foreach(rejected, i, r)
+    {
+        if (json_array_append_new(said, play_refusal(r)) != 0)
+            break;
+    }
+    if (json_array_size(said) != json_array_size(rejected)) {
+        json_decref(said);
+        return -ENOMEM;
+    }
+    return json_object_set_new(result, "rejected", said) ? -ENOMEM : 0;
 }

@@ -1,7 +1,7 @@
 /* api_words: the Vietnamese sentences people read for what the layers below report as codes
- * and facts (store_refusal.h). The API answers with them and the CLI, which links the API,
- * prints the same ones, so both say a refusal the same way. Writes into the caller's buffer;
- * nothing to free. */
+ * and facts (store_refusal.h, the refused play reports of store_plays.h). The API answers with
+ * them and the CLI, which links the API, prints the same ones, so both say a refusal the same
+ * way. Writes into the caller's buffer or the caller's JSON; nothing to free. */
 #ifndef LOALANG_API_WORDS_H
 #define LOALANG_API_WORDS_H
 
@@ -18,6 +18,11 @@ void api_words_refusal(const store_refusal *why, char *buf, size_t len);
 /* The sentence named words told with facts (a JSON object; NULL = none) into buf, as above.
  * -ENOENT (buf empty) when no sentence has that name. */
 int api_words_say(const char *words, const json_t *facts, char *buf, size_t len);
+
+/* Words the refusals of a plays result in place (store_plays.h): each rejected
+ * {"id","code","words","facts"} becomes the {"id","error":"CODE: sentence"} of the box
+ * protocol (docs/api.md). 0, or -ENOMEM (result then unchanged). */
+int api_words_plays(json_t *result);
 
 /* The Vietnamese name of a piece status (store_pieces.h: "draft" → "nháp", "submitted" →
  * "chờ duyệt" …), for messages. Static storage; NULL if unknown. */
