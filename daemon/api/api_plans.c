@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "api_words.h"
 #include "publish.h"
 #include "store_plans.h"
 #include "store_refusal.h"
@@ -120,6 +121,8 @@ static int fill_tx(api *a, void *ctx)
                              &op->run, &op->why);
     if (rc == 0 && !(op->out = store_plan_fill_json(a->db, &op->run)))
         rc = -ENOMEM;
+    if (rc == 0)
+        rc = api_words_fill(op->out, &op->run);
     return rc;
 }
 
@@ -171,8 +174,9 @@ static int slots_get(http_req *r, void *ud)
 static int airing_add_tx(api *a, void *ctx)
 {
     plan_op *op = ctx;
-    return store_plan_airing_add(a->db, op->by.who, op->month, op->in, vtime_zone(), &op->out,
-                                 &op->why);
+    int rc = store_plan_airing_add(a->db, op->by.who, op->month, op->in, vtime_zone(), &op->out,
+                                   &op->why);
+    return rc ? rc : api_words_edit(op->out);
 }
 
 /* The store finds a working airing by id alone; the URL's month must be the airing's, or
@@ -202,8 +206,9 @@ static int airing_move_tx(api *a, void *ctx)
     int rc = airing_in_month(a, op);
     if (rc != 0)
         return rc;
-    return store_plan_airing_move(a->db, op->by.who, op->id, op->start_ms, vtime_zone(), &op->out,
-                                  &op->why);
+    rc = store_plan_airing_move(a->db, op->by.who, op->id, op->start_ms, vtime_zone(), &op->out,
+                                &op->why);
+    return rc ? rc : api_words_edit(op->out);
 }
 
 static int airing_remove_tx(api *a, void *ctx)

@@ -1,8 +1,8 @@
 /* api_words: see api_words.h. Each sentence is a template: "{name}" is the fact of that name
  * (a string as is, an integer in decimal, an array joined with ", "), and "{name|filter}"
  * first puts each value in Vietnamese form: "date" a day number as dd/mm/yyyy, "month"
- * "YYYY-MM" as mm/yyyy, "quoted" a string in “”. A missing fact reads as "?", so a sentence never
- * breaks off. */
+ * "YYYY-MM" as mm/yyyy, "time" an RFC 3339 instant as HH:MM:SS dd/mm/yyyy in the daemon's
+ * zone, "quoted" a string in “”. A missing fact reads as "?", so a sentence never breaks off. */
 #include "api_words.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "reason.h"
 #include "vtime.h"
 
 static const struct {
@@ -69,6 +70,11 @@ static const struct {
     {"plan_item_unknown", "tin bài không có trong kế hoạch tháng"},
     {"plan_program_overlap", "chương trình “{title}” trùng giờ với “{other}” trên cùng xã/cụm loa "
                              "(ngày {day|date}): sửa chương trình rồi xếp lịch lại"},
+    /* the fill's items left out (store_plan_fill_json) and hand edits' warnings */
+    {"plan_skipped_not_approved", "tin bài chưa được duyệt (hoặc đã thu hồi)"},
+    {"plan_skipped_gone", "tin bài không còn trong cơ sở dữ liệu"},
+    {"plan_edit_overlap", "trùng giờ với “{other}” trên cụm loa “{box}” lúc {at|time}"},
+    {"plan_edit_outside_slot", "lần phát nằm ngoài khung giờ của chương trình “{program}”"},
     {"airing_no_piece", "lần phát cần tin bài (\"piece\")"},
     {"airing_start", "thời điểm phát không hợp lệ (cần RFC 3339, ví dụ "
                      "2026-12-05T06:00:00+07:00)"},
@@ -111,10 +117,16 @@ const char *api_words_piece_status(const char *status)
 
 static void put_value(GString *out, const json_t *v, const char *filter)
 {
+    int64_t ms = 0;
+    vtime_local l;
     if (json_is_string(v)) {
         const char *t = json_string_value(v);
         if (strcmp(filter, "month") == 0 && strlen(t) == 7)
             g_string_append_printf(out, "%.2s/%.4s", t + 5, t);
+        else if (strcmp(filter, "time") == 0 && vtime_parse_rfc3339(t, &ms) == 0 &&
+                 vtime_utc_to_local(vtime_zone(), ms, &l) == 0)
+            g_string_append_printf(out, "%02d:%02d:%02d %02d/%02d/%04d", l.hour, l.minute, l.second,
+                                   l.day, l.month, l.year);
         else if (strcmp(filter, "quoted") == 0)
             g_string_append_printf(out, "“%s”", t);
         else
@@ -187,6 +199,17 @@ int api_words_say(const char *words, const json_t *facts, char *buf, size_t len)
     return 0;
 }
 
+/* The sentence for words with facts, valid UTF-8 (a template cut at len would not be). */
+static json_t *said_json(const char *words, const json_t *facts)
+{
+    const char *text = sentence(words);
+    GString *out = g_string_new(NULL);
+    fill(out, text ? text : "?", facts);
+    json_t *j = json_string(out->str);
+    g_string_free(out, TRUE);
+    return j;
+}
+
 void api_words_refusal(const store_refusal *why, char *buf, size_t len)
 {
     json_t *facts = json_loads(why->facts, 0, NULL);
@@ -228,4 +251,63 @@ int api_words_plays(json_t *result)
         return -ENOMEM;
     }
     return json_object_set_new(result, "rejected", said) ? -ENOMEM : 0;
+}
+
+/* The engine's reason for the unplaced (schedules/reason.h) is cut to its buffer, which may
+ * split a character: such a text is mended rather than lost. */
+static json_t *text_json(const char *text)
+{
+    json_t *j = json_string(text);
+    if (!j) {
+        char *valid = g_utf8_make_valid(text, -1);
+        j = json_string(valid);
+        g_free(valid);
+    }
+    return j;
+}
+
+int api_words_fill(json_t *fill, const store_plan_fill_run *run)
+{
+    json_t *not_placed = json_object_get(fill, "not_placed");
+    size_t n = run->res->n_unplaced;
+    if (json_array_size(not_placed) != n + run->pi.n_skipped)
+        return -EINVAL;
+    for (size_t i = 0; i < json_array_size(not_placed); i++) {
+        char why[API_WORDS_MAX];
+        if (i < n)
+            sched_reason_text(&run->res->unplaced[i], &run->pi.in, why, sizeof why);
+        else
+            api_words_say(run->pi.skipped[i - n].status ? "plan_skipped_not_approved"
+                                                        : "plan_skipped_gone",
+                          NULL, why, sizeof why);
+        if (json_object_set_new(json_array_get(not_placed, i), "message", text_json(why)) != 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+int api_words_edit(json_t *edit)
+{
+    const json_t *warnings = json_object_get(edit, "warnings");
+    json_t *said = json_array();
+    size_t i;
+    const json_t *w;
+    json_array_foreach(warnings, i, w)
+    {
+        json_t *one = json_pack(
+            "{s:O, s:o}", "code", json_object_get(w, "code"), "message",
+            said_json(json_string_value(json_object_get(w, "words")), json_object_get(w, "facts")));
+        const json_t *c = json_object_get(w, "conflict");
+        if (one && c && json_object_set(one, "conflict", (json_t *)c) != 0) {
+            json_decref(one);
+            one = NULL;
+        }
+        if (json_array_append_new(said, one) != 0)
+            break;
+    }
+    if (json_array_size(said) != json_array_size(warnings)) {
+        json_decref(said);
+        return -ENOMEM;
+    }
+    return json_object_set_new(edit, "warnings", said) ? -ENOMEM : 0;
 }

@@ -8,7 +8,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "store_plans.h"
 #include "store_refusal.h"
+
+/* Room for any sentence (buffers given to the functions below). */
+#define API_WORDS_MAX 512
 
 /* The Vietnamese sentence for why into buf (len bytes, NUL-terminated, cut at len): its
  * words and facts told by the table in api_words.c, or its message when it carries no words
@@ -23,6 +27,16 @@ int api_words_say(const char *words, const json_t *facts, char *buf, size_t len)
  * {"id","code","words","facts"} becomes the {"id","error":"CODE: sentence"} of the box
  * protocol (docs/api.md). 0, or -ENOMEM (result then unchanged). */
 int api_words_plays(json_t *result);
+
+/* Adds to each entry of a fill's "not_placed" (store_plan_fill_json of run) the Vietnamese
+ * "message" people read: the engine's reason (schedules/reason.h) or why the item was left out.
+ * 0, -ENOMEM, or -EINVAL when fill is not run's. */
+int api_words_fill(json_t *fill, const store_plan_fill_run *run);
+
+/* Words the warnings of a hand edit's result in place (store_plan_airing_add/move): each
+ * {"code","words","facts","conflict"?} becomes {"code","message","conflict"?}. 0, or -ENOMEM
+ * (edit then unchanged). */
+int api_words_edit(json_t *edit);
 
 /* The Vietnamese name of a piece status (store_pieces.h: "draft" → "nháp", "submitted" →
  * "chờ duyệt" …), for messages. Static storage; NULL if unknown. */

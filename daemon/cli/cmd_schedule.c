@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_words.h"
 #include "cli.h"
 #include "conflicts.h"
 #include "publish.h"
@@ -237,11 +238,13 @@ static bool is_month(const char *s)
 
 static void print_skipped(const plan_input *pi)
 {
-    for (size_t i = 0; i < pi->n_skipped; i++)
+    char why[API_WORDS_MAX];
+    for (size_t i = 0; i < pi->n_skipped; i++) {
+        api_words_say(pi->skipped[i].status ? "plan_skipped_not_approved" : "plan_skipped_gone",
+                      NULL, why, sizeof why);
         printf("  • “%s” (%s): không xếp — %s\n", pi->skipped[i].title ? pi->skipped[i].title : "?",
-               pi->skipped[i].piece_id,
-               pi->skipped[i].status ? "tin bài chưa được duyệt (hoặc đã thu hồi)"
-                                     : "tin bài không còn trong cơ sở dữ liệu");
+               pi->skipped[i].piece_id, why);
+    }
 }
 
 static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, int64_t now)
@@ -262,6 +265,8 @@ static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, in
     }
     if (rc == 0 && o->json) {
         json_t *j = store_plan_fill_json(s, &fr);
+        if (j)
+            rc = api_words_fill(j, &fr);
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
         json_decref(j);

@@ -385,6 +385,19 @@ static bool has_warning(const json_t *r, const char *code)
     return false;
 }
 
+/* Fact `name` of the first warning with that code (the store gives facts; the API words). */
+static const char *warning_fact(const json_t *r, const char *code, const char *name)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(r, "warnings"), i, w)
+    {
+        if (!strcmp(json_string_value(json_object_get(w, "code")), code))
+            return json_string_value(json_object_get(json_object_get(w, "facts"), name));
+    }
+    return NULL;
+}
+
 static void test_hand_edits(void **state)
 {
     fixture *f = *state;
@@ -406,6 +419,9 @@ static void test_hand_edits(void **state)
     assert_int_equal(store_commit(f->s), 0);
     assert_true(has_warning(out, "overlap"));
     assert_false(has_warning(out, "outside_slot"));
+    assert_string_equal(warning_fact(out, "overlap", "at"), "2026-12-22T06:00:00+07:00");
+    assert_non_null(warning_fact(out, "overlap", "box"));
+    assert_non_null(warning_fact(out, "overlap", "other"));
     json_decref(out);
     assert_int_equal(store_plan_conflicts(f->s, M, f->tz, &c), 0);
     assert_int_equal(json_array_size(json_object_get(c, "conflicts")), 3); /* one per box */
@@ -417,6 +433,7 @@ static void test_hand_edits(void **state)
     assert_int_equal(store_commit(f->s), 0);
     assert_false(has_warning(out, "overlap"));
     assert_true(has_warning(out, "outside_slot"));
+    assert_non_null(warning_fact(out, "outside_slot", "program"));
     assert_string_equal(json_string_value(json_object_get(json_object_get(out, "airing"), "start")),
                         "2026-12-22T12:00:00+07:00");
     json_decref(out);
