@@ -66,8 +66,7 @@ static int theme_tx(api *a, void *ctx)
     plan_op *op = ctx;
     const json_t *t = json_object_get(op->in, "theme");
     if (t && !json_is_string(t) && !json_is_null(t))
-        return store_refuse(a->db, &op->why, -EINVAL, "bad_theme",
-                            "Chủ đề tháng phải là chuỗi ký tự hoặc null.");
+        return store_refuse_facts(a->db, &op->why, -EINVAL, "bad_theme", "plan_theme_type", NULL);
     return store_plan_set_theme(a->db, op->by.who, op->month, json_string_value(t), &op->why);
 }
 
@@ -195,9 +194,9 @@ static int airing_in_month(api *a, plan_op *op)
     }
     json_decref(list);
     return found ? 0
-                 : store_refuse(a->db, &op->why, -ENOENT, "not_found",
-                                "Không có lần phát này trong lịch đang soạn của tháng %s.",
-                                op->month);
+                 : store_refuse_facts(a->db, &op->why, -ENOENT, "not_found",
+                                      "plan_airing_not_in_month",
+                                      json_pack("{s:s}", "month", op->month));
 }
 
 static int airing_move_tx(api *a, void *ctx)

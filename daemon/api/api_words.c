@@ -51,6 +51,7 @@ static const struct {
     {"plan_month_format", "tháng không hợp lệ: “{month}” (cần YYYY-MM, ví dụ 2026-12)"},
     {"plan_month_missing", "tháng {month} chưa có kế hoạch"},
     {"plan_theme", "chủ đề tháng phải có từ 1 đến 512 byte, không có ký tự điều khiển"},
+    {"plan_theme_type", "Chủ đề tháng phải là chuỗi ký tự hoặc null."},
     {"piece_unknown", "không có tin bài “{piece}”"},
     {"piece_not_approved", "tin bài “{title}” chưa được duyệt"},
     {"plan_jingle", "“{title}” là nhạc hiệu: nhạc hiệu gắn với chương trình, không đưa vào kế "
@@ -81,6 +82,7 @@ static const struct {
     {"airing_outside_month", "thời điểm phát không thuộc tháng của kế hoạch"},
     {"airing_new_outside_month", "thời điểm phát mới không thuộc tháng của kế hoạch"},
     {"airing_unknown", "không có lần phát này trong lịch đang soạn"},
+    {"plan_airing_not_in_month", "Không có lần phát này trong lịch đang soạn của tháng {month}."},
     {"priority", "mức ưu tiên không hợp lệ (normal, priority, emergency)"},
     {"priority_named", "mức ưu tiên không hợp lệ: “{priority}” (normal, priority, emergency)"},
     {"oneoff_start", "thời điểm phát không hợp lệ"},
@@ -214,7 +216,7 @@ void api_words_refusal(const store_refusal *why, char *buf, size_t len)
 {
     json_t *facts = json_loads(why->facts, 0, NULL);
     if (api_words_say(why->words, facts, buf, len) != 0 && len)
-        g_strlcpy(buf, why->message[0] ? why->message : why->code, len);
+        g_strlcpy(buf, why->code, len);
     json_decref(facts);
 }
 

@@ -1,7 +1,8 @@
 /* api_words: the Vietnamese sentences people read for what the layers below report as codes
- * and facts (store_refusal.h, the refused play reports of store_plays.h). The API answers with
- * them and the CLI, which links the API, prints the same ones, so both say a refusal the same
- * way. Writes into the caller's buffer or the caller's JSON; nothing to free. */
+ * and facts (store_refusal.h, the refused play reports of store_plays.h, a fill's left-out
+ * items and a hand edit's warnings of store_plans.h). The API answers with them and the CLI,
+ * which links the API, prints the same ones, so both say a thing the same way. Writes into the
+ * caller's buffer or the caller's JSON; nothing to free. */
 #ifndef LOALANG_API_WORDS_H
 #define LOALANG_API_WORDS_H
 
@@ -11,12 +12,12 @@
 #include "store_plans.h"
 #include "store_refusal.h"
 
-/* Room for any sentence (buffers given to the functions below). */
+/* The buffer callers give for one sentence; a longer one is cut. */
 #define API_WORDS_MAX 512
 
 /* The Vietnamese sentence for why into buf (len bytes, NUL-terminated, cut at len): its
- * words and facts told by the table in api_words.c, or its message when it carries no words
- * (older refusals), or its code when neither is known. */
+ * words and facts told by the table in api_words.c, or its code when no sentence has that
+ * name. */
 void api_words_refusal(const store_refusal *why, char *buf, size_t len);
 
 /* The sentence named words told with facts (a JSON object; NULL = none) into buf, as above.

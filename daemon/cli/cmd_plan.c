@@ -224,7 +224,7 @@ static int import_programs(store *s, const char *who, import *im)
     im->program_ids = g_new0(char *, im->p->n_programs + 1);
     for (size_t i = 0; i < im->p->n_programs; i++) {
         store_refusal why = {0};
-        char words[sizeof why.message];
+        char words[API_WORDS_MAX];
         json_t *in = program_json(im, i), *out = NULL;
         char *id = NULL;
         int rc = im->errors ? -EINVAL : 0;
@@ -272,7 +272,7 @@ static json_t *item_json(import *im, size_t k)
 static int import_month(store *s, const char *who, import *im)
 {
     store_refusal why = {0};
-    char words[sizeof why.message];
+    char words[API_WORDS_MAX];
     int rc = store_plan_set_theme(s, who, im->month, im->p->month.theme, &why);
     if (rc == 0)
         rc = store_plan_items_clear(s, who, im->month);
@@ -399,7 +399,7 @@ static int airing_add(const cmd_globals *g, const airing_opts *o, int64_t at, GT
 {
     store *s = NULL;
     store_refusal why = {0};
-    char words[sizeof why.message];
+    char words[API_WORDS_MAX];
     json_t *targets = NULL, *out = NULL;
     char *who = cmd_who();
     if (o->communes) {

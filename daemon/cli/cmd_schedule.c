@@ -251,7 +251,7 @@ static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, in
 {
     store_plan_fill_run fr = {0};
     store_refusal why = {0};
-    char words[sizeof why.message];
+    char words[API_WORDS_MAX];
     char *who = cmd_who();
     int rc = store_begin(s);
     if (rc == 0) {
@@ -288,7 +288,7 @@ static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, in
 static int db_publish(store *s, const char *month, int64_t now)
 {
     store_refusal why = {0};
-    char words[sizeof why.message];
+    char words[API_WORDS_MAX];
     json_t *out = NULL;
     char *who = cmd_who();
     int rc = store_begin(s);

@@ -31,7 +31,7 @@
 /* The refusal as people read it (the store gives code and facts; api_words words them). */
 static const char *said(const store_refusal *why)
 {
-    static char buf[sizeof why->message];
+    static char buf[API_WORDS_MAX];
     api_words_refusal(why, buf, sizeof buf);
     return buf;
 }

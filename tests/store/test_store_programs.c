@@ -134,7 +134,7 @@ static void test_create_get_list(void **state)
 /* The refusal as people read it (the store gives code and facts; api_words words them). */
 static const char *said(const store_refusal *why)
 {
-    static char buf[sizeof why->message];
+    static char buf[API_WORDS_MAX];
     api_words_refusal(why, buf, sizeof buf);
     return buf;
 }
