@@ -375,11 +375,7 @@ static int parse_airing(int *argc, char ***argv, airing_opts *o)
          "MỨC"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("add — phát một lần, công bố ngay");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    int rc = cli_parse(ctx, PROG " airing", argc, argv);
-    g_option_context_free(ctx);
-    return rc;
+    return cli_parse(PROG " airing", "add — phát một lần, công bố ngay", entries, argc, argv);
 }
 
 static void print_airing(const json_t *a, GTimeZone *tz)

@@ -221,11 +221,7 @@ static int parse_opts(int *argc, char ***argv, opts *o)
          "RFC3339"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("fill|check KẾ_HOẠCH — xếp hoặc kiểm tra lịch");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    int rc = cli_parse(ctx, PROG, argc, argv);
-    g_option_context_free(ctx);
-    return rc;
+    return cli_parse(PROG, "fill|check KẾ_HOẠCH — xếp hoặc kiểm tra lịch", entries, argc, argv);
 }
 
 /* ---- on the data dir ---- */
