@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "store_boxes.h"
 #include "store_targets.h"
 #include "proto.h"
 #include "wallclock.h"
@@ -43,6 +44,21 @@ static const char *raw_id(const json_t *el)
 
 typedef enum prior { PRIOR_NONE, PRIOR_SAME, PRIOR_DIFFERENT, PRIOR_FOREIGN } prior;
 
+/* A report's content, ?1 … ?9: what is stored, and what a re-report must repeat to be a
+ * duplicate. */
+static void bind_play(sqlite3_stmt *st, const proto_play *p)
+{
+    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->airing, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->media, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, p->scheduled_start_ms);
+    sqlite3_bind_int64(st, 5, p->started_at_ms);
+    sqlite3_bind_int64(st, 6, p->ended_at_ms);
+    sqlite3_bind_int64(st, 7, p->played_ms);
+    sqlite3_bind_text(st, 8, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, p->detail, -1, SQLITE_STATIC);
+}
+
 static int find_prior(store *s, int64_t box_id, const proto_play *p, prior *out)
 {
     sqlite3_stmt *st = NULL;
@@ -54,15 +70,7 @@ static int find_prior(store *s, int64_t box_id, const proto_play *p, prior *out)
                             &st);
     if (ret != 0)
         return ret;
-    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, p->airing, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, p->media, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, p->scheduled_start_ms);
-    sqlite3_bind_int64(st, 5, p->started_at_ms);
-    sqlite3_bind_int64(st, 6, p->ended_at_ms);
-    sqlite3_bind_int64(st, 7, p->played_ms);
-    sqlite3_bind_text(st, 8, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, p->detail, -1, SQLITE_STATIC);
+    bind_play(st, p);
     int rc = sqlite3_step(st);
     *out = PRIOR_NONE;
     if (rc == SQLITE_ROW) {
@@ -116,23 +124,15 @@ static int insert_play(store *s, int64_t box_id, const proto_play *p, int64_t no
 {
     sqlite3_stmt *st = NULL;
     int ret = store_prepare(s,
-                            "INSERT INTO plays(id, airing_id, box_id, media_sha256, scheduled_ms,"
-                            " started_ms, ended_ms, played_ms, outcome, detail, received_ms)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                            "INSERT INTO plays(id, airing_id, media_sha256, scheduled_ms,"
+                            " started_ms, ended_ms, played_ms, outcome, detail, box_id,"
+                            " received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
                             " ON CONFLICT(id) DO NOTHING",
                             &st);
     if (ret != 0)
         return ret;
-    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, p->airing, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, box_id);
-    sqlite3_bind_text(st, 4, p->media, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, p->scheduled_start_ms);
-    sqlite3_bind_int64(st, 6, p->started_at_ms);
-    sqlite3_bind_int64(st, 7, p->ended_at_ms);
-    sqlite3_bind_int64(st, 8, p->played_ms);
-    sqlite3_bind_text(st, 9, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, p->detail, -1, SQLITE_STATIC);
+    bind_play(st, p);
+    sqlite3_bind_int64(st, 10, box_id);
     sqlite3_bind_int64(st, 11, now_ms);
     ret = store_exec_stmt(s, st);
     *inserted = ret == 0 && sqlite3_changes(store_db(s)) == 1;
@@ -212,24 +212,6 @@ static int ingest_one(store *s, int64_t box_id, int64_t commune_id, const json_t
     return ret;
 }
 
-static int box_commune(store *s, int64_t box_id, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s, "SELECT commune_id FROM boxes WHERE id = ?1", &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_int64(st, 1, box_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
-        ret = store_failf(s, -ENOENT, "no box %" PRId64, box_id);
-    else
-        ret = store_fail(s, rc, "box commune");
-    sqlite3_reset(st);
-    return ret;
-}
-
 static json_t *ids_json(const GPtrArray *ids)
 {
     json_t *a = json_array();
@@ -268,7 +250,10 @@ int store_plays_ingest_in_tx(store *s, int64_t box_id, const json_t *plays_array
         return store_failf(s, -E2BIG, "more than %d plays in a batch", STORE_PLAYS_BATCH_MAX);
     batch b = {g_ptr_array_new_with_free_func(g_free), g_ptr_array_new_with_free_func(g_free),
                json_array()};
-    int ret = box_commune(s, box_id, &commune_id);
+    store_box box = {0};
+    int ret = store_box_get(s, box_id, &box); /* -ENOENT: no such box */
+    commune_id = box.commune_id;
+    store_box_clear(&box);
     if (ret == 0)
         ret = savepoint(s, "SAVEPOINT plays_batch");
     if (ret != 0)
