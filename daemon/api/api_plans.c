@@ -175,7 +175,7 @@ static int airing_add_tx(api *a, void *ctx)
     plan_op *op = ctx;
     int rc = store_plan_airing_add(a->db, op->by.who, op->month, op->in, vtime_zone(), &op->out,
                                    &op->why);
-    return rc ? rc : api_words_edit(op->out);
+    return rc ? rc : api_words_notes(json_object_get(op->out, "warnings"));
 }
 
 /* The store finds a working airing by id alone; the URL's month must be the airing's, or
@@ -207,7 +207,7 @@ static int airing_move_tx(api *a, void *ctx)
         return rc;
     rc = store_plan_airing_move(a->db, op->by.who, op->id, op->start_ms, vtime_zone(), &op->out,
                                 &op->why);
-    return rc ? rc : api_words_edit(op->out);
+    return rc ? rc : api_words_notes(json_object_get(op->out, "warnings"));
 }
 
 static int airing_remove_tx(api *a, void *ctx)

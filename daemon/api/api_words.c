@@ -288,28 +288,38 @@ int api_words_fill(json_t *fill, const store_plan_fill_run *run)
     return 0;
 }
 
-int api_words_edit(json_t *edit)
+/* o with its member "words" replaced by "message" (the sentence told with o's "facts") and
+ * "facts" dropped, the other members kept in order; NULL when out of memory. */
+static json_t *worded_note(const json_t *o)
 {
-    const json_t *warnings = json_object_get(edit, "warnings");
-    json_t *said = json_array();
-    size_t i;
-    const json_t *w;
-    json_array_foreach(warnings, i, w)
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    int rc = out ? 0 : -1;
+    json_object_foreach((json_t *)o, k, v)
     {
-        json_t *one = json_pack(
-            "{s:O, s:o}", "code", json_object_get(w, "code"), "message",
-            said_json(json_string_value(json_object_get(w, "words")), json_object_get(w, "facts")));
-        const json_t *c = json_object_get(w, "conflict");
-        if (one && c && json_object_set(one, "conflict", (json_t *)c) != 0) {
-            json_decref(one);
-            one = NULL;
-        }
-        if (json_array_append_new(said, one) != 0)
-            break;
+        if (rc == 0 && strcmp(k, "words") == 0)
+            rc = json_object_set_new(out, "message",
+                                     said_json(json_string_value(v), json_object_get(o, "facts")));
+        else if (rc == 0 && strcmp(k, "facts") != 0)
+            rc = json_object_set(out, k, v);
     }
-    if (json_array_size(said) != json_array_size(warnings)) {
-        json_decref(said);
-        return -ENOMEM;
+    if (rc != 0) {
+        json_decref(out);
+        return NULL;
     }
-    return json_object_set_new(edit, "warnings", said) ? -ENOMEM : 0;
+    return out;
+}
+
+int api_words_notes(json_t *notes)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(notes, i, o)
+    {
+        json_t *said = worded_note(o);
+        if (!said || json_array_set_new(notes, i, said) != 0)
+            return -ENOMEM;
+    }
+    return 0;
 }

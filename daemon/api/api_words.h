@@ -34,10 +34,11 @@ int api_words_plays(json_t *result);
  * 0, -ENOMEM, or -EINVAL when fill is not run's. */
 int api_words_fill(json_t *fill, const store_plan_fill_run *run);
 
-/* Words the warnings of a hand edit's result in place (store_plan_airing_add/move): each
- * {"code","words","facts","conflict"?} becomes {"code","message","conflict"?}. 0, or -ENOMEM
- * (edit then unchanged). */
-int api_words_edit(json_t *edit);
+/* Words in place each note of the array notes (a hand edit's warnings, store_plans.h; the
+ * programmes' conflicts, store_programs.h): in each, the member "words" becomes "message", its
+ * sentence told with the member "facts", which goes; the other members stay, in order. 0, or
+ * -ENOMEM (notes then partly worded). */
+int api_words_notes(json_t *notes);
 
 /* The Vietnamese name of a piece status (store_pieces.h: "draft" → "nháp", "submitted" →
  * "chờ duyệt" …), for messages. Static storage; NULL if unknown. */

@@ -81,7 +81,7 @@ int store_plan_airings_list(store *s, const char *month, GTimeZone *tz, json_t *
  * "conflict"?}]}: an airing may be put anywhere, but overlaps with other airings on a box
  * ("overlap", words plan_edit_overlap, facts {"other":title,"box":name,"at":RFC 3339}, and the
  * pair as in store_plan_conflicts) and a start outside its programme's slot ("outside_slot",
- * plan_edit_outside_slot, facts {"program":title}) are reported; api_words_edit words them.
+ * plan_edit_outside_slot, facts {"program":title}) are reported; api_words_notes words them.
  * add: {"piece","start","targets"?,"priority"?,"program"?}; codes as items, plus bad_start,
  * start_outside_month. */
 int store_plan_airing_add(store *s, const char *who, const char *month, const json_t *in,

@@ -319,6 +319,20 @@ static void test_conflicts(void **state)
     assert_non_null(strstr(msg, "“Chen ngang”"));
     assert_non_null(strstr(msg, " từ 06:15 đến 06:25"));
     assert_int_equal(json_integer_value(json_object_get(one, "overlap_ms")), 10 * 60000);
+    /* as GET /api/v1/programs answers: the sentence in place of its name and facts */
+    assert_int_equal(api_words_notes(cs), 0);
+    static const char *const keys[] = {"a",    "a_title",    "b",      "b_title",
+                                       "from", "overlap_ms", "message"};
+    const char *k;
+    json_t *v;
+    size_t n = 0;
+    json_object_foreach(json_array_get(cs, 0), k, v)
+    {
+        assert_true(n < G_N_ELEMENTS(keys));
+        assert_string_equal(k, keys[n++]);
+    }
+    assert_int_equal(n, G_N_ELEMENTS(keys));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(cs, 0), "message")), msg);
     json_decref(list);
 }
 
