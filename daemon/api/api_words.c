@@ -201,7 +201,8 @@ int api_words_say(const char *words, const json_t *facts, char *buf, size_t len)
     return 0;
 }
 
-/* The sentence for words with facts, valid UTF-8 (a template cut at len would not be). */
+/* The sentence named words told with facts, whole (no buffer cuts it); "?" for a name no
+ * sentence has. */
 static json_t *said_json(const char *words, const json_t *facts)
 {
     const char *text = sentence(words);
