@@ -5,9 +5,11 @@
 
 #include <glib.h>
 
-/* Parses argv in place with ctx (consumed options are removed). On an option error prints
- * "PROG: MESSAGE" and a hint to use --help to stderr (in Vietnamese) and returns -EINVAL. */
-int cli_parse(GOptionContext *ctx, const char *prog, int *argc, char ***argv);
+/* Parses argv in place with entries (NULL-terminated; consumed options are removed), summary
+ * the --help line after the program's name. On an option error prints "PROG: MESSAGE" and a
+ * hint to use --help to stderr (in Vietnamese) and returns -EINVAL. */
+int cli_parse(const char *prog, const char *summary, const GOptionEntry *entries, int *argc,
+              char ***argv);
 /* Prints "PROG (loalang) VERSION" to stdout. */
 void cli_print_version(const char *prog);
 /* Prints "PROG: " and the formatted message to stderr; for user-facing errors. */

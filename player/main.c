@@ -246,11 +246,7 @@ static int parse(int *argc, char ***argv, flags *f)
         {"version", 'V', 0, G_OPTION_ARG_NONE, &f->version, "in phiên bản", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("— tác tử phát trên cụm loa");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    int rc = cli_parse(ctx, PROG, argc, argv);
-    g_option_context_free(ctx);
-    return rc;
+    return cli_parse(PROG, "— tác tử phát trên cụm loa", entries, argc, argv);
 }
 
 static void flags_clear(flags *f)

@@ -295,7 +295,7 @@ int api_refused(http_req *r, api *a, int rc, const store_refusal *why, const cha
     unsigned status = rc == -ENOENT ? 404 : (rc == -EEXIST || rc == -EBUSY) ? 409 : 400;
     if (rc != -ENOENT && rc != -EEXIST && rc != -EBUSY && rc != -EINVAL)
         return api_fail(r, a, rc, what);
-    char words[sizeof why->message];
+    char words[API_WORDS_MAX];
     api_words_refusal(why, words, sizeof words);
     return http_reply_error(r, status, why->code, "%s", words);
 }

@@ -1,6 +1,7 @@
 /* api_box: the box protocol's manifest, plays and status (docs/architecture.md §5), and the box
  * list for people. The manifest comes from a cache rebuilt once per publish version (manifest.h),
- * so a conditional GET costs a hash lookup; plays are acknowledged only once committed durably.
+ * so a conditional GET costs a hash lookup; plays are acknowledged only once committed durably,
+ * their refusals worded here (api_words.h) from the store's codes.
  * Every box request marks the box as heard from (in memory; flushed every 30 s and at stop). */
 #include <errno.h>
 #include <glib.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "api_words.h"
 #include "log.h"
 #include "manifest.h"
 #include "plays_writer.h"
@@ -86,6 +88,10 @@ static void plays_done(void *arg, int rc, json_t *result, const char *errmsg)
     if (!r) {
         json_decref(result);
         return;
+    }
+    if (rc == 0 && (rc = api_words_plays(result)) != 0) {
+        json_decref(result);
+        errmsg = "wording the refused plays";
     }
     if (rc == 0) {
         http_resume_json(r, 200, result);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "api_words.h"
 #include "publish.h"
 #include "store_plans.h"
 #include "store_refusal.h"
@@ -65,8 +66,7 @@ static int theme_tx(api *a, void *ctx)
     plan_op *op = ctx;
     const json_t *t = json_object_get(op->in, "theme");
     if (t && !json_is_string(t) && !json_is_null(t))
-        return store_refuse(a->db, &op->why, -EINVAL, "bad_theme",
-                            "Chủ đề tháng phải là chuỗi ký tự hoặc null.");
+        return store_refuse_facts(a->db, &op->why, -EINVAL, "bad_theme", "plan_theme_type", NULL);
     return store_plan_set_theme(a->db, op->by.who, op->month, json_string_value(t), &op->why);
 }
 
@@ -120,6 +120,8 @@ static int fill_tx(api *a, void *ctx)
                              &op->run, &op->why);
     if (rc == 0 && !(op->out = store_plan_fill_json(a->db, &op->run)))
         rc = -ENOMEM;
+    if (rc == 0)
+        rc = api_words_fill(op->out, &op->run);
     return rc;
 }
 
@@ -171,8 +173,9 @@ static int slots_get(http_req *r, void *ud)
 static int airing_add_tx(api *a, void *ctx)
 {
     plan_op *op = ctx;
-    return store_plan_airing_add(a->db, op->by.who, op->month, op->in, vtime_zone(), &op->out,
-                                 &op->why);
+    int rc = store_plan_airing_add(a->db, op->by.who, op->month, op->in, vtime_zone(), &op->out,
+                                   &op->why);
+    return rc ? rc : api_words_notes(json_object_get(op->out, "warnings"));
 }
 
 /* The store finds a working airing by id alone; the URL's month must be the airing's, or
@@ -191,9 +194,9 @@ static int airing_in_month(api *a, plan_op *op)
     }
     json_decref(list);
     return found ? 0
-                 : store_refuse(a->db, &op->why, -ENOENT, "not_found",
-                                "Không có lần phát này trong lịch đang soạn của tháng %s.",
-                                op->month);
+                 : store_refuse_facts(a->db, &op->why, -ENOENT, "not_found",
+                                      "plan_airing_not_in_month",
+                                      json_pack("{s:s}", "month", op->month));
 }
 
 static int airing_move_tx(api *a, void *ctx)
@@ -202,8 +205,9 @@ static int airing_move_tx(api *a, void *ctx)
     int rc = airing_in_month(a, op);
     if (rc != 0)
         return rc;
-    return store_plan_airing_move(a->db, op->by.who, op->id, op->start_ms, vtime_zone(), &op->out,
-                                  &op->why);
+    rc = store_plan_airing_move(a->db, op->by.who, op->id, op->start_ms, vtime_zone(), &op->out,
+                                &op->why);
+    return rc ? rc : api_words_notes(json_object_get(op->out, "warnings"));
 }
 
 static int airing_remove_tx(api *a, void *ctx)

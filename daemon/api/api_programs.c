@@ -1,6 +1,7 @@
 /* api_programs: the recurring programme slots (chương trình). Everyone reads them; the
  * centre's technicians and admins create, edit and delete them. An overlap with another
  * programme on a shared commune or box is refused, naming the other one. */
+#include <errno.h>
 #include <glib.h>
 
 #include "api_internal.h"
@@ -33,15 +34,11 @@ static int programs_get(http_req *r, void *ud)
         json_decref(list);
         return api_fail(r, a, rc, "chương trình");
     }
-    /* Each conflict comes with the facts of its sentence; the page reads the sentence. */
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(conflicts, "conflicts"), i, c)
-    {
-        char msg[1024]; /* two titles of up to 256 bytes and the sentence */
-        api_words_say("program_overlap", json_object_get(c, "facts"), msg, sizeof msg);
-        json_object_del(c, "facts");
-        json_object_set_new(c, "message", json_string(msg));
+    /* Each conflict comes with its sentence's name and facts; the page reads the sentence. */
+    if (api_words_notes(json_object_get(conflicts, "conflicts")) != 0) {
+        json_decref(list);
+        json_decref(conflicts);
+        return api_fail(r, a, -ENOMEM, "chương trình");
     }
     /* Both come as {"programs":[…]} and {"conflicts":[…]}: one object for the page. */
     json_object_update(list, conflicts);

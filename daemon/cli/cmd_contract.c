@@ -48,11 +48,7 @@ static int parse_opts(int *argc, char ***argv, opts *o)
         {"max-minutes", 0, 0, G_OPTION_ARG_DOUBLE, &o->max_minutes, "thời lượng tối đa", "M"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("add|line|list — hợp đồng phát sóng");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    int rc = cli_parse(ctx, PROG, argc, argv);
-    g_option_context_free(ctx);
-    return rc;
+    return cli_parse(PROG, "add|line|list — hợp đồng phát sóng", entries, argc, argv);
 }
 
 typedef int (*change_fn)(store *s, const char *who, json_t *in, int64_t *id);

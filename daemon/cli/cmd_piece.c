@@ -50,24 +50,37 @@ static const char *opt_value(int argc, char **argv, int *i, const char *opt)
     return NULL;
 }
 
+/* An option with a value and where the value goes. */
+typedef struct opt_slot {
+    const char *opt;
+    const char **to;
+} opt_slot;
+
+/* Takes argv[*i] (and its value) when it is one of slots' options (n of them). */
+static bool take_opt(int argc, char **argv, int *i, const opt_slot *slots, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        const char *v = opt_value(argc, argv, i, slots[k].opt);
+        if (v) {
+            *slots[k].to = v;
+            return true;
+        }
+    }
+    return false;
+}
+
 static int parse_import(int argc, char **argv, import_args *a)
 {
-    const char *v;
+    const opt_slot slots[] = {
+        {"--title", &a->meta.title},     {"--genre", &a->meta.genre},
+        {"--theme", &a->meta.theme},     {"--exemplar", &a->meta.exemplar},
+        {"--commune", &a->meta.commune}, {"--priority", &a->meta.priority},
+    };
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--approve"))
             a->approve = true;
-        else if ((v = opt_value(argc, argv, &i, "--title")))
-            a->meta.title = v;
-        else if ((v = opt_value(argc, argv, &i, "--genre")))
-            a->meta.genre = v;
-        else if ((v = opt_value(argc, argv, &i, "--theme")))
-            a->meta.theme = v;
-        else if ((v = opt_value(argc, argv, &i, "--exemplar")))
-            a->meta.exemplar = v;
-        else if ((v = opt_value(argc, argv, &i, "--commune")))
-            a->meta.commune = v;
-        else if ((v = opt_value(argc, argv, &i, "--priority")))
-            a->meta.priority = v;
+        else if (take_opt(argc, argv, &i, slots, G_N_ELEMENTS(slots)))
+            continue;
         else if (argv[i][0] != '-' && !a->file)
             a->file = argv[i];
         else
@@ -214,19 +227,12 @@ static void print_row(json_t *p)
 static int piece_list(const cmd_globals *g, int argc, char **argv)
 {
     store_piece_filter f = {.limit = STORE_PIECE_LIMIT_MAX};
-    const char *v;
+    const opt_slot slots[] = {
+        {"--status", &f.status},   {"--genre", &f.genre}, {"--month", &f.month},
+        {"--commune", &f.commune}, {"--text", &f.text},
+    };
     for (int i = 2; i < argc; i++) {
-        if ((v = opt_value(argc, argv, &i, "--status")))
-            f.status = v;
-        else if ((v = opt_value(argc, argv, &i, "--genre")))
-            f.genre = v;
-        else if ((v = opt_value(argc, argv, &i, "--month")))
-            f.month = v;
-        else if ((v = opt_value(argc, argv, &i, "--commune")))
-            f.commune = v;
-        else if ((v = opt_value(argc, argv, &i, "--text")))
-            f.text = v;
-        else {
+        if (!take_opt(argc, argv, &i, slots, G_N_ELEMENTS(slots))) {
             cli_error(PROG,
                       "cách dùng: %s -d THƯ_MỤC piece list [--status S] [--genre G]"
                       " [--month YYYY-MM] [--commune XÃ] [--text CHỮ]",

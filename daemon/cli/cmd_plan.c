@@ -224,7 +224,7 @@ static int import_programs(store *s, const char *who, import *im)
     im->program_ids = g_new0(char *, im->p->n_programs + 1);
     for (size_t i = 0; i < im->p->n_programs; i++) {
         store_refusal why = {0};
-        char words[sizeof why.message];
+        char words[API_WORDS_MAX];
         json_t *in = program_json(im, i), *out = NULL;
         char *id = NULL;
         int rc = im->errors ? -EINVAL : 0;
@@ -272,7 +272,7 @@ static json_t *item_json(import *im, size_t k)
 static int import_month(store *s, const char *who, import *im)
 {
     store_refusal why = {0};
-    char words[sizeof why.message];
+    char words[API_WORDS_MAX];
     int rc = store_plan_set_theme(s, who, im->month, im->p->month.theme, &why);
     if (rc == 0)
         rc = store_plan_items_clear(s, who, im->month);
@@ -375,11 +375,7 @@ static int parse_airing(int *argc, char ***argv, airing_opts *o)
          "MỨC"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("add — phát một lần, công bố ngay");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    int rc = cli_parse(ctx, PROG " airing", argc, argv);
-    g_option_context_free(ctx);
-    return rc;
+    return cli_parse(PROG " airing", "add — phát một lần, công bố ngay", entries, argc, argv);
 }
 
 static void print_airing(const json_t *a, GTimeZone *tz)
@@ -399,7 +395,7 @@ static int airing_add(const cmd_globals *g, const airing_opts *o, int64_t at, GT
 {
     store *s = NULL;
     store_refusal why = {0};
-    char words[sizeof why.message];
+    char words[API_WORDS_MAX];
     json_t *targets = NULL, *out = NULL;
     char *who = cmd_who();
     if (o->communes) {

@@ -35,11 +35,7 @@ static int parse_opts(int *argc, char ***argv, opts *o)
         {"tz", 0, 0, G_OPTION_ARG_STRING, &o->tz, "múi giờ (mặc định Asia/Ho_Chi_Minh)", "TÊN"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("KỲ — báo cáo thời lượng phát sóng");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    int rc = cli_parse(ctx, PROG, argc, argv);
-    g_option_context_free(ctx);
-    return rc;
+    return cli_parse(PROG, "KỲ — báo cáo thời lượng phát sóng", entries, argc, argv);
 }
 
 static json_int_t num(const json_t *o, const char *k)

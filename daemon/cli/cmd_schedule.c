@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_words.h"
 #include "cli.h"
 #include "conflicts.h"
 #include "publish.h"
@@ -220,11 +221,7 @@ static int parse_opts(int *argc, char ***argv, opts *o)
          "RFC3339"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *ctx = g_option_context_new("fill|check KẾ_HOẠCH — xếp hoặc kiểm tra lịch");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    int rc = cli_parse(ctx, PROG, argc, argv);
-    g_option_context_free(ctx);
-    return rc;
+    return cli_parse(PROG, "fill|check KẾ_HOẠCH — xếp hoặc kiểm tra lịch", entries, argc, argv);
 }
 
 /* ---- on the data dir ---- */
@@ -237,18 +234,20 @@ static bool is_month(const char *s)
 
 static void print_skipped(const plan_input *pi)
 {
-    for (size_t i = 0; i < pi->n_skipped; i++)
+    char why[API_WORDS_MAX];
+    for (size_t i = 0; i < pi->n_skipped; i++) {
+        api_words_say(pi->skipped[i].status ? "plan_skipped_not_approved" : "plan_skipped_gone",
+                      NULL, why, sizeof why);
         printf("  • “%s” (%s): không xếp — %s\n", pi->skipped[i].title ? pi->skipped[i].title : "?",
-               pi->skipped[i].piece_id,
-               pi->skipped[i].status ? "tin bài chưa được duyệt (hoặc đã thu hồi)"
-                                     : "tin bài không còn trong cơ sở dữ liệu");
+               pi->skipped[i].piece_id, why);
+    }
 }
 
 static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, int64_t now)
 {
     store_plan_fill_run fr = {0};
     store_refusal why = {0};
-    char words[sizeof why.message];
+    char words[API_WORDS_MAX];
     char *who = cmd_who();
     int rc = store_begin(s);
     if (rc == 0) {
@@ -262,6 +261,8 @@ static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, in
     }
     if (rc == 0 && o->json) {
         json_t *j = store_plan_fill_json(s, &fr);
+        if (j)
+            rc = api_words_fill(j, &fr);
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
         json_decref(j);
@@ -283,7 +284,7 @@ static int db_fill(store *s, const char *month, const opts *o, GTimeZone *tz, in
 static int db_publish(store *s, const char *month, int64_t now)
 {
     store_refusal why = {0};
-    char words[sizeof why.message];
+    char words[API_WORDS_MAX];
     json_t *out = NULL;
     char *who = cmd_who();
     int rc = store_begin(s);

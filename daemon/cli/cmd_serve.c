@@ -22,10 +22,8 @@ int cmd_serve(const cmd_globals *g, int argc, char **argv)
         {"config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "tệp cấu hình", "TỆP"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GOptionContext *oc = g_option_context_new("- chạy máy chủ loalangd");
-    g_option_context_add_main_entries(oc, entries, NULL);
     memset(&cfg, 0, sizeof cfg);
-    if (cli_parse(oc, PROG, &argc, &argv) != 0)
+    if (cli_parse(PROG, "- chạy máy chủ loalangd", entries, &argc, &argv) != 0)
         goto out;
     if (argc != 1) {
         cli_error(PROG, "cách dùng: %s -d THƯ_MỤC serve [--listen ĐỊA_CHỈ:CỔNG] [--config TỆP]",
@@ -56,7 +54,6 @@ int cmd_serve(const cmd_globals *g, int argc, char **argv)
     status = serve_run(g->data_dir, &cfg) == 0 ? 0 : 1;
 out:
     serve_config_clear(&cfg);
-    g_option_context_free(oc);
     g_free(listen);
     g_free(addr);
     g_free(config_path);

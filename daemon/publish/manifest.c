@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "store_boxes.h"
 #include "store_manifest_rows.h"
 #include "store_memo.h"
 #include "vtime.h"
@@ -23,9 +24,6 @@ void manifest_opts_default(manifest_opts *o, GTimeZone *tz)
     o->volume = MANIFEST_VOLUME_DEFAULT;
 }
 
-/* The box row a manifest depends on. */
-typedef store_manifest_box box_row;
-
 /* [from, horizon_end): today's local midnight and the one horizon_days later. */
 static int day_window(const manifest_opts *o, int64_t now_ms, int32_t *day, int64_t *from,
                       int64_t *until)
@@ -38,7 +36,7 @@ static int day_window(const manifest_opts *o, int64_t now_ms, int32_t *day, int6
     return rc;
 }
 
-static int build_for(store *s, const manifest_opts *o, int64_t box_id, const box_row *b,
+static int build_for(store *s, const manifest_opts *o, int64_t box_id, const store_box *b,
                      int64_t now_ms, proto_manifest *out)
 {
     int32_t day = 0;
@@ -65,25 +63,25 @@ static int build_for(store *s, const manifest_opts *o, int64_t box_id, const box
 int manifest_build(store *s, const manifest_opts *o, int64_t box_id, int64_t now_ms,
                    proto_manifest *out)
 {
-    box_row b = {0};
+    store_box b = {0};
     memset(out, 0, sizeof *out);
-    int ret = store_manifest_box_get(s, box_id, &b);
+    int ret = store_box_get(s, box_id, &b);
     if (ret == 0)
         ret = build_for(s, o, box_id, &b, now_ms, out);
-    store_manifest_box_clear(&b);
+    store_box_clear(&b);
     return ret;
 }
 
 int manifest_box_targeted(store *s, int64_t box_id, const char *airing_id, bool *out)
 {
-    box_row b = {0};
+    store_box b = {0};
     *out = false;
-    int ret = store_manifest_box_get(s, box_id, &b);
+    int ret = store_box_get(s, box_id, &b);
     if (ret == -ENOENT)
         return 0;
     if (ret == 0)
         ret = store_manifest_targeted(s, box_id, b.commune_id, airing_id, out);
-    store_manifest_box_clear(&b);
+    store_box_clear(&b);
     return ret;
 }
 
@@ -94,7 +92,7 @@ typedef struct entry {
     int32_t day;
     uint64_t gen;     /* store generation when last found fresh … */
     int64_t check_ms; /* … and when: within STORE_MEMO_TTL_MS, no need to look again */
-    box_row box;
+    store_box box;
     char etag[MANIFEST_ETAG_MAX];
     char *rest; /* the encoded manifest without server_time, from its first member on */
     size_t rest_len;
@@ -110,7 +108,7 @@ struct manifest_cache {
 static void entry_free(gpointer p)
 {
     entry *e = p;
-    store_manifest_box_clear(&e->box);
+    store_box_clear(&e->box);
     g_free(e->rest);
     g_free(e);
 }
@@ -143,7 +141,7 @@ uint64_t manifest_cache_builds(manifest_cache *c)
     return n;
 }
 
-static bool entry_fresh(const entry *e, int64_t version, int32_t day, const box_row *b)
+static bool entry_fresh(const entry *e, int64_t version, int32_t day, const store_box *b)
 {
     return e->version == version && e->day == day && e->box.commune_id == b->commune_id &&
            e->box.revoked == b->revoked && !strcmp(e->box.name, b->name) &&
@@ -173,7 +171,7 @@ static int encode_entry(store *s, const proto_manifest *m, GTimeZone *tz, entry 
     return 0;
 }
 
-static int rebuild(manifest_cache *c, store *s, int64_t box_id, box_row *b, int64_t version,
+static int rebuild(manifest_cache *c, store *s, int64_t box_id, store_box *b, int64_t version,
                    int32_t day, int64_t now_ms, entry **out)
 {
     proto_manifest m;
@@ -232,7 +230,7 @@ static int serve(manifest_cache *c, store *s, const entry *e, int64_t now_ms,
 int manifest_cache_get(manifest_cache *c, store *s, int64_t box_id, int64_t now_ms,
                        char etag[MANIFEST_ETAG_MAX], char **body_out, size_t *len_out)
 {
-    box_row b = {0};
+    store_box b = {0};
     int64_t version = 0, from = 0, until = 0;
     int32_t day = 0;
     uint64_t gen = store_generation(s); /* before the reads it vouches for */
@@ -245,7 +243,7 @@ int manifest_cache_get(manifest_cache *c, store *s, int64_t box_id, int64_t now_
     g_mutex_unlock(&c->lock);
     if (ret != -EAGAIN)
         return ret;
-    ret = store_manifest_box_get(s, box_id, &b);
+    ret = store_box_get(s, box_id, &b);
     if (ret == 0)
         ret = store_manifest_latest_version(s, &version);
     if (ret != 0)
@@ -261,6 +259,6 @@ int manifest_cache_get(manifest_cache *c, store *s, int64_t box_id, int64_t now_
     }
     g_mutex_unlock(&c->lock);
 out:
-    store_manifest_box_clear(&b);
+    store_box_clear(&b);
     return ret;
 }

@@ -17,9 +17,10 @@
 
 typedef struct plays_writer plays_writer;
 
-/* Runs on the loop thread once the batch's group committed (rc 0, result the §5 answer) or
- * failed (rc as store_plays_ingest_in_tx or the commit's code, result NULL, errmsg English for
- * the log). Runs exactly once per submitted batch, also when the writer stops. */
+/* Runs on the loop thread once the batch's group committed (rc 0, result the §5 answer in the
+ * store's form, its refusals not yet worded: store_plays.h) or failed (rc as
+ * store_plays_ingest_in_tx or the commit's code, result NULL, errmsg English for the log). Runs
+ * exactly once per submitted batch, also when the writer stops. */
 typedef void (*plays_writer_done)(void *arg, int rc, json_t *result, const char *errmsg);
 
 /* Opens a store connection on data_dir and starts the thread. -ENOENT/-EPROTO/-EIO as

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "store.h"
 #include "store_memo.h"
@@ -32,5 +33,21 @@ static inline char *store_col_dup(sqlite3_stmt *st, int i)
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? g_strdup((const char *)t) : NULL;
 }
+
+/* The targeting rule's SQL form (the rule and its C form: store_targets.h), a boolean
+ * expression on a row aliased `a` with columns target_kind and targets (airings,
+ * plan_airings): the box is bound with store_targets_bind (store_targets.c). A statement
+ * holding it binds its other parameters by name too: SQLite numbers a named parameter after
+ * the largest index seen so far, so a "?1" written after the fragment would be
+ * :target_commune. */
+#define STORE_TARGETS_SQL                                                                          \
+    "(a.target_kind = 'all'"                                                                       \
+    " OR (a.target_kind = 'communes' AND EXISTS (SELECT 1 FROM json_each(a.targets)"               \
+    " WHERE json_each.value = :target_commune))"                                                   \
+    " OR (a.target_kind = 'boxes' AND EXISTS (SELECT 1 FROM json_each(a.targets)"                  \
+    " WHERE json_each.value = :target_box)))"
+
+/* Binds the box (and its commune) a statement holding STORE_TARGETS_SQL asks about. */
+void store_targets_bind(sqlite3_stmt *st, int64_t box_id, int64_t commune_id);
 
 #endif

@@ -8,38 +8,6 @@
 
 #include "store_targets.h"
 
-void store_manifest_box_clear(store_manifest_box *b)
-{
-    g_free(b->name);
-    g_free(b->commune);
-    memset(b, 0, sizeof *b);
-}
-
-int store_manifest_box_get(store *s, int64_t box_id, store_manifest_box *out)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s,
-                            "SELECT b.name, c.name, b.commune_id, b.revoked FROM boxes b"
-                            " JOIN communes c ON c.id = b.commune_id WHERE b.id = ?1",
-                            &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_int64(st, 1, box_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        out->name = store_col_dup(st, 0);
-        out->commune = store_col_dup(st, 1);
-        out->commune_id = sqlite3_column_int64(st, 2);
-        out->revoked = sqlite3_column_int(st, 3) != 0;
-    } else if (rc == SQLITE_DONE) {
-        ret = store_failf(s, -ENOENT, "no box %" PRId64, box_id);
-    } else {
-        ret = store_fail(s, rc, "load box");
-    }
-    sqlite3_reset(st);
-    return ret;
-}
-
 int store_manifest_latest_version(store *s, int64_t *out)
 {
     sqlite3_stmt *st = NULL;

@@ -1,7 +1,7 @@
-/* store_manifest_rows: the rows a box's manifest is built from (publish/manifest.c): the box
- * and its commune, the latest schedule version, the live airings that target the box with
- * their media, and whether one airing targets a box. Reads only. Strings in the structs are
- * g_malloc'd and released by the matching _clear (proto_manifest_clear for the airings). */
+/* store_manifest_rows: the rows a box's manifest is built from (publish/manifest.c), besides
+ * the box itself (store_box_get): the latest schedule version, the live airings that target
+ * the box with their media, and whether one airing targets a box. Reads only. The airings'
+ * strings are g_malloc'd and released by proto_manifest_clear. */
 #ifndef LOALANG_STORE_MANIFEST_ROWS_H
 #define LOALANG_STORE_MANIFEST_ROWS_H
 
@@ -10,17 +10,6 @@
 
 #include "proto.h"
 #include "store.h"
-
-/* The box row a manifest depends on. */
-typedef struct store_manifest_box {
-    char *name, *commune;
-    int64_t commune_id;
-    bool revoked;
-} store_manifest_box;
-
-/* -ENOENT when there is no such box. */
-int store_manifest_box_get(store *s, int64_t box_id, store_manifest_box *out);
-void store_manifest_box_clear(store_manifest_box *b);
 
 /* The newest schedule version's id; 0 before the first publish. */
 int store_manifest_latest_version(store *s, int64_t *out);

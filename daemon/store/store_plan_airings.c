@@ -392,25 +392,21 @@ static json_t *slots_json(const store_plan_fill_run *run)
     return a;
 }
 
+/* The engine's unplaced, then the items left out; api_words_fill adds each one's message. */
 static json_t *not_placed_json(const store_plan_fill_run *run)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < run->res->n_unplaced; i++) {
         const sched_unplaced *u = &run->res->unplaced[i];
         const sched_piece *pc = &run->pi.pieces[u->piece];
-        char why[512];
-        sched_reason_text(u, &run->pi.in, why, sizeof why);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:s, s:s}", "piece", pc->id, "title",
+        json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:s}", "piece", pc->id, "title",
                                            pc->title, "missing", (int)u->missing, "reason",
-                                           sched_reason_code(u->reason), "message", why));
+                                           sched_reason_code(u->reason)));
     }
     for (size_t i = 0; i < run->pi.n_skipped; i++) {
         const plan_input_skipped *k = &run->pi.skipped[i];
-        json_array_append_new(a,
-                              json_pack("{s:s, s:s?, s:i, s:s, s:s}", "piece", k->piece_id, "title",
-                                        k->title, "missing", 0, "reason", "not_approved", "message",
-                                        k->status ? "tin bài chưa được duyệt (hoặc đã thu hồi)"
-                                                  : "tin bài không còn trong cơ sở dữ liệu"));
+        json_array_append_new(a, json_pack("{s:s, s:s?, s:i, s:s}", "piece", k->piece_id, "title",
+                                           k->title, "missing", 0, "reason", "not_approved"));
     }
     return a;
 }
@@ -478,14 +474,6 @@ int store_plan_slots(store *s, const char *month, GTimeZone *tz, json_t **out)
 
 /* ---- hand edits ---- */
 
-static void local_text(GTimeZone *tz, int64_t ms, char *buf, size_t len)
-{
-    vtime_local l = {0};
-    vtime_utc_to_local(tz, ms, &l);
-    snprintf(buf, len, "%02d:%02d:%02d %02d/%02d/%04d", l.hour, l.minute, l.second, l.day, l.month,
-             l.year);
-}
-
 /* True when [start, start + dur) lies inside an occurrence of the programme. */
 static int inside_slot(store *s, GTimeZone *tz, const wa *a, bool *inside)
 {
@@ -517,7 +505,7 @@ static int inside_slot(store *s, GTimeZone *tz, const wa *a, bool *inside)
 static int edit_result(store *s, const char *id, GTimeZone *tz, json_t **out)
 {
     wa a = {0};
-    char *month = NULL, when[40];
+    char *month = NULL;
     bool inside = true;
     json_t *pairs = json_array(), *warnings = json_array();
     int ret = wa_get(s, id, &a, &month);
@@ -532,22 +520,16 @@ static int edit_result(store *s, const char *id, GTimeZone *tz, json_t **out)
         const char *other = strcmp(json_string_value(json_object_get(c, "a")), id) == 0
                                 ? json_string_value(json_object_get(c, "b_title"))
                                 : json_string_value(json_object_get(c, "a_title"));
-        int64_t from = 0;
-        vtime_parse_rfc3339(json_string_value(json_object_get(c, "from")), &from);
-        local_text(tz, from, when, sizeof when);
-        char *msg = g_strdup_printf("trùng giờ với “%s” trên cụm loa “%s” lúc %s", other,
-                                    json_string_value(json_object_get(c, "box")), when);
-        json_array_append_new(warnings, json_pack("{s:s, s:s, s:O}", "code", "overlap", "message",
-                                                  msg, "conflict", c));
-        g_free(msg);
+        json_array_append_new(warnings, json_pack("{s:s, s:s, s:{s:s?, s:O, s:O}, s:O}", "code",
+                                                  "overlap", "words", "plan_edit_overlap", "facts",
+                                                  "other", other, "box", json_object_get(c, "box"),
+                                                  "at", json_object_get(c, "from"), "conflict", c));
     }
-    if (ret == 0 && !inside) {
-        char *msg = g_strdup_printf("lần phát nằm ngoài khung giờ của chương trình “%s”",
-                                    a.program_title ? a.program_title : "");
+    if (ret == 0 && !inside)
         json_array_append_new(warnings,
-                              json_pack("{s:s, s:s}", "code", "outside_slot", "message", msg));
-        g_free(msg);
-    }
+                              json_pack("{s:s, s:s, s:{s:s}}", "code", "outside_slot", "words",
+                                        "plan_edit_outside_slot", "facts", "program",
+                                        a.program_title ? a.program_title : ""));
     if (ret == 0 && out)
         *out = json_pack("{s:o, s:O}", "airing", wa_json(s, &a, tz), "warnings", warnings);
     json_decref(pairs);

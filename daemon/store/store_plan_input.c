@@ -105,33 +105,62 @@ static size_t sort_unique(uint32_t *v, size_t n)
     return k;
 }
 
-/* A JSON array of database ids → sorted unique indices. */
-static int ids_from_json(plan_input *pi, const char *ids_json, bool boxes, uint32_t **out,
-                         size_t *n_out)
+/* Reads one element of a stored JSON array into el (arg: the caller's): 1 kept, 0 skipped,
+ * -EINVAL bad. */
+typedef int (*put_fn)(plan_input *pi, const json_t *x, const void *arg, void *el);
+
+/* A JSON array as stored (text; NULL = []) → *out, an array owned by pi of one `size`-byte
+ * element per kept JSON element, each made by put. -EINVAL when the text is not an array or
+ * put finds an element bad (*n_out then 0). */
+static int stored_array(plan_input *pi, const char *text, size_t size, put_fn put, const void *arg,
+                        void **out, size_t *n_out)
 {
-    json_t *a = json_loads(ids_json ? ids_json : "[]", 0, NULL);
+    json_t *a = json_loads(text ? text : "[]", 0, NULL);
+    *out = NULL;
+    *n_out = 0;
     if (!json_is_array(a)) {
         json_decref(a);
         return -EINVAL;
     }
-    uint32_t *v = own(pi, g_new0(uint32_t, json_array_size(a) + 1));
+    char *v = own(pi, g_malloc0(size * (json_array_size(a) + 1)));
     size_t i, n = 0;
     json_t *x;
     int ret = 0;
     json_array_foreach(a, i, x)
     {
-        int ix = json_is_integer(x) ? (boxes ? plan_input_box_index(pi, json_integer_value(x))
-                                             : plan_input_commune_index(pi, json_integer_value(x)))
-                                    : -1;
-        if (ix < 0) {
-            ret = -EINVAL;
+        if ((ret = put(pi, x, arg, v + n * size)) < 0)
             break;
-        }
-        v[n++] = (uint32_t)ix;
+        n += (size_t)ret;
+        ret = 0;
     }
     json_decref(a);
     *out = v;
-    *n_out = ret == 0 ? sort_unique(v, n) : 0;
+    *n_out = ret == 0 ? n : 0;
+    return ret;
+}
+
+/* A database id → its index among the boxes (*arg true) or the communes. */
+static int put_index(plan_input *pi, const json_t *x, const void *boxes, void *el)
+{
+    int64_t id = json_integer_value(x);
+    int ix = !json_is_integer(x)    ? -1
+             : *(const bool *)boxes ? plan_input_box_index(pi, id)
+                                    : plan_input_commune_index(pi, id);
+    if (ix < 0)
+        return -EINVAL;
+    *(uint32_t *)el = (uint32_t)ix;
+    return 1;
+}
+
+/* A JSON array of database ids → sorted unique indices. */
+static int ids_from_json(plan_input *pi, const char *ids_json, bool boxes, uint32_t **out,
+                         size_t *n_out)
+{
+    void *v = NULL;
+    size_t n = 0;
+    int ret = stored_array(pi, ids_json, sizeof(uint32_t), put_index, &boxes, &v, &n);
+    *out = v;
+    *n_out = n ? sort_unique(v, n) : 0;
     return ret;
 }
 
@@ -319,34 +348,26 @@ static int month_range(const char *month, int32_t *from, int32_t *until)
     return 0;
 }
 
+static int put_pin(plan_input *pi, const json_t *x, const void *arg, void *el)
+{
+    (void)arg;
+    const char *day = json_string_value(json_object_get(x, "day"));
+    json_t *prog = json_object_get(x, "program");
+    int32_t d;
+    if (!day || vtime_parse_date(day, &d) != 0)
+        return -EINVAL;
+    int p = json_is_string(prog) ? plan_input_program_index(pi, json_string_value(prog)) : -1;
+    if (json_is_string(prog) && p < 0)
+        return 0; /* the programme was deleted: the pin no longer means anything */
+    *(sched_pin *)el = (sched_pin){d, p};
+    return 1;
+}
+
 static int parse_pins(plan_input *pi, const char *text, sched_plan_item *it)
 {
-    json_t *a = json_loads(text ? text : "[]", 0, NULL);
-    if (!json_is_array(a)) {
-        json_decref(a);
-        return -EINVAL;
-    }
-    sched_pin *pins = own(pi, g_new0(sched_pin, json_array_size(a) + 1));
-    size_t i, n = 0;
-    json_t *x;
-    int ret = 0;
-    json_array_foreach(a, i, x)
-    {
-        const char *day = json_string_value(json_object_get(x, "day"));
-        json_t *prog = json_object_get(x, "program");
-        int32_t d;
-        if (!day || vtime_parse_date(day, &d) != 0) {
-            ret = -EINVAL;
-            break;
-        }
-        int p = json_is_string(prog) ? plan_input_program_index(pi, json_string_value(prog)) : -1;
-        if (json_is_string(prog) && p < 0)
-            continue; /* the programme was deleted: the pin no longer means anything */
-        pins[n++] = (sched_pin){d, p};
-    }
-    json_decref(a);
-    it->pins = pins;
-    it->n_pins = n;
+    void *v = NULL;
+    int ret = stored_array(pi, text, sizeof(sched_pin), put_pin, NULL, &v, &it->n_pins);
+    it->pins = v;
     return ret;
 }
 

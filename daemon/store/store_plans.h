@@ -62,9 +62,10 @@ typedef struct store_plan_fill_run {
 int store_plan_fill(store *s, const char *who, const char *month, GTimeZone *tz, int64_t now_ms,
                     store_plan_fill_run *run, store_refusal *why);
 /* {"month","airings":[working airings of the month],"not_placed":[{"piece","title",
- * "missing","reason","message"}],"slots":[{"program","program_title","date","start",
- * "length_ms","used_ms","fill_percent","airings"}]}; items skipped because their piece is not
- * approved come as reason "not_approved". */
+ * "missing","reason"}],"slots":[{"program","program_title","date","start","length_ms",
+ * "used_ms","fill_percent","airings"}]}. not_placed holds run->res->unplaced in order, then
+ * run->pi.skipped in order (items whose piece is not approved, or gone: reason
+ * "not_approved"); api_words_fill gives each the Vietnamese "message" people read. */
 json_t *store_plan_fill_json(store *s, const store_plan_fill_run *run);
 void store_plan_fill_run_clear(store_plan_fill_run *run);
 
@@ -76,10 +77,13 @@ void store_plan_fill_run_clear(store_plan_fill_run *run);
 int store_plan_slots(store *s, const char *month, GTimeZone *tz, json_t **out);
 /* {"month","airings":[…]} by start. */
 int store_plan_airings_list(store *s, const char *month, GTimeZone *tz, json_t **out);
-/* Hand edits. The result is {"airing":{…},"warnings":[{"code","message"}]}: an airing may be
- * put anywhere, but overlaps with other airings on a box ("overlap") and a start outside its
- * programme's slot ("outside_slot") are reported. add: {"piece","start","targets"?,
- * "priority"?,"program"?}; codes as items, plus bad_start, start_outside_month. */
+/* Hand edits. The result is {"airing":{…},"warnings":[{"code","words","facts",
+ * "conflict"?}]}: an airing may be put anywhere, but overlaps with other airings on a box
+ * ("overlap", words plan_edit_overlap, facts {"other":title,"box":name,"at":RFC 3339}, and the
+ * pair as in store_plan_conflicts) and a start outside its programme's slot ("outside_slot",
+ * plan_edit_outside_slot, facts {"program":title}) are reported; api_words_notes words them.
+ * add: {"piece","start","targets"?,"priority"?,"program"?}; codes as items, plus bad_start,
+ * start_outside_month. */
 int store_plan_airing_add(store *s, const char *who, const char *month, const json_t *in,
                           GTimeZone *tz, json_t **out, store_refusal *why);
 int store_plan_airing_move(store *s, const char *who, const char *id, int64_t start_ms,

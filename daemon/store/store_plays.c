@@ -8,19 +8,29 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "store_boxes.h"
 #include "store_targets.h"
 #include "proto.h"
 #include "wallclock.h"
 
 typedef struct batch {
     GPtrArray *accepted, *duplicates; /* char * */
-    GArray *rejected;                 /* proto_rejected */
+    json_t *rejected;                 /* [{"id","code","words","facts"?}] (store_plays.h) */
 } batch;
 
-static void reject(batch *b, const char *id, const char *code, const char *msg)
+/* Records a refusal as its code and the sentence that tells it, with the decoder's detail
+ * (NULL = none) as its one fact; the API words it. */
+static int reject(store *s, batch *b, const char *id, const char *code, const char *words,
+                  const char *detail)
 {
-    proto_rejected r = {g_strdup(id ? id : ""), g_strdup_printf("%s: %s", code, msg)};
-    g_array_append_val(b->rejected, r);
+    json_t *r = json_pack("{s:s, s:s, s:s}", "id", id ? id : "", "code", code, "words", words);
+    if (r && detail && json_object_set_new(r, "facts", json_pack("{s:s}", "detail", detail)) != 0) {
+        json_decref(r);
+        r = NULL;
+    }
+    if (!r || json_array_append_new(b->rejected, r) != 0)
+        return store_failf(s, -ENOMEM, "record a refused play");
+    return 0;
 }
 
 /* The id of an undecodable element, if it is usable as one line of ≤ PROTO_ID_MAX. */
@@ -34,6 +44,21 @@ static const char *raw_id(const json_t *el)
 
 typedef enum prior { PRIOR_NONE, PRIOR_SAME, PRIOR_DIFFERENT, PRIOR_FOREIGN } prior;
 
+/* A report's content, ?1 … ?9: what is stored, and what a re-report must repeat to be a
+ * duplicate. */
+static void bind_play(sqlite3_stmt *st, const proto_play *p)
+{
+    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->airing, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->media, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, p->scheduled_start_ms);
+    sqlite3_bind_int64(st, 5, p->started_at_ms);
+    sqlite3_bind_int64(st, 6, p->ended_at_ms);
+    sqlite3_bind_int64(st, 7, p->played_ms);
+    sqlite3_bind_text(st, 8, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, p->detail, -1, SQLITE_STATIC);
+}
+
 static int find_prior(store *s, int64_t box_id, const proto_play *p, prior *out)
 {
     sqlite3_stmt *st = NULL;
@@ -45,15 +70,7 @@ static int find_prior(store *s, int64_t box_id, const proto_play *p, prior *out)
                             &st);
     if (ret != 0)
         return ret;
-    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, p->airing, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, p->media, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, p->scheduled_start_ms);
-    sqlite3_bind_int64(st, 5, p->started_at_ms);
-    sqlite3_bind_int64(st, 6, p->ended_at_ms);
-    sqlite3_bind_int64(st, 7, p->played_ms);
-    sqlite3_bind_text(st, 8, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, p->detail, -1, SQLITE_STATIC);
+    bind_play(st, p);
     int rc = sqlite3_step(st);
     *out = PRIOR_NONE;
     if (rc == SQLITE_ROW) {
@@ -107,40 +124,32 @@ static int insert_play(store *s, int64_t box_id, const proto_play *p, int64_t no
 {
     sqlite3_stmt *st = NULL;
     int ret = store_prepare(s,
-                            "INSERT INTO plays(id, airing_id, box_id, media_sha256, scheduled_ms,"
-                            " started_ms, ended_ms, played_ms, outcome, detail, received_ms)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                            "INSERT INTO plays(id, airing_id, media_sha256, scheduled_ms,"
+                            " started_ms, ended_ms, played_ms, outcome, detail, box_id,"
+                            " received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
                             " ON CONFLICT(id) DO NOTHING",
                             &st);
     if (ret != 0)
         return ret;
-    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, p->airing, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, box_id);
-    sqlite3_bind_text(st, 4, p->media, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, p->scheduled_start_ms);
-    sqlite3_bind_int64(st, 6, p->started_at_ms);
-    sqlite3_bind_int64(st, 7, p->ended_at_ms);
-    sqlite3_bind_int64(st, 8, p->played_ms);
-    sqlite3_bind_text(st, 9, proto_outcome_name(p->outcome), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, p->detail, -1, SQLITE_STATIC);
+    bind_play(st, p);
+    sqlite3_bind_int64(st, 10, box_id);
     sqlite3_bind_int64(st, 11, now_ms);
     ret = store_exec_stmt(s, st);
     *inserted = ret == 0 && sqlite3_changes(store_db(s)) == 1;
     return ret;
 }
 
+/* Why a decoded play may not be stored: its code and the sentence's name (api_words.c). */
 typedef struct refusal {
-    const char *code, *msg;
+    const char *code, *words;
 } refusal;
 
-static const refusal UNKNOWN_AIRING = {"unknown_airing", "không có lượt phát (airing) này"};
-static const refusal NOT_TARGETED = {"not_targeted", "lượt phát này không giao cho cụm loa"};
-static const refusal WRONG_MEDIA = {"wrong_media", "tệp âm thanh khác với tệp của lượt phát"};
-static const refusal MISSED_PLAYED = {"bad_times", "lượt bị lỡ nhưng thời lượng đã phát khác 0"};
-static const refusal BAD_TIMES = {"bad_times",
-                                  "thời gian bắt đầu, kết thúc và thời lượng mâu thuẫn"};
-static const refusal TOO_LONG = {"too_long", "thời lượng đã phát dài hơn tệp âm thanh"};
+static const refusal UNKNOWN_AIRING = {"unknown_airing", "play_unknown_airing"};
+static const refusal NOT_TARGETED = {"not_targeted", "play_not_targeted"};
+static const refusal WRONG_MEDIA = {"wrong_media", "play_wrong_media"};
+static const refusal MISSED_PLAYED = {"bad_times", "play_missed_played"};
+static const refusal BAD_TIMES = {"bad_times", "play_bad_times"};
+static const refusal TOO_LONG = {"too_long", "play_too_long"};
 
 /* Checks a decoded play against its airing: NULL when it may be stored. The decoder already
  * holds the times to each other; those checks stay here too so the rule does not depend on it. */
@@ -169,9 +178,9 @@ static int classify_prior(store *s, int64_t box_id, const proto_play *p, batch *
     if (ret == 0 && pr == PRIOR_SAME)
         g_ptr_array_add(b->duplicates, g_strdup(p->id));
     else if (ret == 0 && pr == PRIOR_DIFFERENT)
-        reject(b, p->id, "conflict", "mã báo cáo đã dùng cho một báo cáo khác");
+        ret = reject(s, b, p->id, "conflict", "play_conflict", NULL);
     else if (ret == 0 && pr == PRIOR_FOREIGN)
-        reject(b, p->id, "foreign_id", "mã báo cáo đã được cụm loa khác dùng");
+        ret = reject(s, b, p->id, "foreign_id", "play_foreign_id", NULL);
     else if (ret == 0)
         ret = store_failf(s, -EIO, "play %s neither inserted nor found", p->id);
     return ret;
@@ -188,15 +197,11 @@ static int ingest_one(store *s, int64_t box_id, int64_t commune_id, const json_t
     airing_info a;
     const refusal *no = NULL;
     bool inserted = false;
-    if (proto_play_from_json(el, &p, err) != 0) {
-        char *m = g_strdup_printf("báo cáo không hợp lệ (%s)", err);
-        reject(b, raw_id(el), "invalid", m);
-        g_free(m);
-        return 0;
-    }
+    if (proto_play_from_json(el, &p, err) != 0)
+        return reject(s, b, raw_id(el), "invalid", "play_invalid", err);
     int ret = find_airing(s, box_id, commune_id, p.airing, &a);
     if (ret == 0 && (no = check_play(&p, &a)) != NULL)
-        reject(b, p.id, no->code, no->msg);
+        ret = reject(s, b, p.id, no->code, no->words, NULL);
     else if (ret == 0)
         ret = insert_play(s, box_id, &p, now_ms, &inserted);
     if (ret == 0 && inserted)
@@ -207,42 +212,22 @@ static int ingest_one(store *s, int64_t box_id, int64_t commune_id, const json_t
     return ret;
 }
 
-static int box_commune(store *s, int64_t box_id, int64_t *out)
+static json_t *ids_json(const GPtrArray *ids)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s, "SELECT commune_id FROM boxes WHERE id = ?1", &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_int64(st, 1, box_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
-        ret = store_failf(s, -ENOENT, "no box %" PRId64, box_id);
-    else
-        ret = store_fail(s, rc, "box commune");
-    sqlite3_reset(st);
-    return ret;
+    json_t *a = json_array();
+    for (guint i = 0; a && i < ids->len; i++) {
+        if (json_array_append_new(a, json_string(ids->pdata[i])) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
 }
 
 static json_t *batch_result(batch *b)
 {
-    proto_plays_result r = {
-        .accepted = (char **)b->accepted->pdata,
-        .n_accepted = b->accepted->len,
-        .duplicates = (char **)b->duplicates->pdata,
-        .n_duplicates = b->duplicates->len,
-        .rejected = (proto_rejected *)(void *)b->rejected->data,
-        .n_rejected = b->rejected->len,
-    };
-    return proto_plays_result_to_json(&r);
-}
-
-static void rejected_clear(gpointer p)
-{
-    proto_rejected *r = p;
-    g_free(r->id);
-    g_free(r->error);
+    return json_pack("{s:o, s:o, s:O}", "accepted", ids_json(b->accepted), "duplicates",
+                     ids_json(b->duplicates), "rejected", b->rejected);
 }
 
 /* The batch's writes sit in a savepoint, so a store error undoes this batch alone and the
@@ -264,9 +249,11 @@ int store_plays_ingest_in_tx(store *s, int64_t box_id, const json_t *plays_array
     if (json_array_size(plays_array) > STORE_PLAYS_BATCH_MAX)
         return store_failf(s, -E2BIG, "more than %d plays in a batch", STORE_PLAYS_BATCH_MAX);
     batch b = {g_ptr_array_new_with_free_func(g_free), g_ptr_array_new_with_free_func(g_free),
-               g_array_new(FALSE, FALSE, sizeof(proto_rejected))};
-    g_array_set_clear_func(b.rejected, rejected_clear);
-    int ret = box_commune(s, box_id, &commune_id);
+               json_array()};
+    store_box box = {0};
+    int ret = store_box_get(s, box_id, &box); /* -ENOENT: no such box */
+    commune_id = box.commune_id;
+    store_box_clear(&box);
     if (ret == 0)
         ret = savepoint(s, "SAVEPOINT plays_batch");
     if (ret != 0)
@@ -287,7 +274,7 @@ int store_plays_ingest_in_tx(store *s, int64_t box_id, const json_t *plays_array
 out:
     g_ptr_array_free(b.accepted, TRUE);
     g_ptr_array_free(b.duplicates, TRUE);
-    g_array_free(b.rejected, TRUE);
+    json_decref(b.rejected);
     return ret;
 }
 

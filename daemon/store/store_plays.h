@@ -2,17 +2,23 @@
  * batch is validated element by element and written in one write transaction that is durable before
  * the answer goes out, so a box may forget what was accepted. Idempotent by play id.
  *
- * Each rejected element is {"id": its id or "" when unusable, "error": "CODE: message"} —
- * CODE a short English token a program can match, the message Vietnamese for the technician
- * reading the box's log:
- *   invalid       the element does not decode (the decoder's English reason follows)
- *   foreign_id    the play id was already reported by another box
- *   conflict      the id was reported before by this box with different content
- *   unknown_airing  no such airing
- *   not_targeted  the airing is not addressed to this box
- *   wrong_media   media differs from the airing's media
- *   bad_times     missed with played_ms > 0, or times that contradict each other
+ * The result is the §5 answer in the store's form: {"accepted":[ids],"duplicates":[ids],
+ * "rejected":[{"id","code","words","facts"?}]}, id "" when unusable. As with store_refusal.h,
+ * code is the short English token a program matches, words names the sentence that tells it
+ * and facts holds what the sentence names; api_words_plays turns each refusal into the
+ * "error":"CODE: message" the box receives (the message Vietnamese, for the technician reading
+ * the box's log). Codes (words):
+ *   invalid       the element does not decode (play_invalid; facts.detail, the decoder's English
+ *                 reason)
+ *   foreign_id    the play id was already reported by another box (play_foreign_id)
+ *   conflict      the id was reported before by this box with different content (play_conflict)
+ *   unknown_airing  no such airing (play_unknown_airing)
+ *   not_targeted  the airing is not addressed to this box (play_not_targeted)
+ *   wrong_media   media differs from the airing's media (play_wrong_media)
+ *   bad_times     missed with played_ms > 0 (play_missed_played), or times that contradict each
+ *                 other (play_bad_times)
  *   too_long      played_ms beyond the media's duration (+ STORE_PLAYS_TOLERANCE_MS)
+ *                 (play_too_long)
  * An identical re-report is a duplicate (not an error): the box lost our previous answer. */
 #ifndef LOALANG_STORE_PLAYS_H
 #define LOALANG_STORE_PLAYS_H
@@ -26,7 +32,7 @@
 #define STORE_PLAYS_TOLERANCE_MS 1000 /* clock granularity, as the proto decoder allows */
 
 /* Ingests plays_array (the "plays" member; a JSON array) for box_id at the store's clock and
- * commits. *result_out (json_decref) is the §5 answer. -E2BIG more than STORE_PLAYS_BATCH_MAX
+ * commits. *result_out (json_decref) is the result above. -E2BIG more than STORE_PLAYS_BATCH_MAX
  * elements, -EINVAL not an array, -ENOENT no such box; store errors otherwise (nothing
  * written). Opens and commits its own transaction: call it outside one. */
 int store_plays_ingest(store *s, int64_t box_id, const json_t *plays_array, json_t **result_out);

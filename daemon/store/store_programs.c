@@ -424,11 +424,11 @@ int store_program_conflicts(store *s, GTimeZone *tz, int64_t now_ms, json_t **ou
                 continue;
             char from[VTIME_RFC3339_MAX];
             vtime_format_rfc3339(c.overlap_from, tz, from);
-            json_array_append_new(list,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "a", a->id,
-                                            "a_title", a->title, "b", b->id, "b_title", b->title,
-                                            "from", from, "overlap_ms", (json_int_t)c.overlap_ms,
-                                            "facts", overlap_facts(tz, &c, a->title, b->title)));
+            json_array_append_new(
+                list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o}", "a", a->id, "a_title",
+                                a->title, "b", b->id, "b_title", b->title, "from", from,
+                                "overlap_ms", (json_int_t)c.overlap_ms, "words", "program_overlap",
+                                "facts", overlap_facts(tz, &c, a->title, b->title)));
         }
     plan_input_clear(&pi);
     if (ret != 0) {

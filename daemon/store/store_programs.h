@@ -33,8 +33,9 @@ int store_program_edit(store *s, const char *who, const char *id, const json_t *
                        int64_t now_ms, json_t **out, store_refusal *why);
 /* Pairs of programmes that overlap from today on (data written before these checks, or by
  * hand): {"conflicts":[{"a","a_title","b","b_title","from" (RFC 3339),"overlap_ms",
- * "facts"}]}, each pair once with its first overlap; facts is what api_words'
- * "program_overlap" sentence names (the API replaces it with that "message"). */
+ * "words","facts"}]}, each pair once with its first overlap; words names api_words'
+ * "program_overlap" sentence and facts what it names (api_words_notes replaces both with that
+ * "message"). */
 int store_program_conflicts(store *s, GTimeZone *tz, int64_t now_ms, json_t **out);
 /* -ENOENT when absent. */
 int store_program_get(store *s, const char *id, json_t **out);

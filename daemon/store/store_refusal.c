@@ -2,8 +2,6 @@
 #include "store_refusal.h"
 
 #include <glib.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,18 +18,5 @@ int store_refuse_facts(store *s, store_refusal *why, int err, const char *code, 
         free(text);
     }
     json_decref(facts);
-    return store_failf(s, err, "refused: %s", code);
-}
-
-int store_refuse(store *s, store_refusal *why, int err, const char *code, const char *fmt, ...)
-{
-    if (why) {
-        memset(why, 0, sizeof *why);
-        va_list ap;
-        va_start(ap, fmt);
-        g_strlcpy(why->code, code, sizeof why->code);
-        vsnprintf(why->message, sizeof why->message, fmt, ap);
-        va_end(ap);
-    }
     return store_failf(s, err, "refused: %s", code);
 }

@@ -13,13 +13,11 @@
  * -EBUSY); callers may pass NULL. code is stable, the API's error.code (e.g.
  * "program_conflict"); words names the sentence (api_words.c) and facts holds, as a compact
  * JSON object, the titles, names and dates it needs (e.g. {"title":…,"other":…}), so that
- * one code can be told in several ways. message is the older form, a Vietnamese sentence
- * made here; it is set only by store_refuse, which the remaining callers still use. */
+ * one code can be told in several ways. */
 typedef struct store_refusal {
     char code[48];
     char words[48];
     char facts[1024];
-    char message[512];
 } store_refusal;
 
 /* Fills why (when non-NULL) with code, words and facts (NULL = none; the reference is
@@ -27,10 +25,5 @@ typedef struct store_refusal {
  * do not fit in why->facts are dropped whole (the sentence then lacks them), never cut. */
 int store_refuse_facts(store *s, store_refusal *why, int err, const char *code, const char *words,
                        json_t *facts);
-
-/* Older form: fills why with code and a ready Vietnamese message. Being replaced by
- * store_refuse_facts, so that wording lives above the store. */
-int store_refuse(store *s, store_refusal *why, int err, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -8,25 +8,10 @@
 #include <string.h>
 
 #include "proto.h"
+#include "store_boxes.h"
 #include "vtime.h"
 
 #define DAY_MS 86400000LL
-
-static int box_exists(store *s, int64_t box_id)
-{
-    sqlite3_stmt *st = NULL;
-    int ret = store_prepare(s, "SELECT 1 FROM boxes WHERE id = ?1", &st);
-    if (ret != 0)
-        return ret;
-    sqlite3_bind_int64(st, 1, box_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE)
-        ret = store_failf(s, -ENOENT, "no box %" PRId64, box_id);
-    else if (rc != SQLITE_ROW)
-        ret = store_fail(s, rc, "find box");
-    sqlite3_reset(st);
-    return ret;
-}
 
 static int insert_status(store *s, int64_t box_id, const char *text, int64_t now_ms)
 {
@@ -53,6 +38,7 @@ int store_status_report(store *s, int64_t box_id, const json_t *status, int64_t 
                         GTimeZone *tz, json_t **out)
 {
     proto_box_status bs = {0};
+    store_box box = {0};
     char err[PROTO_ERR_MAX];
     char *text = NULL;
     *out = NULL;
@@ -63,7 +49,8 @@ int store_status_report(store *s, int64_t box_id, const json_t *status, int64_t 
     int ret = text ? store_begin(s) : store_failf(s, -ENOMEM, "encode status");
     if (ret != 0)
         goto out;
-    ret = box_exists(s, box_id);
+    ret = store_box_get(s, box_id, &box); /* -ENOENT: no such box */
+    store_box_clear(&box);
     if (ret == 0)
         ret = insert_status(s, box_id, text, now_ms);
     if (ret == 0)

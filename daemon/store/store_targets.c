@@ -1,5 +1,6 @@
-/* store_targets: see store_targets.h. */
+/* store_targets: see store_targets.h (store_targets_bind: store_internal.h). */
 #include "store_targets.h"
+#include "store_internal.h"
 
 #include <string.h>
 

@@ -1,12 +1,12 @@
 /* store_targets: the one rule for which boxes an airing (or an event) reaches, as stored:
  * target_kind 'all' (every box), 'communes' (the boxes of the communes whose ids are listed) or
- * 'boxes' (the listed boxes), the ids a JSON array. A C form for rows already read and an SQL
- * form for queries; tests check the two agree (and the engine's, on its own model). */
+ * 'boxes' (the listed boxes), the ids a JSON array. A C form for rows already read, here, and
+ * an SQL form for the store's queries (STORE_TARGETS_SQL, store_internal.h); tests check the
+ * two agree (and the engine's, on its own model). */
 #ifndef LOALANG_STORE_TARGETS_H
 #define LOALANG_STORE_TARGETS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,19 +16,5 @@ bool store_targets_box(const char *kind, const json_t *ids, int64_t box_id, int6
 /* The same with the ids as stored text (a JSON array; NULL or unparsable: no ids). */
 bool store_targets_box_text(const char *kind, const char *ids_json, int64_t box_id,
                             int64_t commune_id);
-
-/* SQL form, a boolean expression on a row aliased `a` with columns target_kind and targets
- * (airings, plan_airings): the box is bound with store_targets_bind. A statement holding it
- * binds its other parameters by name too: SQLite numbers a named parameter after the largest
- * index seen so far, so a "?1" written after the fragment would be :target_commune. */
-#define STORE_TARGETS_SQL                                                                          \
-    "(a.target_kind = 'all'"                                                                       \
-    " OR (a.target_kind = 'communes' AND EXISTS (SELECT 1 FROM json_each(a.targets)"               \
-    " WHERE json_each.value = :target_commune))"                                                   \
-    " OR (a.target_kind = 'boxes' AND EXISTS (SELECT 1 FROM json_each(a.targets)"                  \
-    " WHERE json_each.value = :target_box)))"
-
-/* Binds the box (and its commune) a statement holding STORE_TARGETS_SQL asks about. */
-void store_targets_bind(sqlite3_stmt *st, int64_t box_id, int64_t commune_id);
 
 #endif

@@ -80,11 +80,7 @@ static void test_bad_logins(void **state)
 static void test_session_zone(void **state)
 {
     (void)state;
-    char *dir = g_dir_make_tmp("loalang-zone-XXXXXX", NULL);
-    char *conf = g_build_filename(dir, "loalangd.conf", NULL);
-    g_file_set_contents(conf, "[server]\ntime_zone = Asia/Bangkok\n", -1, NULL);
-    const char *args[] = {"--config", conf, NULL};
-    td *t = td_start(args);
+    td *t = td_start_config("[server]\ntime_zone = Asia/Bangkok\n", NULL);
     long st = 0;
     ac *c = ac_user(t, "admin", "admin", NULL);
     json_t *j = ac_call(c, "GET", "/api/v1/session", NULL, &st);
@@ -93,10 +89,6 @@ static void test_session_zone(void **state)
     json_decref(j);
     ac_free(c);
     td_free(t);
-    g_unlink(conf);
-    g_rmdir(dir);
-    g_free(conf);
-    g_free(dir);
 }
 
 static void test_me_logout(void **state)

@@ -16,6 +16,7 @@
 
 #include "api_client.h"
 #include "daemon.h"
+#include "tmpdir.h"
 #include "vtime.h"
 #include "wallclock.h"
 
@@ -46,11 +47,9 @@ static void run(const char *cmd)
 static int setup(void **state)
 {
     fx *f = g_new0(fx, 1);
-    f->tmp = g_dir_make_tmp("loalang-crash-XXXXXX", NULL);
+    f->tmp = tmpdir_new("loalang-crash-XXXXXX");
     f->t = td_start(NULL);
-    char *err = NULL;
-    assert_int_equal(td_admin(f->t, NULL, NULL, &err, "commune", "add", "Bằng Khánh", NULL), 0);
-    g_free(err);
+    ac_add_commune(f->t, "Bằng Khánh");
     f->token = ac_add_box(f->t, "Nà Pài", "Bằng Khánh");
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
     f->approver = ac_user(f->t, "noivu", "approver", NULL);
@@ -65,10 +64,7 @@ static int teardown(void **state)
     ac_free(f->approver);
     assert_int_equal(td_stop(f->t), 0);
     td_free(f->t);
-    char *cmd = g_strdup_printf("rm -rf %s", f->tmp);
-    run(cmd);
-    g_free(cmd);
-    g_free(f->tmp);
+    tmpdir_remove(f->tmp);
     g_free(f->token);
     g_free(f);
     return 0;

@@ -18,16 +18,8 @@
 typedef struct fx {
     td *t;
     ac *admin, *tech, *approver, *op;
-    char *token, *wav, *conf, *month;
+    char *token, *wav, *month;
 } fx;
-
-static void run(const char *cmd)
-{
-    int status = 0;
-    GError *e = NULL;
-    if (!g_spawn_command_line_sync(cmd, NULL, NULL, &status, &e) || status != 0)
-        fail_msg("%s failed: %s", cmd, e ? e->message : "exit status");
-}
 
 /* The month after this one: a plan there has all its slots ahead of now. */
 static char *next_month(void)
@@ -38,22 +30,11 @@ static char *next_month(void)
 static int setup(void **state)
 {
     fx *f = g_new0(fx, 1);
-    char *tmp = g_dir_make_tmp("loalang-flow-XXXXXX", NULL);
-    f->wav = g_build_filename(tmp, "tin.wav", NULL);
-    f->conf = g_build_filename(tmp, "loalangd.conf", NULL);
-    g_free(tmp);
-    char *cmd = g_strdup_printf("sox -n -r 44100 -c 1 %s synth 4 sine 440 vol 0.3", f->wav);
-    run(cmd);
-    g_free(cmd);
+    f->wav = ac_sox("tin.wav", "-r 44100 -c 1", "synth 4 sine 440 vol 0.3");
     /* A long horizon, so next month's airings are in the manifest whatever today is. */
-    g_file_set_contents(f->conf, "[server]\nmanifest_horizon_days = 62\n", -1, NULL);
-    const char *args[] = {"--config", f->conf, NULL};
-    f->t = td_start(args);
-    char *err = NULL;
-    assert_int_equal(td_admin(f->t, NULL, NULL, &err, "commune", "add", "Bằng Khánh", NULL), 0);
-    g_free(err);
-    assert_int_equal(td_admin(f->t, NULL, NULL, &err, "commune", "add", "Xuân Lạc", NULL), 0);
-    g_free(err);
+    f->t = td_start_config("[server]\nmanifest_horizon_days = 62\n", NULL);
+    ac_add_commune(f->t, "Bằng Khánh");
+    ac_add_commune(f->t, "Xuân Lạc");
     f->token = ac_add_box(f->t, "Nà Pài", "Bằng Khánh");
     f->admin = ac_user(f->t, "admin", "admin", NULL);
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
@@ -73,13 +54,7 @@ static int teardown(void **state)
     ac_free(f->op);
     assert_int_equal(td_stop(f->t), 0);
     td_free(f->t);
-    char *dir = g_path_get_dirname(f->wav);
-    g_unlink(f->wav);
-    g_unlink(f->conf);
-    g_rmdir(dir);
-    g_free(dir);
-    g_free(f->wav);
-    g_free(f->conf);
+    ac_rm_file(f->wav);
     g_free(f->token);
     g_free(f->month);
     g_free(f);

@@ -17,19 +17,14 @@
 typedef struct fx {
     td *t;
     ac *tech, *approver, *op;
-    char *wav, *conf;
+    char *wav;
 } fx;
 
 static int setup(void **state)
 {
     fx *f = g_new0(fx, 1);
     f->wav = ac_sox("tin.wav", "-r 44100 -c 1", "synth 4 sine 440 vol 0.3");
-    char *dir = g_path_get_dirname(f->wav);
-    f->conf = g_build_filename(dir, "loalangd.conf", NULL);
-    g_free(dir);
-    g_file_set_contents(f->conf, "[server]\nmax_upload_mb = 1\nmax_upload_minutes = 1\n", -1, NULL);
-    const char *args[] = {"--config", f->conf, NULL};
-    f->t = td_start(args);
+    f->t = td_start_config("[server]\nmax_upload_mb = 1\nmax_upload_minutes = 1\n", NULL);
     ac_add_commune(f->t, "Bằng Khánh");
     ac_add_commune(f->t, "Xuân Lạc");
     f->tech = ac_user(f->t, "ktv", "technician", NULL);
@@ -47,8 +42,6 @@ static int teardown(void **state)
     ac_free(f->op);
     assert_int_equal(td_stop(f->t), 0);
     td_free(f->t);
-    g_unlink(f->conf);
-    g_free(f->conf);
     ac_rm_file(f->wav);
     g_free(f);
     return 0;

@@ -228,7 +228,10 @@ static void test_theme_and_items(void **state)
                        "/api/v1/plans/%s", m);
     assert_string_equal(ac_str(j, "theme"), "An toàn giao thông");
     json_decref(j);
-    OK(ac_req(f->tech, "PUT", "{\"theme\":5}", 400, "bad_theme", "/api/v1/plans/%s", m));
+    j = ac_req(f->tech, "PUT", "{\"theme\":5}", 400, "bad_theme", "/api/v1/plans/%s", m);
+    assert_string_equal(ac_str(json_object_get(j, "error"), "message"),
+                        "Chủ đề tháng phải là chuỗi ký tự hoặc null.");
+    json_decref(j);
     OK(ac_req(f->tech, "PUT", "{\"theme\":", 400, NULL, "/api/v1/plans/%s", m));
     OK(ac_req(f->approver, "PUT", "{\"theme\":\"B\"}", 403, NULL, "/api/v1/plans/%s", m));
     OK(ac_req(f->op, "GET", NULL, 403, NULL, "/api/v1/plans/%s", m));
@@ -332,6 +335,16 @@ static void fill_month(fx *f, char **prog)
     g_free(body);
 }
 
+/* The message of the hand edit's warning with that code, or NULL. */
+static const char *warning(const json_t *edit, const char *code)
+{
+    const json_t *w = json_object_get(edit, "warnings");
+    for (size_t i = 0; i < json_array_size(w); i++)
+        if (!g_strcmp0(ac_str(json_array_get(w, i), "code"), code))
+            return ac_str(json_array_get(w, i), "message");
+    return NULL;
+}
+
 static void test_fill_edit_publish(void **state)
 {
     fx *f = *state;
@@ -360,6 +373,7 @@ static void test_fill_edit_publish(void **state)
     char *first = g_strdup(ac_str(a0, "id"));
     /* Another airing's start (not the one moved below). */
     char *start = g_strdup(ac_str(json_array_get(airings, 1), "start"));
+    char *title1 = g_strdup(ac_str(json_array_get(airings, 1), "title"));
     assert_string_equal(ac_str(a0, "program"), prog);
     json_decref(fill);
     json_t *list = ac_req(f->approver, "GET", NULL, 200, NULL, "/api/v1/plans/%s/airings", m);
@@ -375,22 +389,24 @@ static void test_fill_edit_publish(void **state)
     OK(ac_req(f->tech, "PATCH", "{}", 400, NULL, "/api/v1/plans/%s/airings/%s", m, first));
     char *at3 = g_strdup_printf("{\"start\":\"%s-15T03:00:00+07:00\"}", m);
     json_t *mv = ac_req(f->tech, "PATCH", at3, 200, NULL, "/api/v1/plans/%s/airings/%s", m, first);
-    json_t *w = json_object_get(mv, "warnings");
-    gboolean outside = FALSE;
-    for (size_t i = 0; i < json_array_size(w); i++)
-        outside |= !g_strcmp0(ac_str(json_array_get(w, i), "code"), "outside_slot");
-    assert_true(outside);
+    assert_string_equal(warning(mv, "outside_slot"),
+                        "lần phát nằm ngoài khung giờ của chương trình “Bản tin sáng”");
     json_decref(mv);
-    OK(ac_req(f->tech, "PATCH", at3, 404, NULL, "/api/v1/plans/%s/airings/nope", m));
+    mv = ac_req(f->tech, "PATCH", at3, 404, "not_found", "/api/v1/plans/%s/airings/nope", m);
+    char *nope = g_strdup_printf("Không có lần phát này trong lịch đang soạn của tháng %s.", m);
+    assert_string_equal(ac_str(json_object_get(mv, "error"), "message"), nope);
+    g_free(nope);
+    json_decref(mv);
     g_free(at3);
     /* An airing added on top of another one: an overlap warning, and a conflict listed. */
     char *add = g_strdup_printf("{\"piece\":\"%s\",\"start\":\"%s\"}", f->piece2, start);
     json_t *added = ac_req(f->tech, "POST", add, 201, NULL, "/api/v1/plans/%s/airings", m);
-    gboolean overlap = FALSE;
-    w = json_object_get(added, "warnings");
-    for (size_t i = 0; i < json_array_size(w); i++)
-        overlap |= !g_strcmp0(ac_str(json_array_get(w, i), "code"), "overlap");
-    assert_true(overlap);
+    /* "…lúc HH:MM:SS dd/mm/yyyy", local time as the start reads */
+    char *said = g_strdup_printf("trùng giờ với “%s” trên cụm loa “Nà Pài” lúc %.8s %.2s/%.2s/%.4s",
+                                 title1, start + 11, start + 8, start + 5, start);
+    assert_string_equal(warning(added, "overlap"), said);
+    g_free(said);
+    g_free(title1);
     char *extra = g_strdup(ac_str(json_object_get(added, "airing"), "id"));
     json_decref(added);
     g_free(add);
@@ -530,7 +546,9 @@ static void test_publish_unapproved(void **state)
     json_t *np = json_object_get(fill, "not_placed");
     for (size_t i = 0; i < json_array_size(np); i++)
         reported |= !g_strcmp0(ac_str(json_array_get(np, i), "reason"), "not_approved") &&
-                    !g_strcmp0(ac_str(json_array_get(np, i), "piece"), f->piece);
+                    !g_strcmp0(ac_str(json_array_get(np, i), "piece"), f->piece) &&
+                    !g_strcmp0(ac_str(json_array_get(np, i), "message"),
+                               "tin bài chưa được duyệt (hoặc đã thu hồi)");
     assert_true(reported);
     json_decref(fill);
     p = ac_req(f->tech, "POST", NULL, 200, NULL, "/api/v1/plans/%s/publish", m);

@@ -42,8 +42,8 @@ static void sql(store *s, const char *fmt, ...)
     sqlite3_free(q);
 }
 
-/* A commune with N_BOXES boxes and airing "X" for all of them (3 min of media), written
- * straight into the store of a daemon not yet running. */
+/* A commune with N_BOXES boxes, airing "X" for all of them (3 min of media) and airing "Y"
+ * for box 1 alone, written straight into the store of a daemon not yet running. */
 static void make_world(fx *f)
 {
     char err[STORE_ERR_MAX];
@@ -75,6 +75,12 @@ static void make_world(fx *f)
         " '00000001-0000-4000-8000-000000000001', %Q, 1893448800000, 180000, 'Bản tin sáng',"
         " 'all', '[]')",
         (long long)sqlite3_last_insert_rowid(store_db(s)), f->sha);
+    sql(s,
+        "INSERT INTO airings(id, version_id, piece_id, media_sha256, start_ms, duration_ms,"
+        " program_title, target_kind, targets) SELECT 'Y', version_id, piece_id, media_sha256,"
+        " start_ms + 600000, duration_ms, program_title, 'boxes', '[%lld]' FROM airings"
+        " WHERE id = 'X'",
+        (long long)f->box_ids[1]);
     store_close(s);
 }
 
@@ -166,9 +172,9 @@ static void test_batches_in_one_transaction(void **state)
     assert_int_equal(n_of(r2, "duplicates"), 1);
     assert_int_equal(n_of(r4, "accepted"), 0);
     assert_int_equal(n_of(r4, "rejected"), 1);
-    assert_non_null(strstr(json_string_value(json_object_get(
-                               json_array_get(json_object_get(r4, "rejected"), 0), "error")),
-                           "foreign_id"));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r4, "rejected"), 0), "code")),
+                        "foreign_id");
     store_close(s);
     assert_int_equal(count_plays(f, "id LIKE '00000001-%'"), 5);
     json_decref(a);
@@ -338,6 +344,61 @@ static void test_same_ids_at_once(void **state)
     g_ptr_array_free(one.acked, TRUE);
 }
 
+static json_t *play_of(const char *id, const char *airing, const char *sha, const char *ended,
+                       int played)
+{
+    return json_pack("{ss ss ss ss ss ss si ss ss}", "id", id, "airing", airing, "media", sha,
+                     "scheduled_start", "2030-01-01T06:00:00+07:00", "started_at",
+                     "2030-01-01T06:00:00+07:00", "ended_at", ended, "played_ms", played, "outcome",
+                     "completed", "detail", "");
+}
+
+/* What a box reads for each refusal, to the letter (docs/api.md: "CODE: lời nhắn"). */
+static void test_refusals_on_the_wire(void **state)
+{
+    fx *f = *state;
+    char other[HASH_SHA256_HEX_LEN + 1], id[40];
+    td_restart(f->t);
+    hash_sha256_buf("m2", 2, other);
+    play_id(id, 0x400, 1);
+    poster b0 = {.f = f, .box = 0}, b1 = {.f = f, .box = 1};
+    json_t *r = NULL, *batch = json_pack("[o]", play(f, id));
+    assert_int_equal(post(&b0, batch, &r), 0);
+    assert_int_equal(n_of(r, "accepted"), 1);
+    json_decref(r);
+    json_decref(batch);
+    batch = json_pack("[o o o o o o]",
+                      play_of("r-unknown", "nope", f->sha, "2030-01-01T06:03:00+07:00", 1000),
+                      play_of("r-target", "Y", f->sha, "2030-01-01T06:03:00+07:00", 1000),
+                      play_of("r-media", "X", other, "2030-01-01T06:03:00+07:00", 1000),
+                      play_of("r-long", "X", f->sha, "2030-01-01T06:04:00+07:00", 190000),
+                      json_pack("{ss ss}", "id", "r-bad", "airing", "X"),
+                      play_of(id, "X", f->sha, "2030-01-01T06:01:00+07:00", 60000));
+    assert_int_equal(post(&b0, batch, &r), 0);
+    json_t *want =
+        json_pack("[{ss ss} {ss ss} {ss ss} {ss ss} {ss ss} {ss ss}]", "id", "r-unknown", "error",
+                  "unknown_airing: không có lượt phát (airing) này", "id", "r-target", "error",
+                  "not_targeted: lượt phát này không giao cho cụm loa", "id", "r-media", "error",
+                  "wrong_media: tệp âm thanh khác với tệp của lượt phát", "id", "r-long", "error",
+                  "too_long: thời lượng đã phát dài hơn tệp âm thanh", "id", "r-bad", "error",
+                  "invalid: báo cáo không hợp lệ (media: missing)", "id", id, "error",
+                  "conflict: mã báo cáo đã dùng cho một báo cáo khác");
+    if (!json_equal(json_object_get(r, "rejected"), want)) {
+        char *got = json_dumps(json_object_get(r, "rejected"), JSON_INDENT(1));
+        fail_msg("rejected:\n%s", got);
+    }
+    json_decref(want);
+    json_decref(r);
+    json_decref(batch);
+    batch = json_pack("[o]", play(f, id));
+    assert_int_equal(post(&b1, batch, &r), 0);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r, "rejected"), 0), "error")),
+                        "foreign_id: mã báo cáo đã được cụm loa khác dùng");
+    json_decref(r);
+    json_decref(batch);
+}
+
 static void test_acknowledged_survive_kill(void **state)
 {
     fx *f = *state;
@@ -398,6 +459,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batches_in_one_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_boxes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_ids_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_on_the_wire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_acknowledged_survive_kill, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,11 +173,7 @@ static bool answered(int fd)
 static void test_per_ip_limit(void **state)
 {
     (void)state;
-    td *t = td_new();
-    char *conf = g_build_filename(td_dir(t), "limit.conf", NULL);
-    assert_true(g_file_set_contents(conf, "[server]\nper_ip_connections = 2\n", -1, NULL));
-    const char *args[] = {"--config", conf, NULL};
-    assert_int_equal(td_launch(t, args, NULL), 0);
+    td *t = td_start_config("[server]\nper_ip_connections = 2\n", NULL);
     int a = connect_to(url_port(t)), b = connect_to(url_port(t));
     assert_true(answered(a));
     assert_true(answered(b));
@@ -197,7 +193,6 @@ static void test_per_ip_limit(void **state)
     assert_true(ok);
     close(b);
     assert_int_equal(td_stop(t), 0);
-    g_free(conf);
     td_free(t);
 }
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ingest.h"
+#include "tmpdir.h"
 
 #define SPEECH                                                                                                \
     "Thông báo của Ủy ban nhân dân xã về lịch tiêm phòng cho đàn gia súc, gia cầm trong " \
@@ -63,7 +64,7 @@ static void encode(const char *out, const char *chain)
 static int group_setup(void **state)
 {
     (void)state;
-    F.tmp = g_dir_make_tmp("loalang-ingest-XXXXXX", NULL);
+    F.tmp = tmpdir_new("loalang-ingest-XXXXXX");
     /* Stereo 44.1 kHz with the speech twice: a common upload shape, and resampling + downmix.
      * Compressed the way a studio would, so that -16 LUFS fits under -1 dBTP; raw espeak-ng
      * output (peak-to-loudness 18.5 dB) is the peaky case,
@@ -97,18 +98,10 @@ static int group_setup(void **state)
     return 0;
 }
 
-static void rm_rf(const char *path)
-{
-    const char *argv[] = {"rm", "-rf", path, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-}
-
 static int group_teardown(void **state)
 {
     (void)state;
-    rm_rf(F.tmp);
-    g_free(F.tmp);
+    tmpdir_remove(F.tmp);
     return 0;
 }
 
@@ -123,8 +116,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    rm_rf(F.media);
-    g_free(F.media);
+    tmpdir_remove(F.media);
     return 0;
 }
 

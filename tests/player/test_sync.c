@@ -61,13 +61,10 @@ static int setup(void **state)
 {
     fx *f = g_new0(fx, 1);
     f->dir = g_dir_make_tmp("player-sync-XXXXXX", NULL);
-    char *conf = g_build_filename(f->dir, "loalangd.conf", NULL);
-    assert_true(g_file_set_contents(conf, "[server]\npoll_seconds = 5\n", -1, NULL));
     td_free_listen(f->listen, sizeof f->listen);
-    const char *args[] = {"--listen", f->listen, "--config", conf, NULL};
-    f->t = td_start(args);
-    g_free(conf);
-    assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "commune", "add", "Bằng Lãng", NULL), 0);
+    const char *args[] = {"--listen", f->listen, NULL};
+    f->t = td_start_config("[server]\npoll_seconds = 5\n", args);
+    ac_add_commune(f->t, "Bằng Lãng");
     char *token = ac_add_box(f->t, "Nà Pài", "Bằng Lãng");
     assert_int_equal(uv_loop_init(&f->loop), 0);
     assert_int_equal(net_new(&f->loop, td_url(f->t), token, NULL, &f->n), 0);

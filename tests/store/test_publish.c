@@ -26,15 +26,8 @@
 #include "store_plans.h"
 #include "store_programs.h"
 #include "vtime.h"
-#include "api_words.h"
-
-/* The refusal as people read it (the store gives code and facts; api_words words them). */
-static const char *said(const store_refusal *why)
-{
-    static char buf[sizeof why->message];
-    api_words_refusal(why, buf, sizeof buf);
-    return buf;
-}
+#include "said.h"
+#include "tmpdir.h"
 
 #define WHO "cli:test"
 #define M   "2026-12"
@@ -60,11 +53,9 @@ static int64_t count(fixture *f, const char *sql)
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX], token[STORE_BOX_TOKEN_MAX];
-    f->tmp = g_dir_make_tmp("loalang-publish-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
+    char token[STORE_BOX_TOKEN_MAX];
+    f->tmp = tmpdir_new("loalang-publish-XXXXXX");
+    f->s = tmpdir_store(f->tmp, &f->dir);
     assert_int_equal(vtime_zone_new("Asia/Ho_Chi_Minh", &f->tz), 0);
     assert_int_equal(vtime_parse_rfc3339("2026-11-20T08:00:00+07:00", &f->before), 0);
     assert_int_equal(store_begin(f->s), 0);
@@ -101,14 +92,11 @@ static int teardown(void **state)
     fixture *f = *state;
     store_close(f->s);
     g_time_zone_unref(f->tz);
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
+    tmpdir_remove(f->tmp);
     g_free(f->news);
     g_free(f->report);
     g_free(f->sang);
     g_free(f->dir);
-    g_free(f->tmp);
     g_free(f);
     return 0;
 }

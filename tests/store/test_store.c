@@ -21,6 +21,7 @@
 #include "store_boxes.h"
 #include "store_communes.h"
 #include "store_users.h"
+#include "tmpdir.h"
 
 #define WHO "cli:test"
 
@@ -33,29 +34,18 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX];
-    f->tmp = g_dir_make_tmp("loalang-store-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
+    f->tmp = tmpdir_new("loalang-store-XXXXXX");
+    f->s = tmpdir_store(f->tmp, &f->dir);
     *state = f;
     return 0;
-}
-
-static void rm_rf(const char *path)
-{
-    const char *argv[] = {"rm", "-rf", path, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->s);
-    rm_rf(f->tmp);
+    tmpdir_remove(f->tmp);
     g_free(f->dir);
-    g_free(f->tmp);
     g_free(f);
     return 0;
 }

@@ -14,6 +14,7 @@
 #include "store_boxes.h"
 #include "store_communes.h"
 #include "vtime.h"
+#include "tmpdir.h"
 
 #define WHO "cli:test"
 #define SHA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -35,11 +36,10 @@ static void exec(store *s, const char *sql)
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX], tok[STORE_BOX_TOKEN_MAX];
-    f->tmp = g_dir_make_tmp("loalang-airings-XXXXXX", NULL);
-    char *dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(dir, err, sizeof err), 0);
-    assert_int_equal(store_open(dir, &f->s, err, sizeof err), 0);
+    char tok[STORE_BOX_TOKEN_MAX];
+    char *dir = NULL;
+    f->tmp = tmpdir_new("loalang-airings-XXXXXX");
+    f->s = tmpdir_store(f->tmp, &dir);
     g_free(dir);
     assert_int_equal(store_begin(f->s), 0);
     assert_int_equal(store_commune_add(f->s, WHO, "Bằng Khánh", &f->c1), 0);
@@ -86,10 +86,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->s);
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-    g_free(f->tmp);
+    tmpdir_remove(f->tmp);
     g_free(f);
     return 0;
 }

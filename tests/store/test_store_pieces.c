@@ -21,6 +21,7 @@
 #include "store_media.h"
 #include "store_pieces.h"
 #include "vtime.h"
+#include "tmpdir.h"
 
 #define WHO "cli:test"
 
@@ -31,13 +32,6 @@ typedef struct fixture {
     char sha[HASH_SHA256_HEX_LEN + 1];
     int64_t commune_a, commune_b;
 } fixture;
-
-static void rm_rf(const char *path)
-{
-    const char *argv[] = {"rm", "-rf", path, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
-}
 
 static void put_media(fixture *f, const char *seed, char sha[HASH_SHA256_HEX_LEN + 1])
 {
@@ -54,11 +48,8 @@ static void put_media(fixture *f, const char *seed, char sha[HASH_SHA256_HEX_LEN
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX];
-    f->tmp = g_dir_make_tmp("loalang-pieces-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
+    f->tmp = tmpdir_new("loalang-pieces-XXXXXX");
+    f->s = tmpdir_store(f->tmp, &f->dir);
     assert_int_equal(vtime_zone_new(NULL, &f->tz), 0);
     assert_int_equal(store_begin(f->s), 0);
     assert_int_equal(store_commune_add(f->s, WHO, "Bằng Lãng", &f->commune_a), 0);
@@ -74,9 +65,8 @@ static int teardown(void **state)
     fixture *f = *state;
     store_close(f->s);
     g_time_zone_unref(f->tz);
-    rm_rf(f->tmp);
+    tmpdir_remove(f->tmp);
     g_free(f->dir);
-    g_free(f->tmp);
     g_free(f);
     return 0;
 }

@@ -23,15 +23,8 @@
 #include "store_plans.h"
 #include "store_programs.h"
 #include "vtime.h"
-#include "api_words.h"
-
-/* The refusal as people read it (the store gives code and facts; api_words words them). */
-static const char *said(const store_refusal *why)
-{
-    static char buf[sizeof why->message];
-    api_words_refusal(why, buf, sizeof buf);
-    return buf;
-}
+#include "said.h"
+#include "tmpdir.h"
 
 #define WHO "cli:test"
 #define M   "2026-12"
@@ -68,11 +61,9 @@ static char *program(fixture *f, const char *text)
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX], token[STORE_BOX_TOKEN_MAX];
-    f->tmp = g_dir_make_tmp("loalang-plans-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
+    char token[STORE_BOX_TOKEN_MAX];
+    f->tmp = tmpdir_new("loalang-plans-XXXXXX");
+    f->s = tmpdir_store(f->tmp, &f->dir);
     assert_int_equal(vtime_zone_new("Asia/Ho_Chi_Minh", &f->tz), 0);
     assert_int_equal(vtime_parse_rfc3339("2026-11-20T08:00:00+07:00", &f->before), 0);
     assert_int_equal(store_begin(f->s), 0);
@@ -107,9 +98,7 @@ static int teardown(void **state)
     fixture *f = *state;
     store_close(f->s);
     g_time_zone_unref(f->tz);
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
+    tmpdir_remove(f->tmp);
     g_free(f->jingle);
     g_free(f->news);
     g_free(f->report);
@@ -118,7 +107,6 @@ static int teardown(void **state)
     g_free(f->sang);
     g_free(f->toi);
     g_free(f->dir);
-    g_free(f->tmp);
     g_free(f);
     return 0;
 }
@@ -385,6 +373,19 @@ static bool has_warning(const json_t *r, const char *code)
     return false;
 }
 
+/* Fact `name` of the first warning with that code (the store gives facts; the API words). */
+static const char *warning_fact(const json_t *r, const char *code, const char *name)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(r, "warnings"), i, w)
+    {
+        if (!strcmp(json_string_value(json_object_get(w, "code")), code))
+            return json_string_value(json_object_get(json_object_get(w, "facts"), name));
+    }
+    return NULL;
+}
+
 static void test_hand_edits(void **state)
 {
     fixture *f = *state;
@@ -406,6 +407,9 @@ static void test_hand_edits(void **state)
     assert_int_equal(store_commit(f->s), 0);
     assert_true(has_warning(out, "overlap"));
     assert_false(has_warning(out, "outside_slot"));
+    assert_string_equal(warning_fact(out, "overlap", "at"), "2026-12-22T06:00:00+07:00");
+    assert_non_null(warning_fact(out, "overlap", "box"));
+    assert_non_null(warning_fact(out, "overlap", "other"));
     json_decref(out);
     assert_int_equal(store_plan_conflicts(f->s, M, f->tz, &c), 0);
     assert_int_equal(json_array_size(json_object_get(c, "conflicts")), 3); /* one per box */
@@ -417,6 +421,7 @@ static void test_hand_edits(void **state)
     assert_int_equal(store_commit(f->s), 0);
     assert_false(has_warning(out, "overlap"));
     assert_true(has_warning(out, "outside_slot"));
+    assert_non_null(warning_fact(out, "outside_slot", "program"));
     assert_string_equal(json_string_value(json_object_get(json_object_get(out, "airing"), "start")),
                         "2026-12-22T12:00:00+07:00");
     json_decref(out);

@@ -22,6 +22,8 @@
 #include "store_communes.h"
 #include "store_programs.h"
 #include "vtime.h"
+#include "said.h"
+#include "tmpdir.h"
 
 #define WHO "cli:test"
 
@@ -35,11 +37,9 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    char err[STORE_ERR_MAX], token[STORE_BOX_TOKEN_MAX];
-    f->tmp = g_dir_make_tmp("loalang-prog-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
+    char token[STORE_BOX_TOKEN_MAX];
+    f->tmp = tmpdir_new("loalang-prog-XXXXXX");
+    f->s = tmpdir_store(f->tmp, &f->dir);
     assert_int_equal(vtime_zone_new("Asia/Ho_Chi_Minh", &f->tz), 0);
     assert_int_equal(vtime_parse_rfc3339("2026-11-20T08:00:00+07:00", &f->now), 0);
     assert_int_equal(store_begin(f->s), 0);
@@ -57,11 +57,8 @@ static int teardown(void **state)
     fixture *f = *state;
     store_close(f->s);
     g_time_zone_unref(f->tz);
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
+    tmpdir_remove(f->tmp);
     g_free(f->dir);
-    g_free(f->tmp);
     g_free(f);
     return 0;
 }
@@ -129,14 +126,6 @@ static void test_create_get_list(void **state)
     json_decref(l);
     g_free(text);
     g_free(jingle);
-}
-
-/* The refusal as people read it (the store gives code and facts; api_words words them). */
-static const char *said(const store_refusal *why)
-{
-    static char buf[sizeof why->message];
-    api_words_refusal(why, buf, sizeof buf);
-    return buf;
 }
 
 static void expect_refusal(fixture *f, const char *text, int err, const char *code)
@@ -319,6 +308,20 @@ static void test_conflicts(void **state)
     assert_non_null(strstr(msg, "“Chen ngang”"));
     assert_non_null(strstr(msg, " từ 06:15 đến 06:25"));
     assert_int_equal(json_integer_value(json_object_get(one, "overlap_ms")), 10 * 60000);
+    /* as GET /api/v1/programs answers: the sentence in place of its name and facts */
+    assert_int_equal(api_words_notes(cs), 0);
+    static const char *const keys[] = {"a",    "a_title",    "b",      "b_title",
+                                       "from", "overlap_ms", "message"};
+    const char *k;
+    json_t *v;
+    size_t n = 0;
+    json_object_foreach(json_array_get(cs, 0), k, v)
+    {
+        assert_true(n < G_N_ELEMENTS(keys));
+        assert_string_equal(k, keys[n++]);
+    }
+    assert_int_equal(n, G_N_ELEMENTS(keys));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(cs, 0), "message")), msg);
     json_decref(list);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "store_internal.h" /* the rule's SQL form */
 #include "store_targets.h"
 #include "targets.h"
 

@@ -13,15 +13,13 @@
 #include "store_boxes.h"
 #include "store_communes.h"
 #include "wallclock.h"
+#include "tmpdir.h"
 
 int bf_setup(void **state)
 {
     bf_fixture *f = g_new0(bf_fixture, 1);
-    char err[STORE_ERR_MAX];
-    f->tmp = g_dir_make_tmp("loalang-box-XXXXXX", NULL);
-    f->dir = g_build_filename(f->tmp, "data", NULL);
-    assert_int_equal(store_init(f->dir, err, sizeof err), 0);
-    assert_int_equal(store_open(f->dir, &f->s, err, sizeof err), 0);
+    f->tmp = tmpdir_new("loalang-box-XXXXXX");
+    f->s = tmpdir_store(f->tmp, &f->dir);
     assert_int_equal(vtime_zone_new(NULL, &f->tz), 0);
     /* Rows the store stamps itself (boxes' created_ms, audit) are made before the months the
      * tests report on, whatever day the suite runs. */
@@ -33,14 +31,11 @@ int bf_setup(void **state)
 int bf_teardown(void **state)
 {
     bf_fixture *f = *state;
-    const char *argv[] = {"rm", "-rf", f->tmp, NULL};
     store_close(f->s);
     wallclock_set(NULL, NULL);
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
+    tmpdir_remove(f->tmp);
     g_time_zone_unref(f->tz);
     g_free(f->dir);
-    g_free(f->tmp);
     g_free(f);
     return 0;
 }

@@ -12,12 +12,12 @@
 
 #include "store.h"
 #include "store_internal.h"
+#include "tmpdir.h"
 
 cli_dir *cli_dir_new(const char *template)
 {
     cli_dir *d = g_new0(cli_dir, 1);
-    d->tmp = g_dir_make_tmp(template, NULL);
-    assert_non_null(d->tmp);
+    d->tmp = tmpdir_new(template);
     d->dir = g_build_filename(d->tmp, "data", NULL);
     return d;
 }
@@ -26,13 +26,10 @@ void cli_dir_free(cli_dir *d)
 {
     if (!d)
         return;
-    const char *argv[] = {"rm", "-rf", d->tmp, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-                 NULL);
+    tmpdir_remove(d->tmp);
     g_free(d->out);
     g_free(d->err);
     g_free(d->dir);
-    g_free(d->tmp);
     g_free(d);
 }
 

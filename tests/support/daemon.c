@@ -170,6 +170,23 @@ td *td_start(const char *const *extra_args)
     return t;
 }
 
+td *td_start_config(const char *config_text, const char *const *extra_args)
+{
+    td *t = td_new();
+    char *conf = g_build_filename(t->root, "loalangd.conf", NULL);
+    const char *args[2 + MAX_EXTRA_ARGS + 1] = {"--config", conf};
+    size_t n = 2;
+    assert_true(g_file_set_contents(conf, config_text, -1, NULL));
+    for (size_t i = 0; extra_args && extra_args[i] && n < G_N_ELEMENTS(args) - 1; i++)
+        args[n++] = extra_args[i];
+    char *err = NULL;
+    int rc = td_launch(t, args, &err);
+    if (rc != 0)
+        fail_msg("loalangd serve --config did not start (exit %d): %s", rc, err);
+    g_free(conf);
+    return t;
+}
+
 void td_restart(td *t)
 {
     char *err = NULL;

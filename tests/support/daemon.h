@@ -28,6 +28,9 @@ td *td_new(void);
 int td_launch(td *t, const char *const *extra_args, char **err_out);
 /* td_new + td_launch, asserting success. */
 td *td_start(const char *const *extra_args);
+/* td_start with a configuration file holding config_text ("[server]\n…"), kept in the td's
+ * own temp dir (gone with td_free): "--config FILE" and then extra_args (may be NULL). */
+td *td_start_config(const char *config_text, const char *const *extra_args);
 /* Starts again on the same dir with the same arguments (after td_stop or td_kill). */
 void td_restart(td *t);
 

@@ -43,17 +43,20 @@ function browserEnv() {
   return env;
 }
 
-let chromiumMod;
+// playwright-core, loaded as the scripts import this file, before any of them starts a daemon or
+// a player: a script that found it missing later would exit leaving those running, and CTest
+// would wait on their output until its timeout instead of failing at once.
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error(`playwright-core cannot be loaded (${e.code || e.message}): run ` +
+    '`npm ci --prefix tests/web` (.ci/install-deps does)');
+  process.exit(1);
+}
+
 export async function launchBrowser(executablePath) {
-  if (!chromiumMod) {
-    try {
-      ({ chromium: chromiumMod } = await import('playwright-core'));
-    } catch {
-      console.error('playwright-core is missing: run `npm ci --prefix tests/web` (.ci/install-deps does)');
-      process.exit(1);
-    }
-  }
-  return chromiumMod.launch({ executablePath, headless: true,
+  return chromium.launch({ executablePath, headless: true,
     args: ['--no-sandbox', '--disable-dev-shm-usage'], env: DATE_TRAVEL ? browserEnv() : undefined });
 }
 

@@ -115,12 +115,9 @@ static void test_web_dir_config(void **state)
     (void)state;
     char *dir = g_dir_make_tmp("loalang-webdir-XXXXXX", NULL);
     char *index = g_build_filename(dir, "index.html", NULL);
-    char *conf = g_build_filename(dir, "loalangd.conf", NULL);
     char *text = g_strdup_printf("[server]\nweb_dir = %s\n", dir);
     assert_true(g_file_set_contents(index, "<!doctype html><title>thử</title>", -1, NULL));
-    assert_true(g_file_set_contents(conf, text, -1, NULL));
-    const char *const args[] = {"--config", conf, NULL};
-    td *t = td_start(args);
+    td *t = td_start_config(text, NULL);
     long st = 0;
     char *body = NULL;
     get(t, "/", NULL, &st, &body, NULL);
@@ -132,10 +129,8 @@ static void test_web_dir_config(void **state)
     assert_int_equal(td_stop(t), 0);
     td_free(t);
     g_unlink(index);
-    g_unlink(conf);
     g_rmdir(dir);
     g_free(text);
-    g_free(conf);
     g_free(index);
     g_free(dir);
 }
