@@ -213,8 +213,13 @@ int store_name_normalize(const char *in, size_t max, char **out)
     size_t len = n ? strlen(n) : 0;
     bool ok = len >= 1 && len <= max && !g_unichar_isspace(g_utf8_get_char(n)) &&
               !g_unichar_isspace(g_utf8_get_char(g_utf8_prev_char(n + len)));
-    for (const char *p = n; ok && *p; p = g_utf8_next_char(p))
-        ok = !g_unichar_iscntrl(g_utf8_get_char(p));
+    /* Invisible format characters (Unicode Cf) are refused too: bidi overrides and isolates
+     * (U+202A–202E, U+2066–2069) would show "a\u202eb" reversed, so one name could pass for
+     * another in a list or a record; Vietnamese names need none of them. */
+    for (const char *p = n; ok && *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        ok = !g_unichar_iscntrl(c) && g_unichar_type(c) != G_UNICODE_FORMAT;
+    }
     if (!ok) {
         g_free(n);
         return -EINVAL;

@@ -77,8 +77,9 @@ uint64_t store_generation(const store *s);
  * since this connection last looked, so a running daemon can notice and tell the boxes. */
 int store_data_version(store *s, int64_t *out);
 
-/* A person-given name (commune, box, user): valid UTF-8, no control characters, no leading or
- * trailing space, 1 … max bytes once normalised to NFC. *out is g_free'd by the caller.
+/* A person-given name (commune, box, user): valid UTF-8, no control characters and no
+ * invisible format characters (bidi overrides, zero-width marks), no leading or trailing space,
+ * 1 … max bytes once normalised to NFC. *out is g_free'd by the caller.
  * -EINVAL otherwise. */
 int store_name_normalize(const char *in, size_t max, char **out);
 

@@ -67,6 +67,8 @@ static void test_communes(void **state)
     json_decref(post(f, "/api/v1/communes", json_pack("{}"), 400));
     json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", " có dấu cách "), 400));
     json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "dòng\nmới"), 400));
+    /* "Xã A" with a right-to-left override would show as another name */
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "X\u00e3 \u202eA"), 400));
     assert_int_equal(count(f, "/api/v1/communes", "communes"), 1);
 }
 

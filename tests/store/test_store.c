@@ -209,6 +209,11 @@ static void test_names(void **state)
     assert_int_equal(store_commune_add(f->s, WHO, " lề", &id), -EINVAL);
     assert_int_equal(store_commune_add(f->s, WHO, "a\nb", &id), -EINVAL);
     assert_int_equal(store_commune_add(f->s, WHO, "\xff", &id), -EINVAL);
+    /* bidi override, isolate, mark, zero-width space, BOM: a name could pose as another */
+    static const char *const hidden[] = {"a\u202eb", "a\u2066b\u2069", "a\u200fb", "a\u200bb",
+                                         "\ufeffab"};
+    for (size_t i = 0; i < G_N_ELEMENTS(hidden); i++)
+        assert_int_equal(store_commune_add(f->s, WHO, hidden[i], &id), -EINVAL);
     store_rollback(f->s);
     store_commune *v = NULL;
     size_t n = 0;
