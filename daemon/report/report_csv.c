@@ -1,6 +1,7 @@
 /* report_csv: the CSV exports of report.h, made from the report's JSON so that what the file
  * says is exactly what the API says. Excel opens UTF-8 only with a BOM; rows end in CRLF
- * (RFC 4180); numbers use a dot, never a thousands separator. */
+ * (RFC 4180); numbers use a dot, never a thousands separator. Text that a spreadsheet would
+ * take for a formula is neutralised (formula_like). */
 #include "report.h"
 
 #include <errno.h>
@@ -10,10 +11,31 @@
 
 static const char BOM[] = "\xEF\xBB\xBF";
 
+/* A plain decimal number, as the numeric columns hold ("-1.5" stays a number). */
+static bool is_number(const char *s)
+{
+    char *end = NULL;
+    if (!*s)
+        return false;
+    (void)g_ascii_strtod(s, &end);
+    return *end == '\0' && strspn(s, "+-0123456789.") == strlen(s);
+}
+
+/* A cell a spreadsheet would run as a formula: "=HYPERLINK(…)" in a piece's title, say. OWASP's
+ * advice, which Excel and LibreOffice honour: a leading apostrophe makes it text, shown as typed.
+ */
+static bool formula_like(const char *s)
+{
+    return strchr("=+-@\t\r", s[0]) && s[0] && !is_number(s);
+}
+
 static void field(GString *g, const char *s, bool last)
 {
-    if (strpbrk(s, ",\"\r\n")) {
+    bool formula = formula_like(s);
+    if (formula || strpbrk(s, ",\"\r\n")) {
         g_string_append_c(g, '"');
+        if (formula)
+            g_string_append_c(g, '\'');
         for (const char *p = s; *p; p++) {
             if (*p == '"')
                 g_string_append_c(g, '"');

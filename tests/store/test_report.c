@@ -262,6 +262,20 @@ static void test_evidence_and_csv(void **state)
     assert_non_null(strstr(csv, ",\"Phóng sự, \"\"đặc biệt\"\"\",Phóng sự,600.000,"));
     g_strfreev(rows);
     g_free(csv);
+
+    /* Text from people that a spreadsheet would run as a formula becomes text. */
+    json_object_set_new(x2, "title", json_string("=HYPERLINK(\"http://x.invalid\",\"bấm\")"));
+    json_object_set_new(json_array_get(json_object_get(x2, "boxes"), 0), "name",
+                        json_string("@SUM(A1:A9)"));
+    json_object_set_new(json_array_get(json_object_get(x2, "boxes"), 1), "name",
+                        json_string("-2+3"));
+    assert_int_equal(report_evidence_csv(r, f->tz, &csv, &len), 0);
+    assert_null(strstr(csv, ",=HYPERLINK"));
+    assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"bấm\"\")\","));
+    assert_non_null(strstr(csv, ",\"'@SUM(A1:A9)\","));
+    assert_non_null(strstr(csv, ",\"'-2+3\","));
+    assert_non_null(strstr(csv, ",180.000,")); /* numbers stay numbers */
+    g_free(csv);
     json_decref(r);
 
     r = build(f, "2026-12", false);
