@@ -314,7 +314,8 @@ static int box_revoke(http_req *r, void *ud)
     else if (rc != 0)
         api_fail(r, a, rc, "cụm loa");
     else {
-        store_box_clear(&b); /* read again: the answer shows the revocation time */
+        api_events_revoked(a); /* its held poll, if any, ends now */
+        store_box_clear(&b);   /* read again: the answer shows the revocation time */
         rc = store_box_get(a->db, id, &b);
         if (rc == 0)
             http_reply_json(r, 200, box_json(&b));

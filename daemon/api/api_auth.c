@@ -155,6 +155,11 @@ int api_box_require(http_req *r, api *a, int64_t *box_id)
         api_fail(r, a, rc, "mã truy cập");
         return rc;
     }
+    return api_box_refuse(r);
+}
+
+int api_box_refuse(http_req *r)
+{
     http_add_header(r, "WWW-Authenticate", "Bearer realm=\"loalang\"");
     http_reply_error(r, 401, "unauthenticated",
                      "Mã truy cập của cụm loa không hợp lệ hoặc đã bị thu hồi.");

@@ -151,6 +151,12 @@ static void answer_batch(api_events *ev, const json_t *rows, int64_t upto)
     g_hash_table_destroy(answers);
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void on_cancel(http_req *r, void *arg)
 {
     (void)r;
@@ -191,6 +197,24 @@ void api_events_notify(api *a)
     wake(a->events);
 }
 
+void api_events_revoked(api *a)
+{
+    api_events *ev = a->events;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (!ev->head || store_box_revoked_ids(a->db, &ids, &n) != 0 || n == 0)
+        return;
+    for (waiter *w = ev->head, *next; w; w = next) {
+        next = w->next;
+        if (!bsearch(&w->box_id, ids, n, sizeof *ids, cmp_id))
+            continue;
+        unlink_waiter(ev, w);
+        api_box_refuse(w->r);
+        free(w);
+    }
+    g_free(ids);
+}
+
 static void on_tick(uv_timer_t *t)
 {
     api_events *ev = t->data;
@@ -198,6 +222,7 @@ static void on_tick(uv_timer_t *t)
     if (store_data_version(ev->a->db, &dv) == 0 && dv != ev->data_version) {
         ev->data_version = dv;
         wake(ev);
+        api_events_revoked(ev->a); /* an admin command may have revoked a waiting box */
     }
     while (ev->head && ev->head->deadline_ms <= now)
         resume(ev->head,

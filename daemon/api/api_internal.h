@@ -61,6 +61,8 @@ typedef struct api_user {
 int api_user_require(http_req *r, api *a, unsigned roles, api_user *out);
 /* The box whose bearer token came with the request; 401 and -EACCES otherwise. */
 int api_box_require(http_req *r, api *a, int64_t *box_id);
+/* The 401 a box gets for a bad or revoked token; returns -EACCES. */
+int api_box_refuse(http_req *r);
 /* The same, and marks the box as heard from (every box-protocol request uses this). */
 int api_box_seen(http_req *r, api *a, int64_t *box_id);
 /* True when u may see commune_id's data (operators only their own). */
@@ -119,5 +121,8 @@ int api_routes_web(api *a);
 int api_events_create(api *a);
 void api_events_close(api *a, void (*cb)(void *arg), void *arg);
 void api_events_notify(api *a);
+/* Ends (401) the held polls of boxes revoked since they were held, in this process (call after
+ * a revocation) or another (the timer calls it when the database changed). */
+void api_events_revoked(api *a);
 
 #endif

@@ -259,3 +259,26 @@ void store_box_list_free(store_box *v, size_t n)
     }
     g_free(v);
 }
+
+int store_box_revoked_ids(store *s, int64_t **ids_out, size_t *n_out)
+{
+    sqlite3_stmt *st = NULL;
+    GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    int ret = store_prepare(s, "SELECT id FROM boxes WHERE revoked = 1 ORDER BY id", &st);
+    int rc = SQLITE_DONE;
+    while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        g_array_append_val(ids, id);
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = store_fail(s, rc, "revoked boxes");
+    if (st)
+        sqlite3_reset(st);
+    *n_out = ret == 0 ? ids->len : 0;
+    *ids_out = NULL;
+    if (*n_out > 0)
+        *ids_out = (int64_t *)(void *)g_array_free(ids, FALSE);
+    else
+        g_array_free(ids, TRUE);
+    return ret;
+}

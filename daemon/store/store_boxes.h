@@ -32,6 +32,8 @@ int store_box_add(store *s, const char *who, const char *name, const char *commu
 int store_box_verify(store *s, const char *token, int64_t *box_id_out);
 /* -ENOENT no such box, -EALREADY already revoked. */
 int store_box_revoke(store *s, const char *who, const char *name);
+/* The ids of revoked boxes, ascending, into *ids_out (g_free; NULL when none). */
+int store_box_revoked_ids(store *s, int64_t **ids_out, size_t *n_out);
 /* All boxes by commune, then name. */
 int store_box_list(store *s, store_box **out, size_t *n_out);
 void store_box_list_free(store_box *v, size_t n);

@@ -1,5 +1,6 @@
 /* Users, communes and boxes over HTTP: the token shown once and working at once, revocation
- * refusing the very next box request, operators confined to their commune, and bad input
+ * refusing the very next box request and ending a poll the box holds (revoked through the API
+ * or by an admin command), operators confined to their commune, and bad input
  * (missing or mistyped fields, duplicates, unknown ids, oversized bodies) changing nothing. */
 #include <glib.h>
 #include <setjmp.h>
@@ -70,6 +71,59 @@ static void test_communes(void **state)
     /* "Xã A" with a right-to-left override would show as another name */
     json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "X\u00e3 \u202eA"), 400));
     assert_int_equal(count(f, "/api/v1/communes", "communes"), 1);
+}
+
+typedef struct held {
+    td *t;
+    const char *token;
+    long status;
+    json_t *answer;
+} held;
+
+/* A long-poll from the current cursor with a wait far longer than any revocation takes. */
+static gpointer hold(gpointer p)
+{
+    held *h = p;
+    long st = 0;
+    json_t *now = ac_box_call(h->t, h->token, "GET", "/api/v1/box/events", NULL, &st);
+    char *path = g_strdup_printf("/api/v1/box/events?after=%lld&wait=50",
+                                 (long long)json_integer_value(json_object_get(now, "cursor")));
+    json_decref(now);
+    h->answer = ac_box_call(h->t, h->token, "GET", path, NULL, &h->status);
+    g_free(path);
+    return NULL;
+}
+
+/* A box holding a poll when it is revoked gets 401 then, not events until its wait ends:
+ * revoked through the API, and by an admin command (another process). */
+static void test_revocation_ends_held_poll(void **state)
+{
+    fx *f = *state;
+    json_decref(post(f, "/api/v1/communes", json_pack("{ss}", "name", "Bằng Khánh"), 201));
+    for (int via_cli = 0; via_cli < 2; via_cli++) {
+        const char *name = via_cli ? "Bản Cậu" : "Nà Pài";
+        json_t *j = post(f, "/api/v1/boxes",
+                         json_pack("{ss ss}", "name", name, "commune", "Bằng Khánh"), 201);
+        held h = {.t = f->t, .token = json_string_value(json_object_get(j, "token"))};
+        GThread *th = g_thread_new("hold", hold, &h);
+        g_usleep(500000); /* the poll is held */
+        gint64 t0 = g_get_monotonic_time();
+        if (via_cli) {
+            assert_int_equal(td_admin(f->t, NULL, NULL, NULL, "box", "revoke", name, NULL), 0);
+        } else {
+            char *path = g_strdup_printf("/api/v1/boxes/%lld/revoke",
+                                         (long long)json_integer_value(json_object_get(j, "id")));
+            json_decref(post(f, path, NULL, 200));
+            g_free(path);
+        }
+        g_thread_join(th);
+        assert_int_equal(h.status, 401);
+        assert_string_equal(ac_error_code(h.answer), "unauthenticated");
+        /* not a timing assertion: ended by the revocation, long before its 50 s wait */
+        assert_true(g_get_monotonic_time() - t0 < 25 * G_USEC_PER_SEC);
+        json_decref(h.answer);
+        json_decref(j);
+    }
 }
 
 static void test_boxes_and_revocation(void **state)
@@ -204,6 +258,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_communes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_boxes_and_revocation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revocation_ends_held_poll, setup, teardown),
         cmocka_unit_test_setup_teardown(test_operator_sees_own_commune, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
