@@ -30,8 +30,10 @@ static const char *text(sqlite3_stmt *st, int col)
     return v ? v : "";
 }
 
-/* The names the targets JSON refers to (communes or boxes), for people to read. */
-static int target_names(store *s, const char *kind, const char *ids, json_t **out)
+/* The names the targets JSON refers to (communes or boxes), for people to read; only those in
+ * commune_id when it is not 0. */
+static int target_names(store *s, const char *kind, const char *ids, int64_t commune_id,
+                        json_t **out)
 {
     sqlite3_stmt *st = NULL;
     json_t *names = json_array();
@@ -41,13 +43,14 @@ static int target_names(store *s, const char *kind, const char *ids, json_t **ou
     ret = store_prepare(s,
                         !g_strcmp0(kind, "communes")
                             ? "SELECT c.name FROM json_each(?1) j JOIN communes c ON c.id = j.value"
-                              " ORDER BY c.name"
+                              " WHERE ?2 = 0 OR c.id = ?2 ORDER BY c.name"
                             : "SELECT b.name FROM json_each(?1) j JOIN boxes b ON b.id = j.value"
-                              " ORDER BY b.name",
+                              " WHERE ?2 = 0 OR b.commune_id = ?2 ORDER BY b.name",
                         &st);
     if (ret != 0)
         goto out;
     sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, commune_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(names, json_string(text(st, 0)));
     if (rc != SQLITE_DONE)
@@ -58,7 +61,8 @@ out:
     return ret;
 }
 
-static int plays_of(store *s, const char *airing_id, json_t **out)
+/* The plays of an airing; only by commune_id's boxes when it is not 0. */
+static int plays_of(store *s, const char *airing_id, int64_t commune_id, json_t **out)
 {
     sqlite3_stmt *st = NULL;
     json_t *arr = json_array();
@@ -67,11 +71,13 @@ static int plays_of(store *s, const char *airing_id, json_t **out)
                                 " p.played_ms, p.detail FROM plays p"
                                 " JOIN boxes b ON b.id = p.box_id"
                                 " JOIN communes c ON c.id = b.commune_id"
-                                " WHERE p.airing_id = ?1 ORDER BY c.name, b.name, p.started_ms",
+                                " WHERE p.airing_id = ?1 AND (?2 = 0 OR c.id = ?2)"
+                                " ORDER BY c.name, b.name, p.started_ms",
                                 &st);
     if (ret != 0)
         goto out;
     sqlite3_bind_text(st, 1, airing_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, commune_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(arr, json_pack("{ss ss ss so so sI ss}", "box", text(st, 0),
                                              "commune", text(st, 1), "outcome", text(st, 2),
@@ -147,10 +153,10 @@ int store_airings_list(store *s, const store_airing_query *q, json_t **out)
             break;
         json_t *t = json_object_get(a, "targets"), *names = NULL, *plays = NULL;
         ret = target_names(s, json_string_value(json_object_get(t, "kind")),
-                           json_string_value(json_object_get(t, "ids")), &names);
+                           json_string_value(json_object_get(t, "ids")), q->commune_id, &names);
         json_object_set_new(a, "targets", names);
         if (ret == 0 && q->with_plays) {
-            ret = plays_of(s, json_string_value(json_object_get(a, "id")), &plays);
+            ret = plays_of(s, json_string_value(json_object_get(a, "id")), q->commune_id, &plays);
             json_object_set_new(a, "plays", plays);
         }
     }

@@ -15,7 +15,8 @@
 
 typedef struct store_airing_query {
     int64_t from_ms, until_ms; /* airings starting in [from, until) */
-    int64_t commune_id;        /* 0 = every commune */
+    int64_t commune_id;        /* 0 = every commune; else its airings, and of their target
+                                * names and plays only its own (an operator's view) */
     bool with_plays;           /* add "plays": every box's reports for the airing */
     bool emergencies;          /* emergency airings only, stopped ones too ("stopped": bool) */
 } store_airing_query;

@@ -191,6 +191,66 @@ static void test_live_list(void **state)
     g_free(id);
 }
 
+/* The "box" of each play and the target names of the first emergency c sees, joined by
+ * spaces: "plays | names". */
+static char *seen_by(ac *c)
+{
+    json_t *e = NULL;
+    assert_int_equal(emergencies(c, &e), 1);
+    GString *g = g_string_new(NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(e, "plays"), i, v)
+        g_string_append_printf(g, "%s%s", i ? " " : "", ac_str(v, "box"));
+    g_string_append(g, " |");
+    json_array_foreach(json_object_get(json_object_get(e, "targets"), "names"), i, v)
+        g_string_append_printf(g, " %s", json_string_value(v));
+    json_decref(e);
+    return g_string_free(g, FALSE);
+}
+
+/* An emergency to one box in each commune, both played: each operator sees only their own
+ * commune's box among the targets and the plays; a technician sees both. */
+static void test_operator_scope(void **state)
+{
+    fx *f = *state;
+    char *body = g_strdup_printf(
+        "{\"piece\":\"%s\",\"targets\":{\"kind\":\"boxes\",\"boxes\":[\"Nà Pài\",\"Bản "
+        "Chang\"]}}",
+        f->piece);
+    json_t *r = ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/emergency");
+    json_t *airing = json_object_get(r, "airing");
+    const char *tokens[] = {f->token_bk, f->token_xl};
+    for (int i = 0; i < 2; i++) {
+        char id[40];
+        g_snprintf(id, sizeof id, "9a1f2a4e-0000-4000-8000-00000000001%d", i);
+        json_t *batch = json_pack("{s[o]}", "plays", play(id, airing));
+        long st = 0;
+        json_t *res = ac_box_call(f->t, tokens[i], "POST", "/api/v1/box/plays", batch, &st);
+        assert_int_equal(st, 200);
+        assert_int_equal(json_array_size(json_object_get(res, "accepted")), 1);
+        json_decref(res);
+        json_decref(batch);
+    }
+    char *seen[3] = {seen_by(f->tech), seen_by(f->op_bk), seen_by(f->op_xl)};
+    assert_string_equal(seen[0], "Nà Pài Bản Chang | Bản Chang Nà Pài");
+    assert_string_equal(seen[1], "Nà Pài | Nà Pài");
+    assert_string_equal(seen[2], "Bản Chang | Bản Chang");
+    /* the same through the airings list with plays */
+    char *from = g_strndup(ac_str(airing, "start"), 10);
+    json_t *l = ac_req(f->op_bk, "GET", NULL, 200, NULL, "/api/v1/airings?from=%s&plays=1", from);
+    char *text = json_dumps(l, 0);
+    assert_null(strstr(text, "Bản Chang"));
+    assert_non_null(strstr(text, "Nà Pài"));
+    free(text);
+    json_decref(l);
+    for (int i = 0; i < 3; i++)
+        g_free(seen[i]);
+    g_free(from);
+    json_decref(r);
+    g_free(body);
+}
+
 typedef struct held {
     fx *f;
     const char *token;
@@ -279,6 +339,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_polls_targeted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_operator_scope, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
