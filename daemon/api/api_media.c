@@ -1,7 +1,8 @@
 /* api_media: GET /media/<sha256>.opus for boxes (bearer token) and people (session). The name
  * is the only thing from the request that reaches the filesystem, and only once it is exactly
  * 64 lowercase hex digits. Files are immutable (named by their hash), so the ETag is the hash
- * and caches may keep them a year; Range gives resumable downloads (206/416). */
+ * and caches may keep published ones a year; Range gives resumable downloads (206/416). A box
+ * gets only what an airing for it uses, an operator only what airs in their commune. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -13,6 +14,7 @@
 #include "hash.h"
 #include "media_map.h"
 #include "range.h"
+#include "store_airings.h"
 #include "store_media.h"
 
 #define OPUS_TYPE "audio/ogg; codecs=opus"
@@ -31,15 +33,27 @@ static bool media_name(const char *file, char sha[HASH_SHA256_HEX_LEN + 1])
     return hash_is_sha256_hex(sha);
 }
 
-/* Either credential will do; which one is tried follows what the request carries. */
-static int media_auth(http_req *r, api *a)
+/* Either credential will do; which one is tried follows what the request carries. *box_id is
+ * set for a box, *u for a person. */
+static int media_auth(http_req *r, api *a, int64_t *box_id, api_user *u)
 {
-    if (http_header(r, "Authorization")) {
-        int64_t box_id;
-        return api_box_seen(r, a, &box_id);
-    }
-    api_user u;
-    return api_user_require(r, a, API_EVERYONE, &u);
+    *box_id = 0;
+    if (http_header(r, "Authorization"))
+        return api_box_seen(r, a, box_id);
+    return api_user_require(r, a, API_EVERYONE, u);
+}
+
+/* Who may fetch m: a box what a live airing for it uses (what its manifest may name); the
+ * centre's staff (technicians, approvers, admins) everything; an operator what is on air for
+ * their commune. */
+static int media_allowed(api *a, const store_media *m, int64_t box_id, const api_user *u, bool *ok)
+{
+    if (box_id > 0)
+        return store_media_for_box(a->db, m->sha256, box_id, ok);
+    *ok = u->u.role != STORE_ROLE_OPERATOR;
+    if (*ok || !m->published)
+        return 0;
+    return store_airings_media_visible(a->db, m->sha256, u->u.commune_id, ok);
 }
 
 /* From a shared map when there is one (see media_map.h); a file reply otherwise. Takes ref
@@ -94,15 +108,25 @@ out:
 
 static int media_check(http_req *r, api *a, const char *sha, store_media *m)
 {
+    int64_t box_id = 0;
+    api_user u = {0};
+    bool ok = false;
     /* One read transaction for the token and the media row, as the manifest does: each
      * statement alone would be its own, most of a small file's time (docs/benchmarks.md). */
     bool tx = store_read_begin(a->db) == 0;
-    int rc = media_auth(r, a);
-    if (rc == 0) {
-        rc = store_media_get(a->db, sha, m);
-        if (rc != 0)
-            api_fail(r, a, rc, "tệp âm thanh");
-    }
+    int rc = media_auth(r, a, &box_id, &u);
+    if (rc != 0)
+        goto out; /* replied */
+    rc = store_media_get(a->db, sha, m);
+    if (rc == 0)
+        rc = media_allowed(a, m, box_id, &u, &ok);
+    if (rc == 0 && !ok)
+        rc = -ENOENT; /* not theirs: as if it did not exist */
+    if (rc == -ENOENT)
+        http_reply_error(r, 404, "not_found", "Không tìm thấy tệp âm thanh.");
+    else if (rc != 0)
+        api_fail(r, a, rc, "tệp âm thanh");
+out:
     store_read_end(a->db, tx);
     return rc;
 }
@@ -125,11 +149,10 @@ static int media_get(http_req *r, void *ud)
     g_snprintf(etag, sizeof etag, "\"%s\"", sha);
     http_add_header(r, "ETag", etag);
     http_add_header(r, "Accept-Ranges", "bytes");
-    /* Broadcast content may sit in any shared cache once it is on air; before that only in
-     * the requester's own. */
+    /* Broadcast content may sit in any shared cache once it is on air (it plays on open
+     * loudspeakers: docs/security.md); before that in no cache at all. */
     http_add_header(r, "Cache-Control",
-                    m.published ? "public, max-age=31536000, immutable"
-                                : "private, max-age=31536000, immutable");
+                    m.published ? "public, max-age=31536000, immutable" : "private, no-store");
     if (http_etag_matches(http_header(r, "If-None-Match"), etag)) {
         release(ref, fd);
         return http_reply_empty(r, 304);

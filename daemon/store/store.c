@@ -101,6 +101,7 @@ store_memo *store_memo_of(store *s, store_memo_kind kind)
     } sizes[STORE_MEMO_KINDS] = {
         [STORE_MEMO_TOKENS] = {4096, 32, sizeof(int64_t)},
         [STORE_MEMO_MEDIA] = {256, HASH_SHA256_HEX_LEN, sizeof(store_media)},
+        [STORE_MEMO_MEDIA_BOX] = {4096, HASH_SHA256_HEX_LEN + sizeof(int64_t), 1},
     };
     assert(kind < STORE_MEMO_KINDS);
     if (!s->memos[kind])

@@ -167,3 +167,26 @@ int store_airings_list(store *s, const store_airing_query *q, json_t **out)
     *out = json_pack("{so sb}", "airings", list, "truncated", truncated);
     return 0;
 }
+
+int store_airings_media_visible(store *s, const char *sha256, int64_t commune_id, bool *ok)
+{
+    sqlite3_stmt *st = NULL;
+    *ok = false;
+    if (commune_id <= 0)
+        return 0; /* ?3 = 0 would mean every commune */
+    int ret = store_prepare(s,
+                            "SELECT EXISTS (SELECT 1 FROM airings a WHERE a.media_sha256 = ?1"
+                            " AND a.withdrawn_version_id IS NULL AND " TARGETS_COMMUNE ")",
+                            &st);
+    if (ret != 0)
+        return ret;
+    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, commune_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *ok = sqlite3_column_int(st, 0) != 0;
+    else
+        ret = store_fail(s, rc, "media for commune");
+    sqlite3_reset(st);
+    return ret;
+}

@@ -28,4 +28,8 @@ typedef struct store_airing_query {
  * stopped one and stays listed. -EINVAL for an empty or inverted range. */
 int store_airings_list(store *s, const store_airing_query *q, json_t **out);
 
+/* Is sha256 the media of a live airing for commune_id (for everyone, naming it, or naming one
+ * of its boxes)? What an operator of that commune may listen to. */
+int store_airings_media_visible(store *s, const char *sha256, int64_t commune_id, bool *ok);
+
 #endif

@@ -21,8 +21,9 @@ int store_exec_stmt(store *s, sqlite3_stmt *st);
 /* The store's memos (store_memo.h), each made on first use; NULL if it cannot be made (the
  * caller then reads the database). Owned by s. */
 typedef enum store_memo_kind {
-    STORE_MEMO_TOKENS, /* keyed box-token hash (32 bytes) → box id (int64_t) */
-    STORE_MEMO_MEDIA,  /* sha256 hex (64 bytes) → store_media */
+    STORE_MEMO_TOKENS,    /* keyed box-token hash (32 bytes) → box id (int64_t) */
+    STORE_MEMO_MEDIA,     /* sha256 hex (64 bytes) → store_media */
+    STORE_MEMO_MEDIA_BOX, /* sha256 hex and box id (72 bytes) → reaches it (uint8_t) */
     STORE_MEMO_KINDS
 } store_memo_kind;
 store_memo *store_memo_of(store *s, store_memo_kind kind);

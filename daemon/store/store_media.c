@@ -1,6 +1,7 @@
 /* store_media: see store_media.h. */
 #include "store_media.h"
 #include "proto.h"
+#include "store_boxes.h"
 #include "store_internal.h"
 #include "wallclock.h"
 
@@ -102,6 +103,56 @@ int store_media_get(store *s, const char *sha256, store_media *out)
     int ret = media_read(s, sha256, out);
     if (ret == 0 && memo)
         store_memo_put(memo, gen, now, sha256, out);
+    return ret;
+}
+
+static int media_reaches_box(store *s, const char *sha256, int64_t box_id, bool *ok)
+{
+    sqlite3_stmt *st = NULL;
+    store_box b = {0};
+    *ok = false;
+    int ret = store_box_get(s, box_id, &b);
+    if (ret == -ENOENT)
+        return 0;
+    if (ret == 0)
+        ret = store_prepare(s,
+                            "SELECT EXISTS (SELECT 1 FROM airings a WHERE a.media_sha256 = :sha"
+                            " AND a.withdrawn_version_id IS NULL AND " STORE_TARGETS_SQL ")",
+                            &st);
+    if (ret == 0) {
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":sha"), sha256, -1, SQLITE_STATIC);
+        store_targets_bind(st, box_id, b.commune_id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            *ok = sqlite3_column_int(st, 0) != 0;
+        else
+            ret = store_fail(s, rc, "media for box");
+        sqlite3_reset(st);
+    }
+    store_box_clear(&b);
+    return ret;
+}
+
+int store_media_for_box(store *s, const char *sha256, int64_t box_id, bool *ok)
+{
+    unsigned char key[HASH_SHA256_HEX_LEN + sizeof box_id];
+    uint8_t v = 0;
+    if (!sha256 || !hash_is_sha256_hex(sha256))
+        return store_failf(s, -EINVAL, "not a sha256");
+    memcpy(key, sha256, HASH_SHA256_HEX_LEN);
+    memcpy(key + HASH_SHA256_HEX_LEN, &box_id, sizeof box_id);
+    /* Asked at every download of every box: remembered like the media row. */
+    uint64_t gen = store_generation(s);
+    int64_t now = wallclock_now_ms();
+    store_memo *memo = store_memo_of(s, STORE_MEMO_MEDIA_BOX);
+    if (memo && store_memo_get(memo, gen, now, key, &v)) {
+        *ok = v != 0;
+        return 0;
+    }
+    int ret = media_reaches_box(s, sha256, box_id, ok);
+    v = *ok;
+    if (ret == 0 && memo)
+        store_memo_put(memo, gen, now, key, &v);
     return ret;
 }
 

@@ -35,6 +35,10 @@ int store_media_put(store *s, const store_media *in, store_media *out, bool *cre
 /* -EINVAL unless sha256 is 64 lowercase hex digits; -ENOENT when there is no such row. */
 int store_media_get(store *s, const char *sha256, store_media *out);
 
+/* Is sha256 the media of a live airing that reaches box_id, i.e. one its manifest may name?
+ * *ok false for an unknown box. Remembered per change generation (store_memo.h). */
+int store_media_for_box(store *s, const char *sha256, int64_t box_id, bool *ok);
+
 /* DIR/media/<aa>/<sha256>.opus for a valid sha256 (64 lowercase hex digits), else -EINVAL and
  * no path: nothing else from a request ever reaches the filesystem (docs/architecture.md §7). */
 int store_media_path(const char *dir, const char *sha256, char **out);

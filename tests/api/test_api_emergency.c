@@ -251,6 +251,66 @@ static void test_operator_scope(void **state)
     g_free(body);
 }
 
+/* GET path as a person (c) or a box (token): the status; *cc gets Cache-Control (g_free). */
+static long media_get(fx *f, ac *c, const char *token, const char *path, char **cc)
+{
+    char *h = c ? g_strdup_printf("Cookie: %s", ac_cookie(c))
+                : g_strdup_printf("Authorization: Bearer %s", token);
+    const char *hs[] = {h, NULL};
+    long st = 0;
+    char *headers = NULL;
+    assert_int_equal(td_request(f->t, "GET", path, hs, NULL, 0, &st, NULL, &headers), 0);
+    *cc = NULL;
+    char **lines = g_strsplit(headers, "\n", -1);
+    for (char **l = lines; *l && !*cc; l++)
+        if (g_ascii_strncasecmp(*l, "Cache-Control:", 14) == 0)
+            *cc = g_strstrip(g_strdup(*l + 14));
+    g_strfreev(lines);
+    g_free(headers);
+    g_free(h);
+    return st;
+}
+
+static void expect_media(fx *f, ac *c, const char *token, const char *path, long want,
+                         const char *want_cc)
+{
+    char *cc = NULL;
+    long st = media_get(f, c, token, path, &cc);
+    if (st != want || (want_cc && g_strcmp0(cc, want_cc)))
+        fail_msg("%s as %s: %ld %s, want %ld %s", path, c ? "person" : "box", st, cc, want,
+                 want_cc ? want_cc : "");
+    g_free(cc);
+}
+
+/* Media before and after it airs for one commune: the centre's staff always (never cached
+ * while unpublished); a box and an operator only once it airs for them, and only theirs. */
+static void test_media_audience(void **state)
+{
+    fx *f = *state;
+    json_t *p = ac_req(f->tech, "GET", NULL, 200, NULL, "/api/v1/pieces/%s", f->piece);
+    char *path = g_strdup(ac_str(json_object_get(p, "media"), "url"));
+    json_decref(p);
+    ac *staff[] = {f->tech, f->approver};
+    for (size_t i = 0; i < G_N_ELEMENTS(staff); i++)
+        expect_media(f, staff[i], NULL, path, 200, "private, no-store");
+    expect_media(f, f->op_bk, NULL, path, 404, NULL);
+    expect_media(f, NULL, f->token_bk, path, 404, NULL);
+
+    char *body =
+        g_strdup_printf("{\"piece\":\"%s\",\"targets\":{\"kind\":\"communes\",\"communes\":[\"Bằng "
+                        "Khánh\"]}}",
+                        f->piece);
+    json_decref(ac_req(f->tech, "POST", body, 201, NULL, "/api/v1/emergency"));
+    const char *pub = "public, max-age=31536000, immutable";
+    expect_media(f, f->tech, NULL, path, 200, pub);
+    expect_media(f, f->op_bk, NULL, path, 200, pub);
+    expect_media(f, NULL, f->token_bk, path, 200, pub);
+    expect_media(f, f->op_xl, NULL, path, 404, NULL);
+    expect_media(f, NULL, f->token_xl, path, 404, NULL);
+    g_free(body);
+    g_free(path);
+}
+
 typedef struct held {
     fx *f;
     const char *token;
@@ -340,6 +400,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_live_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_held_polls_targeted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_operator_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_media_audience, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
