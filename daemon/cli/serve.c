@@ -105,7 +105,7 @@ static int get_double(const config *c, const char *file, const char *group, cons
 static int load_keys(const config *c, const char *file, serve_config *cfg, char **err)
 {
     char *listen = NULL;
-    int64_t v[6];
+    int64_t v[7];
     int rc = config_get_string(c, "server", "listen", SERVE_DEFAULT_LISTEN, &listen, err);
     if (rc == 0 && serve_parse_listen(listen, &cfg->address, &cfg->port) != 0) {
         *err = g_strdup_printf("%s: [server] listen = \"%s\": cần dạng ĐỊA_CHỈ:CỔNG (địa chỉ số)",
@@ -122,7 +122,9 @@ static int load_keys(const config *c, const char *file, serve_config *cfg, char 
                              err)) ||
         (rc = config_get_int(c, "server", "max_upload_mb", 200, 1, 4096, &v[1], err)) ||
         (rc = config_get_int(c, "server", "max_upload_minutes", 120, 1, 24 * 60, &v[2], err)) ||
-        (rc = config_get_int(c, "server", "per_ip_connections", 0, 0, 1000000, &v[3], err)) ||
+        (rc = config_get_int(c, "server", "per_ip_connections", SERVE_PER_IP_DEFAULT, 0, 1000000,
+                             &v[3], err)) ||
+        (rc = config_get_int(c, "server", "header_timeout_seconds", 10, 1, 75, &v[6], err)) ||
         (rc = config_get_int(c, "server", "manifest_horizon_days", 7, 1, 62, &v[4], err)) ||
         (rc = config_get_int(c, "server", "poll_seconds", 60, 5, 3600, &v[5], err)))
         return rc;
@@ -130,6 +132,7 @@ static int load_keys(const config *c, const char *file, serve_config *cfg, char 
     cfg->max_upload_mb = v[1];
     cfg->max_upload_minutes = v[2];
     cfg->per_ip_connections = (unsigned)v[3];
+    cfg->header_timeout_s = (unsigned)v[6];
     cfg->manifest_horizon_days = (int)v[4];
     cfg->poll_seconds = (int)v[5];
     int64_t bitrate;
@@ -253,6 +256,7 @@ static int start_http(serve_ctx *ctx)
         .tls_key = cfg->tls_key,
         .max_body = cfg->max_body,
         .per_ip_limit = cfg->per_ip_connections,
+        .header_timeout_s = cfg->header_timeout_s,
     };
     int rc = http_server_start(ctx->loop, &hc, &ctx->http);
     if (rc == -EADDRINUSE)

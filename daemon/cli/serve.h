@@ -18,6 +18,11 @@
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:8080"
 
 /* The configuration file's [server] and [media] groups (docs/server.md lists every key). */
+/* Connections one address may hold unless configured: generous, because a carrier's NAT puts
+ * hundreds of boxes (a few connections each) behind one address; small enough that one
+ * client cannot take every connection the server has (docs/server.md). */
+#define SERVE_PER_IP_DEFAULT 1000
+
 typedef struct serve_config {
     char *address; /* numeric IPv4 or IPv6, from listen = ADDR:PORT */
     uint16_t port;
@@ -27,6 +32,7 @@ typedef struct serve_config {
     int64_t max_upload_mb;
     int64_t max_upload_minutes;
     unsigned per_ip_connections; /* 0 = no limit */
+    unsigned header_timeout_s;   /* request headers must be in within this */
     int manifest_horizon_days;
     int poll_seconds; /* what boxes are told to use between polls */
     double target_lufs;

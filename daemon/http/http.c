@@ -21,7 +21,9 @@
 /* Descriptors kept for all but connections: SQLite, media files being opened, logs, pipes. */
 #define FD_RESERVE        256
 #define DEFAULT_TIMEOUT_S 75
-#define LISTEN_BACKLOG    1024
+#define DEFAULT_HEADER_S  10 /* a 3G box sends its few hundred bytes of headers in well under 1 s  \
+                              */
+#define LISTEN_BACKLOG 1024
 /* Each connection's MHD memory pool (request line, headers, read buffer, reply headers). MHD
  * zeroes all of it after every answer, touching every page: the profile of an emergency to
  * 8,000 held polls spent 56 % of the daemon's CPU in that memset and its page faults, and each
@@ -225,6 +227,8 @@ int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out
     int rc = -EINVAL;
     srv->loop = loop;
     srv->max_body = cfg->max_body ? cfg->max_body : HTTP_DEFAULT_MAX_BODY;
+    srv->header_ms = 1000u * (cfg->header_timeout_s ? cfg->header_timeout_s : DEFAULT_HEADER_S);
+    srv->idle_ms = 1000u * (cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S);
     if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
         goto out;
     if (cfg->tls_cert &&
@@ -248,9 +252,11 @@ int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out
     }
     uv_timer_init(loop, &srv->timer);
     uv_timer_init(loop, &srv->grace);
-    srv->timer.data = srv->grace.data = srv->poll.data = srv;
-    srv->handles_open = 3;
+    uv_timer_init(loop, &srv->sweep);
+    srv->timer.data = srv->grace.data = srv->sweep.data = srv->poll.data = srv;
+    srv->handles_open = 4;
     uv_poll_start(&srv->poll, UV_READABLE, on_poll);
+    http_conn_start_sweep(srv);
     rearm_timer(srv);
 out:
     if (rc != 0 && srv) {
@@ -323,6 +329,7 @@ static void finish_close(http_server *srv)
     uv_close((uv_handle_t *)&srv->poll, on_handle_closed);
     uv_close((uv_handle_t *)&srv->timer, on_handle_closed);
     uv_close((uv_handle_t *)&srv->grace, on_handle_closed);
+    uv_close((uv_handle_t *)&srv->sweep, on_handle_closed);
 }
 
 /* Close waits for deferred work (its done callback must run on a live server) and, up to

@@ -28,6 +28,7 @@ typedef struct http_config {
     const char *tls_key;       /* PEM file */
     unsigned connection_limit; /* 0 = what RLIMIT_NOFILE allows, at least 20000 */
     unsigned timeout_s;        /* idle connection timeout; 0 = 75 s (above the 55 s long-poll) */
+    unsigned header_timeout_s; /* a new connection's request headers must be in within; 0 = 10 s */
     size_t max_body;           /* default limit for buffered bodies; 0 = HTTP_DEFAULT_MAX_BODY */
     unsigned per_ip_limit;     /* connections from one IP address; 0 = no limit */
 } http_config;

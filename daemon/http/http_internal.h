@@ -37,10 +37,20 @@ typedef struct req_watch {
     bool active; /* uv_poll started */
 } req_watch;
 
-/* MHD's per-connection context (its socket_context): the watch, once made. */
+/* MHD's per-connection context (its socket_context): the watch, once made, and the deadline
+ * for the next request's headers while the connection waits for them (http_conn.c). */
+typedef enum conn_wait { CONN_BUSY, CONN_FRESH, CONN_IDLE } conn_wait;
 typedef struct conn_ctx {
     req_watch *watch;
+    int fd;
+    conn_wait wait;       /* which deadline list it is on; BUSY: none */
+    uint64_t deadline_ms; /* loop time */
+    struct conn_ctx *prev, *next;
 } conn_ctx;
+
+typedef struct conn_list {
+    conn_ctx *head, *tail; /* by deadline: every entry of a list waits as long */
+} conn_list;
 
 typedef struct req_defer {
     uv_work_t work;
@@ -92,6 +102,10 @@ struct http_server {
     uv_poll_t poll;
     uv_timer_t timer;
     uv_timer_t grace;
+    uv_timer_t sweep;      /* closes connections past their header deadline */
+    conn_list fresh, idle; /* connections waiting for a request's headers */
+    uint64_t header_ms;    /* a new connection's first request headers: this long */
+    uint64_t idle_ms;      /* a kept-alive connection's next request headers: this long */
     uint16_t port;
     bool tls;
     size_t max_body;
@@ -132,8 +146,21 @@ enum MHD_Result http_req_flush(http_req *r);
 void http_req_cancel(http_req *r);
 void http_req_unwatch(http_req *r);
 void http_req_free(http_req *r);
-/* MHD_OPTION_NOTIFY_CONNECTION: a conn_ctx per connection; its watch closes with it. */
+
+/* http_conn.c */
+/* MHD_OPTION_NOTIFY_CONNECTION: a conn_ctx per connection, on the fresh deadline list; its
+ * watch closes with it. */
 void http_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                         enum MHD_ConnectionNotificationCode toe);
+/* A request's headers are in: no deadline until the request completes. */
+void http_conn_headers_in(http_server *srv, struct MHD_Connection *c);
+/* The request completed and the connection stays open: its next headers have idle_ms. */
+void http_conn_request_done(http_server *srv, struct MHD_Connection *c);
+/* Starts the sweep timer (once, at server start). */
+void http_conn_start_sweep(http_server *srv);
+/* The connection's context (NULL if MHD has none). */
+conn_ctx *http_conn_ctx(struct MHD_Connection *c);
+/* req_watch closed (uv_close callback): frees it. */
+void http_watch_closed(uv_handle_t *h);
 
 #endif

@@ -29,7 +29,7 @@ void http_req_free(http_req *r)
     g_free(r);
 }
 
-static void on_watch_closed(uv_handle_t *h)
+void http_watch_closed(uv_handle_t *h)
 {
     req_watch *w = h->data;
     http_server *srv = w->srv;
@@ -44,28 +44,6 @@ void http_req_unwatch(http_req *r)
         return;
     r->watch->r = NULL;
     r->watch = NULL;
-}
-
-void http_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                        enum MHD_ConnectionNotificationCode toe)
-{
-    (void)cls;
-    (void)c;
-    conn_ctx *ctx = *socket_context;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = g_new0(conn_ctx, 1);
-        return;
-    }
-    if (!ctx)
-        return;
-    /* Before MHD closes the socket: uv_close takes it out of the loop's epoll now. */
-    if (ctx->watch) {
-        if (ctx->watch->r)
-            ctx->watch->r->watch = NULL;
-        uv_close((uv_handle_t *)&ctx->watch->poll, on_watch_closed);
-    }
-    g_free(ctx);
-    *socket_context = NULL;
 }
 
 static void held_unlink(http_req *r)
@@ -301,18 +279,15 @@ static void on_client_gone(uv_poll_t *p, int status, int events)
 /* The connection's watch, made at its first hold. NULL if it cannot be made. */
 static req_watch *conn_watch(http_req *r)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    conn_ctx *ctx = ci ? ci->socket_context : NULL;
+    conn_ctx *ctx = http_conn_ctx(r->conn);
     if (!ctx)
         return NULL;
     if (ctx->watch)
         return ctx->watch;
-    ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     req_watch *w = g_new0(req_watch, 1);
     w->srv = r->srv;
     w->poll.data = w;
-    if (!ci || uv_poll_init_socket(r->srv->loop, &w->poll, ci->connect_fd) != 0) {
+    if (uv_poll_init_socket(r->srv->loop, &w->poll, ctx->fd) != 0) {
         g_free(w);
         return NULL;
     }

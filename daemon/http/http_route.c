@@ -231,8 +231,10 @@ enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c, const char *
 {
     (void)version;
     http_req *r = *con_cls;
-    if (!r)
+    if (!r) {
+        http_conn_headers_in(cls, c);
         return begin(cls, c, url, method, con_cls);
+    }
     if (*size > 0) {
         size_t len = *size;
         *size = 0;
@@ -254,10 +256,10 @@ enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c, const char *
 void http_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                        enum MHD_RequestTerminationCode toe)
 {
-    (void)c;
     (void)toe;
     http_server *srv = cls;
     http_req *r = *con_cls;
+    http_conn_request_done(srv, c);
     if (!r)
         return;
     *con_cls = NULL;

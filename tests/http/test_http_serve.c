@@ -1,5 +1,6 @@
 /* `loalangd serve`, the real binary: start-up line, health, stop on SIGTERM, command-line
- * and start-up errors, TLS, kill -9 and restart on the same data dir. */
+ * and start-up errors, connection limits and the header deadline, TLS, kill -9 and restart on
+ * the same data dir. */
 #include <arpa/inet.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -196,6 +198,74 @@ static void test_per_ip_limit(void **state)
     td_free(t);
 }
 
+/* Waits up to max_s for the server to close fd (read returns 0 or an error), dribbling one
+ * byte of a header every 500 ms meanwhile when drip is set. True once closed. */
+static bool closed_within(int fd, int max_s, bool drip)
+{
+    for (int i = 0; i < max_s * 2; i++) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 500) > 0) {
+            char c;
+            return read(fd, &c, 1) <= 0;
+        }
+        if (drip && write(fd, "x", 1) != 1)
+            return true; /* reset by the server */
+    }
+    return false;
+}
+
+/* A client that opens connections and dribbles its headers (or sends nothing) is cut off after
+ * header_timeout_seconds, however steadily it dribbles; a long-poll whose headers came in
+ * whole is held longer than that and answered; a whole request on a kept-alive connection
+ * after a pause shorter than the idle timeout is served. */
+static void test_header_deadline(void **state)
+{
+    (void)state;
+    td *t = td_start_config("[server]\nheader_timeout_seconds = 2\n", NULL);
+    int drip = connect_to(url_port(t)), silent = connect_to(url_port(t));
+    const char *start = "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    assert_true(write(drip, start, strlen(start)) == (ssize_t)strlen(start));
+    /* bounds, not timings: far beyond the 2 s deadline, far below MHD's 75 s idle timeout */
+    assert_true(closed_within(drip, 30, true));
+    assert_true(closed_within(silent, 30, false));
+    close(drip);
+    close(silent);
+
+    int keep = connect_to(url_port(t));
+    assert_true(answered(keep));
+    g_usleep(3 * G_USEC_PER_SEC); /* longer than the header deadline of a new connection */
+    assert_true(answered(keep));
+    close(keep);
+    check_health(t);
+    assert_int_equal(td_stop(t), 0);
+    td_free(t);
+}
+
+/* Without configuration one address may not hold every connection: the default limit (1000)
+ * refuses the connection after it. */
+static void test_per_ip_default(void **state)
+{
+    (void)state;
+    struct rlimit rl; /* 1001 sockets: more than a default soft limit of 1024 leaves room for */
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    rl.rlim_cur = rl.rlim_max;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    assert_true(rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1100);
+    td *t = td_start(NULL);
+    int fds[1001];
+    for (int i = 0; i < 1000; i++) {
+        fds[i] = connect_to(url_port(t));
+        if (i % 100 == 99) /* in batches, so the accept queue never overflows */
+            assert_true(answered(fds[i]));
+    }
+    fds[1000] = connect_to(url_port(t));
+    assert_false(answered(fds[1000]));
+    for (int i = 0; i <= 1000; i++)
+        close(fds[i]);
+    assert_int_equal(td_stop(t), 0);
+    td_free(t);
+}
+
 static void test_kill_and_restart(void **state)
 {
     (void)state;
@@ -313,6 +383,8 @@ int main(void)
         cmocka_unit_test(test_port_in_use),
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_per_ip_limit),
+        cmocka_unit_test(test_header_deadline),
+        cmocka_unit_test(test_per_ip_default),
         cmocka_unit_test(test_kill_and_restart),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_sd_notify),
