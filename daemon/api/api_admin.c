@@ -327,14 +327,14 @@ static int box_revoke(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/users", users_get, 0, NULL},
-    {"POST", "/api/v1/users", users_post, 8192, NULL},
-    {"PATCH", "/api/v1/users/:id", user_patch_handler, 4096, NULL},
-    {"GET", "/api/v1/communes", communes_get, 0, NULL},
-    {"POST", "/api/v1/communes", communes_post, 4096, NULL},
-    {"GET", "/api/v1/boxes", boxes_get, 0, NULL},
-    {"POST", "/api/v1/boxes", boxes_post, 4096, NULL},
-    {"POST", "/api/v1/boxes/:id/revoke", box_revoke, 0, NULL},
+    {"GET", "/api/v1/users", users_get, 0, NULL, NULL},
+    {"POST", "/api/v1/users", users_post, 8192, NULL, NULL},
+    {"PATCH", "/api/v1/users/:id", user_patch_handler, 4096, NULL, NULL},
+    {"GET", "/api/v1/communes", communes_get, 0, NULL, NULL},
+    {"POST", "/api/v1/communes", communes_post, 4096, NULL, NULL},
+    {"GET", "/api/v1/boxes", boxes_get, 0, NULL, NULL},
+    {"POST", "/api/v1/boxes", boxes_post, 4096, NULL, NULL},
+    {"POST", "/api/v1/boxes/:id/revoke", box_revoke, 0, NULL, NULL},
 };
 
 int api_routes_admin(api *a)

@@ -68,7 +68,7 @@ static int airings_get(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/airings", airings_get, 0, NULL},
+    {"GET", "/api/v1/airings", airings_get, 0, NULL, NULL},
 };
 
 int api_routes_airings(api *a)

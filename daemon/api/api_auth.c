@@ -283,9 +283,9 @@ static int session_delete(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"POST", "/api/v1/session", login_post, 8192, NULL},
-    {"GET", "/api/v1/session", session_get, 0, NULL},
-    {"DELETE", "/api/v1/session", session_delete, 0, NULL},
+    {"POST", "/api/v1/session", login_post, 8192, NULL, NULL},
+    {"GET", "/api/v1/session", session_get, 0, NULL, NULL},
+    {"DELETE", "/api/v1/session", session_delete, 0, NULL, NULL},
 };
 
 int api_routes_auth(api *a)

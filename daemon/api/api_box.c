@@ -180,10 +180,10 @@ static void on_flush(uv_timer_t *t)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/box/manifest", manifest_get, 0, NULL},
-    {"POST", "/api/v1/box/plays", plays_post, PLAYS_BODY_MAX, NULL},
-    {"POST", "/api/v1/box/status", status_post, STATUS_BODY_MAX, NULL},
-    {"GET", "/api/v1/boxes/status", boxes_status_get, 0, NULL},
+    {"GET", "/api/v1/box/manifest", manifest_get, 0, NULL, NULL},
+    {"POST", "/api/v1/box/plays", plays_post, PLAYS_BODY_MAX, NULL, NULL},
+    {"POST", "/api/v1/box/status", status_post, STATUS_BODY_MAX, NULL, NULL},
+    {"GET", "/api/v1/boxes/status", boxes_status_get, 0, NULL, NULL},
 };
 
 int api_routes_box(api *a)

@@ -160,13 +160,13 @@ static int line_delete(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/contracts", contracts_get, 0, NULL},
-    {"POST", "/api/v1/contracts", contracts_post, 65536, NULL},
-    {"GET", "/api/v1/contracts/:id", contract_get, 0, NULL},
-    {"PATCH", "/api/v1/contracts/:id", contract_patch, 65536, NULL},
-    {"DELETE", "/api/v1/contracts/:id", contract_delete, 0, NULL},
-    {"PUT", "/api/v1/contracts/:id/lines/:genre", line_put, 8192, NULL},
-    {"DELETE", "/api/v1/contracts/:id/lines/:genre", line_delete, 0, NULL},
+    {"GET", "/api/v1/contracts", contracts_get, 0, NULL, NULL},
+    {"POST", "/api/v1/contracts", contracts_post, 65536, NULL, NULL},
+    {"GET", "/api/v1/contracts/:id", contract_get, 0, NULL, NULL},
+    {"PATCH", "/api/v1/contracts/:id", contract_patch, 65536, NULL, NULL},
+    {"DELETE", "/api/v1/contracts/:id", contract_delete, 0, NULL, NULL},
+    {"PUT", "/api/v1/contracts/:id/lines/:genre", line_put, 8192, NULL, NULL},
+    {"DELETE", "/api/v1/contracts/:id/lines/:genre", line_delete, 0, NULL, NULL},
 };
 
 int api_routes_contracts(api *a)

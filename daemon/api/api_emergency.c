@@ -95,9 +95,9 @@ static int emergency_get(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/emergency", emergency_get, 0, NULL},
-    {"POST", "/api/v1/emergency", emergency_post, 16384, NULL},
-    {"POST", "/api/v1/emergency/:id/stop", emergency_stop, 0, NULL},
+    {"GET", "/api/v1/emergency", emergency_get, 0, NULL, NULL},
+    {"POST", "/api/v1/emergency", emergency_post, 16384, NULL, NULL},
+    {"POST", "/api/v1/emergency/:id/stop", emergency_stop, 0, NULL, NULL},
 };
 
 int api_routes_emergency(api *a)

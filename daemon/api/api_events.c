@@ -325,7 +325,7 @@ fail:
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/box/events", events_get, 0, NULL},
+    {"GET", "/api/v1/box/events", events_get, 0, NULL, NULL},
 };
 
 int api_events_create(api *a)

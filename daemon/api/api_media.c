@@ -179,7 +179,7 @@ static int media_get(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/media/:file", media_get, 0, NULL},
+    {"GET", "/media/:file", media_get, 0, NULL, NULL},
 };
 
 int api_routes_media(api *a)

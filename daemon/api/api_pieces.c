@@ -149,6 +149,28 @@ static int upload_start(http_req *r, api *a, upload **out)
     return 0;
 }
 
+static int refuse_too_large(http_req *r, api *a)
+{
+    http_reply_error(r, 413, "too_large", "Tệp tải lên quá lớn (tối đa %llu MB).",
+                     (unsigned long long)(a->opt.max_upload_bytes >> 20));
+    return -EFBIG;
+}
+
+/* Before the body: the uploader's session and the declared size, so that nobody can make the
+ * server read hundreds of MB first (the body's route limit is far above the configured one). */
+static int upload_headers(http_req *r, void *ud)
+{
+    api *a = ud;
+    api_user by;
+    if (api_user_require(r, a, WRITERS, &by) != 0)
+        return -EACCES;
+    const char *cl = http_header(r, "Content-Length");
+    guint64 declared = cl ? g_ascii_strtoull(cl, NULL, 10) : 0;
+    if (a->opt.max_upload_bytes && declared > a->opt.max_upload_bytes)
+        return refuse_too_large(r, a);
+    return 0;
+}
+
 static int upload_body(http_req *r, const char *data, size_t len, void *ud)
 {
     api *a = ud;
@@ -174,9 +196,7 @@ static int upload_body(http_req *r, const char *data, size_t len, void *ud)
     u->bytes += len;
     if (a->opt.max_upload_bytes && u->bytes > a->opt.max_upload_bytes) {
         drop_temp(u);
-        http_reply_error(r, 413, "too_large", "Tệp tải lên quá lớn (tối đa %llu MB).",
-                         (unsigned long long)(a->opt.max_upload_bytes >> 20));
-        return -EFBIG;
+        return refuse_too_large(r, a);
     }
     rc = u->form ? http_form_feed(u->form, data, len) : upload_write(u, data, len);
     if (rc != 0)
@@ -512,14 +532,14 @@ static int piece_retire(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"POST", "/api/v1/pieces", upload_done, UPLOAD_ROUTE, upload_body},
-    {"GET", "/api/v1/pieces", pieces_get, 0, NULL},
-    {"GET", "/api/v1/pieces/:id", piece_get, 0, NULL},
-    {"PATCH", "/api/v1/pieces/:id", piece_patch, 16384, NULL},
-    {"POST", "/api/v1/pieces/:id/submit", piece_submit, 8192, NULL},
-    {"POST", "/api/v1/pieces/:id/approve", piece_approve, 8192, NULL},
-    {"POST", "/api/v1/pieces/:id/reject", piece_reject, 8192, NULL},
-    {"POST", "/api/v1/pieces/:id/retire", piece_retire, 8192, NULL},
+    {"POST", "/api/v1/pieces", upload_done, UPLOAD_ROUTE, upload_body, upload_headers},
+    {"GET", "/api/v1/pieces", pieces_get, 0, NULL, NULL},
+    {"GET", "/api/v1/pieces/:id", piece_get, 0, NULL, NULL},
+    {"PATCH", "/api/v1/pieces/:id", piece_patch, 16384, NULL, NULL},
+    {"POST", "/api/v1/pieces/:id/submit", piece_submit, 8192, NULL, NULL},
+    {"POST", "/api/v1/pieces/:id/approve", piece_approve, 8192, NULL, NULL},
+    {"POST", "/api/v1/pieces/:id/reject", piece_reject, 8192, NULL, NULL},
+    {"POST", "/api/v1/pieces/:id/retire", piece_retire, 8192, NULL, NULL},
 };
 
 int api_routes_pieces(api *a)

@@ -267,19 +267,19 @@ static int plan_publish(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/plans/:month", plan_get, 0, NULL},
-    {"PUT", "/api/v1/plans/:month", plan_put, 8192, NULL},
-    {"POST", "/api/v1/plans/:month/items", item_post, 65536, NULL},
-    {"PATCH", "/api/v1/plans/:month/items/:id", item_patch, 65536, NULL},
-    {"DELETE", "/api/v1/plans/:month/items/:id", item_delete, 0, NULL},
-    {"POST", "/api/v1/plans/:month/fill", plan_fill, 0, NULL},
-    {"GET", "/api/v1/plans/:month/airings", airings_get, 0, NULL},
-    {"POST", "/api/v1/plans/:month/airings", airing_post, 16384, NULL},
-    {"PATCH", "/api/v1/plans/:month/airings/:id", airing_patch, 4096, NULL},
-    {"DELETE", "/api/v1/plans/:month/airings/:id", airing_delete, 0, NULL},
-    {"GET", "/api/v1/plans/:month/conflicts", conflicts_get, 0, NULL},
-    {"GET", "/api/v1/plans/:month/slots", slots_get, 0, NULL},
-    {"POST", "/api/v1/plans/:month/publish", plan_publish, 0, NULL},
+    {"GET", "/api/v1/plans/:month", plan_get, 0, NULL, NULL},
+    {"PUT", "/api/v1/plans/:month", plan_put, 8192, NULL, NULL},
+    {"POST", "/api/v1/plans/:month/items", item_post, 65536, NULL, NULL},
+    {"PATCH", "/api/v1/plans/:month/items/:id", item_patch, 65536, NULL, NULL},
+    {"DELETE", "/api/v1/plans/:month/items/:id", item_delete, 0, NULL, NULL},
+    {"POST", "/api/v1/plans/:month/fill", plan_fill, 0, NULL, NULL},
+    {"GET", "/api/v1/plans/:month/airings", airings_get, 0, NULL, NULL},
+    {"POST", "/api/v1/plans/:month/airings", airing_post, 16384, NULL, NULL},
+    {"PATCH", "/api/v1/plans/:month/airings/:id", airing_patch, 4096, NULL, NULL},
+    {"DELETE", "/api/v1/plans/:month/airings/:id", airing_delete, 0, NULL, NULL},
+    {"GET", "/api/v1/plans/:month/conflicts", conflicts_get, 0, NULL, NULL},
+    {"GET", "/api/v1/plans/:month/slots", slots_get, 0, NULL, NULL},
+    {"POST", "/api/v1/plans/:month/publish", plan_publish, 0, NULL, NULL},
 };
 
 int api_routes_plans(api *a)

@@ -107,11 +107,11 @@ static int program_delete(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/programs", programs_get, 0, NULL},
-    {"POST", "/api/v1/programs", programs_post, 16384, NULL},
-    {"GET", "/api/v1/programs/:id", program_get, 0, NULL},
-    {"PATCH", "/api/v1/programs/:id", program_patch, 16384, NULL},
-    {"DELETE", "/api/v1/programs/:id", program_delete, 0, NULL},
+    {"GET", "/api/v1/programs", programs_get, 0, NULL, NULL},
+    {"POST", "/api/v1/programs", programs_post, 16384, NULL, NULL},
+    {"GET", "/api/v1/programs/:id", program_get, 0, NULL, NULL},
+    {"PATCH", "/api/v1/programs/:id", program_patch, 16384, NULL, NULL},
+    {"DELETE", "/api/v1/programs/:id", program_delete, 0, NULL, NULL},
 };
 
 int api_routes_programs(api *a)

@@ -113,7 +113,7 @@ bad_query:
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/api/v1/reports/:period", report_get, 0, NULL},
+    {"GET", "/api/v1/reports/:period", report_get, 0, NULL, NULL},
 };
 
 int api_routes_reports(api *a)

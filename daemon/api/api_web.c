@@ -116,8 +116,8 @@ static int web_static(http_req *r, void *ud)
 }
 
 static const http_route ROUTES[] = {
-    {"GET", "/", web_index, 0, NULL},
-    {"GET", "/static/:file", web_static, 0, NULL},
+    {"GET", "/", web_index, 0, NULL, NULL},
+    {"GET", "/static/:file", web_static, 0, NULL, NULL},
 };
 
 int api_routes_web(api *a)

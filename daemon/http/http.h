@@ -42,7 +42,9 @@ typedef int (*http_handler)(http_req *r, void *ud);
  * end, before the route's handler runs. Returns 0, or a negative code to stop reading; the
  * callback must have replied (http_reply_error) before returning an error, else 500. A reply
  * made before the body's end goes out once the rest of the body has been read and dropped
- * (MHD cannot answer mid-body), with Connection: close. */
+ * (MHD cannot answer mid-body), with Connection: close; but a 401 or 413 closes the connection
+ * at once, unanswered, so that nobody can make the server read a large body. Refuse what can
+ * be refused on the headers with the route's on_headers instead: that is answered. */
 typedef int (*http_body_fn)(http_req *r, const char *data, size_t len, void *ud);
 
 typedef struct http_route {
@@ -52,6 +54,11 @@ typedef struct http_route {
     size_t max_body;      /* buffered body limit; 0 = server default; larger → 413 */
     http_body_fn on_body; /* set: the body streams here instead of being buffered; max_body
                              still bounds its total size (413) */
+    /* Optional: runs when the headers are in, before any of the body is read (and before "100
+     * Continue"): checks that can refuse an upload without reading it, such as the session.
+     * Returns 0 to go on; a refusal replies and returns non-zero, and then the body is never
+     * read and the connection closes. */
+    http_handler on_headers;
 } http_route;
 
 /* Binds and starts serving on loop. The config's strings are copied. *out is released with

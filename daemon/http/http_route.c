@@ -150,6 +150,9 @@ static enum MHD_Result begin(http_server *srv, struct MHD_Connection *c, const c
                              r->limit);
         else if (known && !r->route->rt->on_body && declared > 0)
             r->body_cap = (size_t)declared + 1;
+        if (!r->replied && r->route->rt->on_headers &&
+            r->route->rt->on_headers(r, r->route->ud) != 0 && !r->replied)
+            http_reply_error(r, 500, "internal", "Lỗi máy chủ nội bộ.");
     }
     r->phase = PH_BODY;
     /* An early reply is queued now only when a body follows: MHD then skips it and closes the
@@ -180,11 +183,17 @@ static int buffer_chunk(http_req *r, const char *data, size_t len)
 static enum MHD_Result reply_mid_body(http_req *r)
 {
     r->phase = PH_DISCARD;
+    /* A streamed body is an upload of up to hundreds of MB: reading the rest of one that is
+     * too large, or not allowed, only to answer would let anyone make the server read it.
+     * Close at once; the client sees the reset. Other refusals (a malformed form from a
+     * logged-in technician) are still read to the end so the person gets the message. */
+    if (r->route && r->route->rt->on_body && (r->status == 401 || r->status == 413))
+        return MHD_NO;
     if (!r->shared) /* a shared answer goes to bodiless long-polls only */
         MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONNECTION, "close");
     /* MHD 0.9.75 refuses a reply while the body is being read (MHD_queue_response says
-     * MHD_NO): the rest is read and dropped, then the reply goes out and the connection
-     * closes. A body running far past its limit gets the connection closed instead. */
+     * MHD_NO): the rest of a small body is read and dropped, then the reply goes out and the
+     * connection closes. A body running far past its limit gets the connection closed. */
     return MHD_YES;
 }
 

@@ -1,13 +1,19 @@
 /* Pieces over HTTP: multipart and raw uploads with every metadata field, each ingest refusal
  * (and that nothing is kept after one), list filters and paging, edits, the review flow with
- * its refusals, an operator's view limited to their commune, and malformed bodies. */
+ * its refusals, an operator's view limited to their commune, malformed bodies, and uploads
+ * refused on their headers before the body is read. */
+#include <arpa/inet.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "api_client.h"
@@ -552,10 +558,58 @@ static void test_operator_view(void **state)
     g_free(none);
 }
 
+/* Sends only the headers of an upload (as a client announcing a huge body would) on a raw
+ * connection and reads what comes back without sending any of the body: the status line's
+ * code, or 0 if the server waited for the body (nothing within a bound far above a reply's
+ * time). extra: more header lines, each ending in CRLF. */
+static int status_before_body(fx *f, const char *extra, const char *length)
+{
+    const char *port = strrchr(td_url(f->t), ':') + 1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    char *req = g_strdup_printf("POST /api/v1/pieces?title=T&genre=news HTTP/1.1\r\nHost: x\r\n"
+                                "Content-Type: audio/wav\r\nContent-Length: %s\r\n%s\r\n",
+                                length, extra);
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    g_free(req);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char buf[512] = "";
+    int code = 0;
+    if (poll(&p, 1, 10000) > 0 && read(fd, buf, sizeof buf - 1) > 12)
+        code = atoi(buf + 9);
+    close(fd);
+    return code;
+}
+
+/* Uploads are refused on their headers, before a byte of the body is read and without "100
+ * Continue": no session (401), a session without the CSRF header (403), a declared size over
+ * max_upload_mb (413); the server does not wait for 60 GB to arrive first. */
+static void test_upload_refused_on_headers(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(status_before_body(f, "", "60000000000"), 401);
+    assert_int_equal(status_before_body(f, "Expect: 100-continue\r\n", "60000000000"), 401);
+    char *cookie = g_strdup_printf("Cookie: %s\r\n", ac_cookie(f->tech));
+    assert_int_equal(status_before_body(f, cookie, "60000000000"), 403);
+    char *both =
+        g_strdup_printf("Cookie: %s\r\nX-CSRF-Token: %s\r\n", ac_cookie(f->tech), ac_csrf(f->tech));
+    assert_int_equal(status_before_body(f, both, "60000000000"), 413);
+    assert_int_equal(status_before_body(f, both, "2000000"), 413); /* max_upload_mb = 1 */
+    char *op =
+        g_strdup_printf("Cookie: %s\r\nX-CSRF-Token: %s\r\n", ac_cookie(f->op), ac_csrf(f->op));
+    assert_int_equal(status_before_body(f, op, "1000"), 403); /* operators do not upload */
+    g_free(op);
+    g_free(both);
+    g_free(cookie);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_upload_metadata, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upload_refused_on_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),

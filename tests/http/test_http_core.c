@@ -199,17 +199,17 @@ static int h_noreply(http_req *r, void *ud)
 }
 
 static const http_route routes[] = {
-    {"GET", "/echo/:a/:b", h_echo, 0, NULL},
-    {"DELETE", "/echo/:a/:b", h_echo, 0, NULL},
-    {"GET", "/files/*rest", h_rest, 0, NULL},
-    {"POST", "/json", h_json, 1024, NULL},
-    {"PUT", "/stream", h_stream, 1 << 20, on_stream},
-    {"GET", "/file", h_file, 0, NULL},
-    {"GET", "/hold", h_hold, 0, NULL},
-    {"GET", "/hold/ready", h_hold_ready, 0, NULL},
-    {"GET", "/defer", h_defer, 0, NULL},
-    {"GET", "/fail", h_fail, 0, NULL},
-    {"GET", "/noreply", h_noreply, 0, NULL},
+    {"GET", "/echo/:a/:b", h_echo, 0, NULL, NULL},
+    {"DELETE", "/echo/:a/:b", h_echo, 0, NULL, NULL},
+    {"GET", "/files/*rest", h_rest, 0, NULL, NULL},
+    {"POST", "/json", h_json, 1024, NULL, NULL},
+    {"PUT", "/stream", h_stream, 1 << 20, on_stream, NULL},
+    {"GET", "/file", h_file, 0, NULL, NULL},
+    {"GET", "/hold", h_hold, 0, NULL, NULL},
+    {"GET", "/hold/ready", h_hold_ready, 0, NULL, NULL},
+    {"GET", "/defer", h_defer, 0, NULL, NULL},
+    {"GET", "/fail", h_fail, 0, NULL, NULL},
+    {"GET", "/noreply", h_noreply, 0, NULL, NULL},
 };
 
 /* ---- the loop thread ---- */
@@ -538,10 +538,12 @@ static void test_too_large(void **state)
     assert_error(&r, 413, "too_large");
     resp_free(&r);
     g_free(big);
-    /* streamed with chunked encoding: found while reading */
+    /* a streamed body (an upload) with chunked encoding, found too large while reading: the
+     * connection is closed at once rather than the rest read only to answer 413 */
     chunked_src src = {.left = 3 << 20, .sum = 2166136261u, .fill = 'a'};
     r = request("PUT", "/stream", NULL, NULL, 0, &src, 0);
-    assert_error(&r, 413, "too_large");
+    assert_int_not_equal(r.rc, CURLE_OK);
+    assert_int_not_equal(r.status, 413);
     resp_free(&r);
     /* the server still works afterwards */
     r = request("GET", "/echo/1/2", NULL, NULL, 0, NULL, 0);
