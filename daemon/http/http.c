@@ -21,8 +21,9 @@
 /* Descriptors kept for all but connections: SQLite, media files being opened, logs, pipes. */
 #define FD_RESERVE        256
 #define DEFAULT_TIMEOUT_S 75
-#define DEFAULT_HEADER_S  10 /* a 3G box sends its few hundred bytes of headers in well under 1 s  \
-                              */
+#define DEFAULT_HEADER_S                                                                           \
+    10 /* a 3G box sends its few hundred bytes of headers in well under 1 s                        \
+        */
 #define LISTEN_BACKLOG 1024
 /* Each connection's MHD memory pool (request line, headers, read buffer, reply headers). MHD
  * zeroes all of it after every answer, touching every page: the profile of an emergency to
@@ -31,6 +32,11 @@
  * requests (a box's are about 300 bytes of headers, a browser's 1-2 KB) with room to spare. */
 #define CONNECTION_MEMORY (8 * 1024)
 #define CLOSE_GRACE_MS    5000 /* longest wait for requests in progress at close */
+/* GnuTLS priorities: TLS 1.2 and 1.3 only (1.0 and 1.1 are broken and every browser and the
+ * boxes' libcurl speak 1.2), AEAD ciphers with forward secrecy; the rest as GnuTLS's SECURE128. */
+#define TLS_PRIORITIES                                                                             \
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"         \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA:+DHE-RSA"
 
 static void rearm_timer(http_server *srv);
 
@@ -204,6 +210,7 @@ static struct MHD_Daemon *start_mhd(http_server *srv, const http_config *cfg, in
     struct MHD_OptionItem tls[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
         {MHD_OPTION_END, 0, NULL},
     };
     if (cert)
@@ -216,7 +223,7 @@ static struct MHD_Daemon *start_mhd(http_server *srv, const http_config *cfg, in
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->per_ip_limit, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_UNESCAPE_CALLBACK,
-        unescape, NULL, MHD_OPTION_ARRAY, cert ? tls : tls + 2, MHD_OPTION_END);
+        unescape, NULL, MHD_OPTION_ARRAY, cert ? tls : tls + 3, MHD_OPTION_END);
 }
 
 int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out)

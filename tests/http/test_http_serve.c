@@ -278,6 +278,26 @@ static void test_kill_and_restart(void **state)
     td_free(t);
 }
 
+/* Does `openssl s_client` complete a handshake with t with this version flag and cipher list
+ * (NULL: openssl's default)? */
+static bool tls_handshake(td *t, const char *version, const char *ciphers)
+{
+    char *connect = g_strdup_printf("127.0.0.1:%u", url_port(t));
+    const char *argv[] = {"openssl", "s_client", "-connect",
+                          connect,   version,    ciphers ? "-cipher" : NULL,
+                          ciphers,   NULL};
+    char *out = NULL;
+    int wait = 0;
+    assert_true(
+        g_spawn_sync(NULL, (char **)argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_STDIN_FROM_DEV_NULL,
+                     NULL, NULL, &out, NULL, &wait, NULL));
+    bool ok = strstr(out, "Cipher is (NONE)") == NULL && strstr(out, ", Cipher is ") != NULL;
+    g_free(out);
+    g_free(connect);
+    return ok;
+}
+
 static void test_tls(void **state)
 {
     (void)state;
@@ -310,6 +330,17 @@ static void test_tls(void **state)
     assert_true(g_str_has_prefix(td_url(t), "https://127.0.0.1:"));
     td_set_ca(t, cert);
     check_health(t);
+    /* TLS 1.0/1.1 and CBC suites are refused even to a client that offers nothing else;
+     * replies tell browsers to stay on HTTPS */
+    assert_false(tls_handshake(t, "-tls1_1", "DEFAULT@SECLEVEL=0"));
+    assert_false(tls_handshake(t, "-tls1_2", "AES128-SHA"));
+    assert_true(tls_handshake(t, "-tls1_2", NULL));
+    assert_true(tls_handshake(t, "-tls1_3", NULL));
+    char *headers = NULL;
+    long st = 0;
+    assert_int_equal(td_request(t, "GET", "/api/v1/health", NULL, NULL, 0, &st, NULL, &headers), 0);
+    assert_non_null(strstr(headers, "Strict-Transport-Security: max-age=31536000"));
+    g_free(headers);
     assert_int_equal(td_stop(t), 0);
 
     /* a key that does not match its certificate's format: refused at start */
