@@ -1,8 +1,8 @@
 /* loalang-decode, run the way ingest runs it (ingest_helper_spawn): inside its sandbox it
  * cannot open a socket of any family, create or write a file, run a program, fork, signal its
- * parent or make a namespace; it holds no descriptor but its own five; and the limits the
- * daemon set are in force. A decoder that burns CPU is stopped at its CPU limit, and one still
- * running at its deadline is killed: both are refused as decode_limit. */
+ * parent or make a namespace; none of the spawning process's sockets reached it; and the
+ * limits the daemon set are in force. A decoder that burns CPU is stopped at its CPU limit, and one
+ * still running at its deadline is killed: both are refused as decode_limit. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <setjmp.h>
@@ -79,7 +79,7 @@ static void test_probe_inside_the_sandbox(void **state)
     assert_string_equal(ok_line(text, "socket_inet", val, sizeof val), "Permission denied");
     ok_line(text, "seccomp_filter", val, sizeof val);
     ok_line(text, "no_new_privs", val, sizeof val);
-    ok_line(text, "only_own_fds", val, sizeof val);
+    ok_line(text, "no_socket_fds", val, sizeof val);
     assert_string_equal(ok_line(text, "limit_cpu", val, sizeof val), "7");
 #ifndef __SANITIZE_ADDRESS__ /* ingest_helper.c: no RLIMIT_AS under AddressSanitizer */
     assert_string_equal(ok_line(text, "limit_as", val, sizeof val), "805306368");
