@@ -13,12 +13,12 @@
  * decode: an unsandboxed decode never runs). */
 int decode_sandbox_enter(char *detail, size_t detail_len);
 
-/* After decode_sandbox_enter: tries what the filter forbids (sockets, creating dir/new, opening
- * dir/existing for writing, execve, signalling the parent, a user namespace) and checks
- * what must hold (filter mode, no_new_privs, no socket among its fds, the limits in force), writing one
- * line per check to fd: "NAME ok [errno text or limit]" or "NAME FAILED …"; then "ok" or
- * "FAILED".
- * For tests/ingest/test_ingest_sandbox.c. 0 when every check passed. */
+/* After decode_sandbox_enter: tries what the filter forbids (sockets, creating dir/new,
+ * opening dir/existing for writing, execve, fork, signalling the parent, a user namespace) and
+ * checks what must hold (filter mode, no_new_privs, no socket among its fds, the limits in
+ * force), writing one line per check to fd: "NAME ok [errno text or limit]" or "NAME FAILED
+ * …"; then "ok" or "FAILED". For tests/ingest/test_ingest_sandbox.c. 0 when every check
+ * passed. */
 int decode_sandbox_probe(int fd, const char *dir);
 
 #endif
