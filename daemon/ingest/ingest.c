@@ -1,6 +1,7 @@
 /* ingest: see ingest.h. The order of work, and why (docs/media.md):
- * 1. check the source's size (cheap refusals first);
- * 2. decode once into an unlinked temp PCM file while measuring loudness (ingest_decode);
+ * 1. open the source and check its size (cheap refusals first);
+ * 2. decode once, in the sandboxed loalang-decode, into an unlinked temp PCM file while
+ *    measuring loudness (ingest_decode);
  * 3. encode from that PCM with the gain in the header — the gain must be known before the
  *    header is written, and the PCM is on hand, so this never decodes twice — while a second
  *    thread decodes the pages as they come out and measures them (ingest_opus);
@@ -32,6 +33,9 @@ void ingest_opts_default(ingest_opts *o)
         .silence_lufs = -60.0,
         .max_bytes = (int64_t)512 << 20,
         .max_duration_ms = 3600 * 1000,
+        .decode_cpu_s = 120,
+        .decode_wall_s = 300,
+        .decode_mem_bytes = (int64_t)1 << 30,
     };
 }
 
@@ -45,19 +49,35 @@ static int fail(ingest_result *out, int err, const char *fmt, ...)
     return err;
 }
 
-static int check_source(const char *src, const ingest_opts *o, ingest_result *out)
+/* Opens the source for the decoder (it gets this fd: it needs no path and no right to open
+ * anything by name) and checks it; *fd_out is -1 on failure. */
+static int open_source(const char *src, const ingest_opts *o, int *fd_out, ingest_result *out)
 {
     struct stat st;
-    if (stat(src, &st) != 0)
+    *fd_out = -1;
+    /* O_NONBLOCK: a FIFO given to the CLI must not hang the open; it is refused below. */
+    int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return fail(out, -INGEST_ERR_NO_SOURCE, "source %s: %s", src, g_strerror(errno));
+    if (fd < 0)
         return fail(out, -INGEST_ERR_IO, "source %s: %s", src, g_strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return fail(out, -INGEST_ERR_NOT_AUDIO, "source %s is not a regular file", src);
-    if (st.st_size == 0)
-        return fail(out, -INGEST_ERR_EMPTY, "source is empty");
-    if (st.st_size > o->max_bytes)
-        return fail(out, -INGEST_ERR_TOO_LARGE, "source has %lld bytes, limit %lld",
-                    (long long)st.st_size, (long long)o->max_bytes);
-    return 0;
+    int ret = 0;
+    if (fstat(fd, &st) != 0)
+        ret = fail(out, -INGEST_ERR_IO, "source %s: %s", src, g_strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        ret = fail(out, -INGEST_ERR_NOT_AUDIO, "source %s is not a regular file", src);
+    else if (st.st_size == 0)
+        ret = fail(out, -INGEST_ERR_EMPTY, "source is empty");
+    else if (st.st_size > o->max_bytes)
+        ret = fail(out, -INGEST_ERR_TOO_LARGE, "source has %lld bytes, limit %lld",
+                   (long long)st.st_size, (long long)o->max_bytes);
+    else if (fcntl(fd, F_SETFL, 0) != 0)
+        ret = fail(out, -INGEST_ERR_IO, "source %s: %s", src, g_strerror(errno));
+    if (ret != 0)
+        close(fd);
+    else
+        *fd_out = fd;
+    return ret;
 }
 
 static int check_pcm(const ingest_pcm *p, const ingest_opts *o, ingest_result *out)
@@ -175,16 +195,17 @@ int ingest_file(const char *src_path, const char *media_dir, const ingest_opts *
     ingest_opts defaults;
     ingest_pcm pcm = {.fd = -1};
     char *tmp = NULL;
+    int src = -1;
     if (!opts) {
         ingest_opts_default(&defaults);
         opts = &defaults;
     }
     memset(out, 0, sizeof *out);
-    int ret = check_source(src_path, opts, out);
+    int ret = open_source(src_path, opts, &src, out);
     if (ret != 0)
         return ret;
-    size_t max_samples = (size_t)(opts->max_duration_ms * (INGEST_RATE / 1000));
-    ret = ingest_decode(src_path, media_dir, max_samples, &pcm, out->detail, sizeof out->detail);
+    ret = ingest_decode(src, media_dir, opts, &pcm, out->detail, sizeof out->detail);
+    close(src);
     if (ret == 0)
         ret = check_pcm(&pcm, opts, out);
     if (ret != 0)
@@ -237,12 +258,19 @@ static const struct {
     [SLOT(INGEST_ERR_TOO_LONG)] = {"too_long", "Âm thanh quá dài, vượt thời lượng cho phép"},
     [SLOT(INGEST_ERR_IO)] = {"io", "Lỗi đọc/ghi trên máy chủ khi xử lý tệp"},
     [SLOT(INGEST_ERR_INTERNAL)] = {"internal", "Lỗi nội bộ của máy chủ khi xử lý âm thanh"},
+    [SLOT(INGEST_ERR_UNSUPPORTED)] = {"unsupported_format",
+                                      "Định dạng âm thanh không được hỗ trợ. Hãy gửi tệp WAV, MP3, "
+                                      "FLAC, Ogg (Vorbis, Opus), AAC/M4A, WMA hoặc AMR/3GP"},
+    [SLOT(INGEST_ERR_DECODE_LIMIT)] = {"decode_limit",
+                                       "Tệp cần quá nhiều thời gian hoặc bộ nhớ để giải mã, "
+                                       "máy chủ đã dừng xử lý"},
+    [SLOT(INGEST_ERR_NO_SOURCE)] = {"no_source", "Không tìm thấy tệp"},
 };
 
 bool ingest_error_is_ingest(int err)
 {
     int e = err < 0 ? -err : err;
-    return e >= INGEST_ERR_NOT_AUDIO && e <= INGEST_ERR_INTERNAL;
+    return e >= INGEST_ERR_NOT_AUDIO && e <= INGEST_ERR_LAST;
 }
 
 /* Anything that is neither 0 nor an ingest code (an errno from the HTTP layer's thread pool,
@@ -267,6 +295,17 @@ const char *ingest_error_code(int err)
 
 bool ingest_error_is_client(int err)
 {
-    int i = index_of(err);
-    return i >= SLOT(INGEST_ERR_NOT_AUDIO) && i <= SLOT(INGEST_ERR_TOO_LONG);
+    switch (index_of(err) + INGEST_ERR_BASE) {
+    case INGEST_ERR_NOT_AUDIO:
+    case INGEST_ERR_UNDECODABLE:
+    case INGEST_ERR_EMPTY:
+    case INGEST_ERR_SILENT:
+    case INGEST_ERR_TOO_LARGE:
+    case INGEST_ERR_TOO_LONG:
+    case INGEST_ERR_UNSUPPORTED:
+    case INGEST_ERR_DECODE_LIMIT:
+        return true;
+    default: /* IO, INTERNAL, and NO_SOURCE: an upload's source is the server's temp file */
+        return false;
+    }
 }

@@ -1,146 +1,84 @@
-/* ingest_decode: see ingest_decode.h. */
+/* ingest_decode: see ingest_decode.h. The decoder runs on one core, this thread (loudness and
+ * the PCM write) on the other, a pipe between them. */
 #include "ingest_decode.h"
 
 #include <ebur128.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gst/app/gstappsink.h>
-#include <gst/gst.h>
+#include <glib.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "fileio.h"
-#include "ingest.h"
+#include "ingest_helper.h"
 
-/* The queue puts loudness measurement and the PCM write on their own thread, beside the
- * decoder and resampler: the two cores work at once. */
-#define PIPELINE                                                                                   \
-    "filesrc name=src ! decodebin ! audioconvert ! audioresample ! "                               \
-    "audio/x-raw,format=F32LE,layout=interleaved,channels=1,rate=48000 ! "                         \
-    "queue max-size-buffers=0 max-size-time=0 max-size-bytes=4194304 ! "                           \
-    "appsink name=sink sync=false"
+#define CHUNK (256 * 1024)
 
-typedef struct decode_ctx {
-    int fd;
-    ebur128_state *r128;
-    size_t n_samples, max_samples;
-    bool too_long, write_failed;
-    int write_errno;
-} decode_ctx;
-
-static gpointer gst_init_once(gpointer unused)
+/* Reads the helper's PCM to its end into fd and r128; *n_samples counts. The helper is
+ * finished (reaped) whatever happens. */
+static int pump(ingest_helper *h, int fd, ebur128_state *r128, size_t max_samples,
+                size_t *n_samples, char *detail, size_t detail_len)
 {
-    (void)unused;
-    GError *err = NULL;
-    if (gst_init_check(NULL, NULL, &err))
-        return GINT_TO_POINTER(1);
-    g_error_free(err);
-    return GINT_TO_POINTER(0);
-}
-
-static bool gst_ready(void)
-{
-    static GOnce once = G_ONCE_INIT;
-    return GPOINTER_TO_INT(g_once(&once, gst_init_once, NULL)) != 0;
-}
-
-/* Runs on the appsink's streaming thread, one buffer at a time. */
-static GstFlowReturn on_sample(GstAppSink *sink, gpointer user)
-{
-    decode_ctx *c = user;
-    GstSample *sample = gst_app_sink_pull_sample(sink);
-    GstFlowReturn ret = GST_FLOW_OK;
-    GstMapInfo map;
-    if (!sample)
-        return GST_FLOW_EOS;
-    GstBuffer *buf = gst_sample_get_buffer(sample);
-    if (!buf || !gst_buffer_map(buf, &map, GST_MAP_READ)) {
-        gst_sample_unref(sample);
-        return GST_FLOW_ERROR;
+    float *buf = g_malloc(CHUNK);
+    size_t carry = 0; /* bytes of a sample cut by the pipe, kept at buf's start */
+    int ret = 0, rc;
+    for (;;) {
+        size_t got = 0;
+        if ((rc = ingest_helper_read(h, (char *)buf + carry, CHUNK - carry, &got)) != 0) {
+            if (rc != -ETIMEDOUT) {
+                g_snprintf(detail, detail_len, "reading the decoder: %s", g_strerror(-rc));
+                ret = -INGEST_ERR_IO;
+            }
+            break; /* a timeout is worded by ingest_helper_finish */
+        }
+        if (got == 0)
+            break;
+        size_t bytes = carry + got, frames = bytes / sizeof(float);
+        if (*n_samples + frames > max_samples) {
+            g_snprintf(detail, detail_len, "longer than %zu samples", max_samples);
+            ret = -INGEST_ERR_TOO_LONG;
+            break;
+        }
+        if ((rc = fileio_write_all(fd, buf, frames * sizeof(float))) != 0) {
+            g_snprintf(detail, detail_len, "writing PCM temp: %s", g_strerror(-rc));
+            ret = -INGEST_ERR_IO;
+            break;
+        }
+        ebur128_add_frames_float(r128, buf, frames);
+        *n_samples += frames;
+        carry = bytes - frames * sizeof(float);
+        memmove(buf, (char *)buf + frames * sizeof(float), carry);
     }
-    size_t frames = map.size / sizeof(float);
-    if (c->n_samples + frames > c->max_samples) {
-        c->too_long = true;
-        ret = GST_FLOW_ERROR;
-    } else if ((c->write_errno = -fileio_write_all(c->fd, map.data, frames * sizeof(float))) != 0) {
-        c->write_failed = true;
-        ret = GST_FLOW_ERROR;
-    } else {
-        ebur128_add_frames_float(c->r128, (const float *)(const void *)map.data, frames);
-        c->n_samples += frames;
+    g_free(buf);
+    /* Our own reason stands over the helper's; a clean end or a timeout is the helper's. */
+    bool stop = ret != 0 || rc == -ETIMEDOUT;
+    char why[INGEST_DETAIL_MAX] = "";
+    int end = ingest_helper_finish(h, stop, why, sizeof why);
+    if (ret == 0 && end != 0) {
+        g_strlcpy(detail, why, detail_len);
+        ret = end;
     }
-    gst_buffer_unmap(buf, &map);
-    gst_sample_unref(sample);
     return ret;
 }
 
-/* Maps a GStreamer error to why the upload is refused. */
-static int classify(const GError *e, size_t n_samples)
+static int decode_into(int src_fd, const ingest_opts *o, int fd, ebur128_state *r128,
+                       size_t *n_samples, char *detail, size_t detail_len)
 {
-    if (e->domain == GST_RESOURCE_ERROR)
-        return -INGEST_ERR_IO;
-    if ((e->domain == GST_STREAM_ERROR &&
-         (e->code == GST_STREAM_ERROR_TYPE_NOT_FOUND || e->code == GST_STREAM_ERROR_WRONG_TYPE ||
-          e->code == GST_STREAM_ERROR_CODEC_NOT_FOUND)) ||
-        (e->domain == GST_CORE_ERROR && e->code == GST_CORE_ERROR_MISSING_PLUGIN))
-        return -INGEST_ERR_NOT_AUDIO;
-    /* decodebin found nothing to link to audioconvert (e.g. a video-only file) */
-    if (n_samples == 0 && e->domain == GST_STREAM_ERROR && e->code == GST_STREAM_ERROR_FAILED)
-        return -INGEST_ERR_NOT_AUDIO;
-    return -INGEST_ERR_UNDECODABLE;
-}
-
-/* Plays the pipeline to its end; 0 on EOS or the classified error. */
-static int run_pipeline(GstElement *pipe, decode_ctx *c, char *detail, size_t detail_len)
-{
-    GstBus *bus = gst_element_get_bus(pipe);
-    int ret = 0;
-    gst_element_set_state(pipe, GST_STATE_PLAYING);
-    GstMessage *msg =
-        gst_bus_timed_pop_filtered(bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
-    if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-        GError *e = NULL;
-        gst_message_parse_error(msg, &e, NULL);
-        g_snprintf(detail, detail_len, "decode: %s", e ? e->message : "unknown error");
-        ret = e ? classify(e, c->n_samples) : -INGEST_ERR_UNDECODABLE;
-        g_clear_error(&e);
-    }
-    if (c->too_long) {
-        ret = -INGEST_ERR_TOO_LONG;
-        g_snprintf(detail, detail_len, "longer than %zu samples", c->max_samples);
-    } else if (c->write_failed) {
-        ret = -INGEST_ERR_IO;
-        g_snprintf(detail, detail_len, "writing PCM temp: %s", g_strerror(c->write_errno));
-    }
-    if (msg)
-        gst_message_unref(msg);
-    gst_element_set_state(pipe, GST_STATE_NULL);
-    gst_object_unref(bus);
-    return ret;
-}
-
-static int decode_into(const char *src, decode_ctx *c, char *detail, size_t detail_len)
-{
-    GError *err = NULL;
-    GstElement *pipe = gst_parse_launch(PIPELINE, &err);
-    if (!pipe) {
-        g_snprintf(detail, detail_len, "pipeline: %s", err ? err->message : "?");
-        g_clear_error(&err);
-        return -INGEST_ERR_INTERNAL;
-    }
-    g_clear_error(&err);
-    GstElement *fsrc = gst_bin_get_by_name(GST_BIN(pipe), "src");
-    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
-    GstAppSinkCallbacks cb = {.new_sample = on_sample};
-    g_object_set(fsrc, "location", src, NULL);
-    gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb, c, NULL);
-    int ret = run_pipeline(pipe, c, detail, detail_len);
-    gst_object_unref(fsrc);
-    gst_object_unref(sink);
-    gst_object_unref(pipe);
-    return ret;
+    char max_ms[32];
+    g_snprintf(max_ms, sizeof max_ms, "%lld", (long long)o->max_duration_ms);
+    const char *args[] = {"--max-ms", max_ms, NULL};
+    ingest_helper_limits lim = {
+        .cpu_s = o->decode_cpu_s, .wall_s = o->decode_wall_s, .mem_bytes = o->decode_mem_bytes};
+    ingest_helper h;
+    char *path = ingest_helper_path(o->decoder);
+    int ret = ingest_helper_spawn(path, args, src_fd, &lim, &h, detail, detail_len);
+    g_free(path);
+    if (ret != 0)
+        return ret;
+    size_t max_samples = (size_t)(o->max_duration_ms * (INGEST_RATE / 1000));
+    return pump(&h, fd, r128, max_samples, n_samples, detail, detail_len);
 }
 
 /* An unlinked temp file in dir: nothing to clean up whatever happens to the process. */
@@ -180,33 +118,29 @@ static int map_pcm(ingest_pcm *out, size_t n, char *detail, size_t detail_len)
     return 0;
 }
 
-int ingest_decode(const char *src, const char *tmp_dir, size_t max_samples, ingest_pcm *out,
+int ingest_decode(int src_fd, const char *tmp_dir, const ingest_opts *o, ingest_pcm *out,
                   char *detail, size_t detail_len)
 {
-    decode_ctx c = {.max_samples = max_samples};
+    ebur128_state *r128 = NULL;
+    size_t n_samples = 0;
     int ret = 0;
     memset(out, 0, sizeof *out);
-    out->fd = -1;
-    if (!gst_ready()) {
-        g_snprintf(detail, detail_len, "GStreamer failed to initialise");
-        return -INGEST_ERR_INTERNAL;
-    }
-    if ((out->fd = c.fd = temp_fd(tmp_dir, detail, detail_len)) < 0)
+    if ((out->fd = temp_fd(tmp_dir, detail, detail_len)) < 0)
         return -INGEST_ERR_IO;
     /* Loudness only: the peak that matters is the output's (ingest.c, encode_checked). */
-    c.r128 = ebur128_init(1, INGEST_RATE, EBUR128_MODE_I);
-    if (!c.r128) {
+    r128 = ebur128_init(1, INGEST_RATE, EBUR128_MODE_I);
+    if (!r128) {
         ret = -INGEST_ERR_INTERNAL;
         goto out;
     }
-    ret = decode_into(src, &c, detail, detail_len);
+    ret = decode_into(src_fd, o, out->fd, r128, &n_samples, detail, detail_len);
     if (ret == 0)
-        ret = finish_measure(c.r128, out);
+        ret = finish_measure(r128, out);
     if (ret == 0)
-        ret = map_pcm(out, c.n_samples, detail, detail_len);
+        ret = map_pcm(out, n_samples, detail, detail_len);
 out:
-    if (c.r128)
-        ebur128_destroy(&c.r128);
+    if (r128)
+        ebur128_destroy(&r128);
     if (ret != 0)
         ingest_pcm_release(out);
     return ret;

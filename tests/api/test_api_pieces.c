@@ -1,5 +1,6 @@
 /* Pieces over HTTP: multipart and raw uploads with every metadata field, each ingest refusal
- * (and that nothing is kept after one), list filters and paging, edits, the review flow with
+ * (and that nothing is kept after one), formats off the decoder's list and a WAV whose header
+ * claims 1 Hz refused as unsupported, list filters and paging, edits, the review flow with
  * its refusals, an operator's view limited to their commune, malformed bodies, and uploads
  * refused on their headers before the body is read. */
 #include <arpa/inet.h>
@@ -256,6 +257,50 @@ static void test_ingest_refusals(void **state)
     assert_int_equal(temps, 0);
     ac_rm_file(silent);
     ac_rm_file(lng);
+}
+
+/* Runs sh -c cmd, which must succeed. */
+static void shell(const char *cmd)
+{
+    const char *argv[] = {"/bin/sh", "-ec", cmd, NULL};
+    int status = -1;
+    assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                             NULL, NULL, &status, NULL));
+    assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+static void test_unsupported_formats(void **state)
+{
+    fx *f = *state;
+    long st = 0;
+    /* Matroska (the decoder's list has no Matroska demuxer), made from the test's own WAV. */
+    char *mka = g_strdup_printf("%s.mka", f->wav);
+    char *cmd = g_strdup_printf("ffmpeg -loglevel error -y -i '%s' -c:a aac '%s'", f->wav, mka);
+    shell(cmd);
+    g_free(cmd);
+    json_t *j = upload_file(f->tech, "title=A&genre=news", mka, &st);
+    assert_non_null(j);
+    assert_int_equal(st, 422); /* once 201: Matroska was accepted */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "message")),
+                        ingest_error_message(-INGEST_ERR_UNSUPPORTED));
+    expect(j, &st, 422, "unsupported_format");
+    /* 16 KB of PCM whose header says 1 Hz: refused from the header, before a sample is made
+     * (once: 42.7 s and over a gigabyte of temp PCM before a too_long). */
+    char *hz = ac_sox("hz1.wav", "-r 8000 -c 1 -b 16", "synth 8192s sine 440");
+    cmd = g_strdup_printf("printf '\\001\\000\\000\\000\\002\\000\\000\\000' | "
+                          "dd of='%s' bs=1 seek=24 conv=notrunc status=none",
+                          hz);
+    shell(cmd);
+    g_free(cmd);
+    j = upload_file(f->tech, "title=A&genre=news", hz, &st);
+    expect(j, &st, 422, "unsupported_format");
+    assert_int_equal(total(f->tech, ""), 0);
+    size_t temps = 0;
+    assert_int_equal(media_files(f, &temps), 0);
+    assert_int_equal(temps, 0);
+    g_unlink(mka);
+    g_free(mka);
+    ac_rm_file(hz);
 }
 
 static void test_malformed(void **state)
@@ -611,6 +656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upload_metadata, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upload_refused_on_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsupported_formats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_patch, setup, teardown),

@@ -1,8 +1,9 @@
 /* `loalangd piece …` through the real binary on a temp data dir, with audio made here by
  * espeak-ng: an import prints its summary and the piece id alone on the last line, and the
  * store then holds that piece and its media file; --approve walks it to approved; a refused
- * import (not audio, silence, bad genre, unknown commune) exits 1 in Vietnamese and leaves
- * nothing in the database or in media/; list, approve, reject. */
+ * import (not audio, silence, bad genre, unknown commune, a file that is not there, named)
+ * exits 1 in Vietnamese and leaves nothing in the database or in media/; list, approve,
+ * reject. */
 #include <errno.h>
 #include <glib.h>
 #include <setjmp.h>
@@ -157,6 +158,21 @@ static void assert_nothing_stored(fixture *f)
     assert_int_equal(files(f), 0);
 }
 
+/* µ-law at 22,050 Hz with an odd number of samples (so an odd data chunk and its pad byte):
+ * GStreamer's wavparse, in the pull mode the daemon once used, read past the chunk and gave no
+ * audio, and the import was refused as empty. */
+static void test_import_mulaw_22050(void **state)
+{
+    fixture *f = *state;
+    sh(f->cli->tmp, "m=$(soxi -s speech.wav) && "
+                    "sox speech.wav -e u-law mulaw.wav trim 0 $(( (m - 1) / 2 * 2 + 1 ))s");
+    char *mulaw = g_build_filename(f->cli->tmp, "mulaw.wav", NULL);
+    assert_int_equal(run(f, "piece", "import", mulaw, "--title", "Tin", "--genre", "news"), 0);
+    assert_non_null(strstr(f->cli->out, "Thời lượng: 00:0"));
+    assert_int_equal(files(f), 1);
+    g_free(mulaw);
+}
+
 static void test_refused_imports_store_nothing(void **state)
 {
     fixture *f = *state;
@@ -172,6 +188,11 @@ static void test_refused_imports_store_nothing(void **state)
     assert_err(f, "không có xã");
     assert_int_equal(run(f, "piece", "import", f->speech, "--title", "", "--genre", "news"), 1);
     assert_err(f, "tiêu đề không hợp lệ");
+    /* A missing file is named as missing, not as the server's read/write error. */
+    assert_int_equal(
+        run(f, "piece", "import", "/no/such/file.mp3", "--title", "T", "--genre", "news"), 1);
+    assert_err(f, "không nhập được \"/no/such/file.mp3\": Không tìm thấy tệp");
+    assert_null(strstr(f->cli->err, "Lỗi đọc/ghi"));
     assert_int_equal(run(f, "piece", "import", f->speech, "--genre", "news"), 2);
     assert_int_equal(
         run(f, "piece", "import", f->speech, "--title", "T", "--genre", "news", "--bogus"), 2);
@@ -206,6 +227,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_import_prints_id_last, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_mulaw_22050, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_imports_store_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_approve_and_reject, setup, teardown),
     };

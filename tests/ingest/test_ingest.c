@@ -1,7 +1,9 @@
-/* Media ingest on real files made in the test (espeak-ng speech, sox, gst-launch encoders):
- * every listed format comes out mono 48 kHz Opus of the right length, at -16 LUFS ±1 LU and
- * under -1 dBTP as measured here independently (opusfile + libebur128); the same audio twice
- * is one file; each refusal gets its error and leaves the media dir empty. */
+/* Media ingest on real files made in the test (espeak-ng speech, sox, ffmpeg, gst-launch
+ * encoders), decoded by this build's loalang-decode: every allowed format comes out mono 48 kHz
+ * Opus of the right length, at -16 LUFS ±1 LU and under -1 dBTP as measured here independently
+ * (opusfile + libebur128); the same audio twice is one file; each refusal gets its error and
+ * leaves the media dir empty; containers and codecs off the list, and a header claiming 1 Hz,
+ * are refused as unsupported. */
 #include <ebur128.h>
 #include <errno.h>
 #include <glib.h>
@@ -81,6 +83,24 @@ static int group_setup(void **state)
     encode("speech.m4a", "avenc_aac ! mp4mux");
     encode("speech.wma", "avenc_wmav2 ! avmux_asf");
     encode("speech.amr", "audio/x-raw,rate=8000,channels=1 ! amrnbenc ! avmux_amr");
+    encode("speech.3gp", "audio/x-raw,rate=8000,channels=1 ! amrnbenc ! 3gppmux");
+    sh("ffmpeg -loglevel error -i speech.wav -c:a aac speech.aac");
+    /* Mono 22,050 Hz with an odd number of samples: an odd-sized data chunk and its pad byte,
+     * which GStreamer's wavparse read past in pull mode (refused as empty). ffmpeg's as the
+     * report made it, and sox's. */
+    sh("sox speech.wav -r 22050 -c 1 mono22k-any.wav && m=$(soxi -s mono22k-any.wav) && "
+       "sox mono22k-any.wav mono22k.wav trim 0 $(( (m - 1) / 2 * 2 + 1 ))s");
+    sh("ffmpeg -loglevel error -i mono22k.wav -c:a pcm_mulaw mulaw-ffmpeg.wav");
+    sh("sox mono22k.wav -e u-law mulaw-sox.wav");
+    sh("sox mono22k.wav -e a-law alaw.wav");
+    /* Off the list: Matroska, AIFF, IMA ADPCM in a WAV. */
+    sh("ffmpeg -loglevel error -i speech.wav -c:a aac speech.mka");
+    sh("sox speech.wav speech.aiff");
+    sh("sox speech.wav -e ima-adpcm adpcm.wav");
+    /* 16 KB of PCM whose header says 1 Hz: 4.5 hours, or 786 M samples at 48 kHz to make. */
+    sh("sox -n -r 8000 -c 1 -b 16 hz1.wav synth 8192s sine 440 && "
+       "printf '\\001\\000\\000\\000\\002\\000\\000\\000' | "
+       "dd of=hz1.wav bs=1 seek=24 conv=notrunc status=none");
     sh("sox -n -r 48000 -c 1 silence.wav trim 0 5");
     sh("sox -n -r 48000 -c 1 whisper.wav synth 5 pinknoise gain -75");
     sh("printf 'Đây không phải là âm thanh.\\n%%.0s' $(seq 200) > text.txt");
@@ -175,10 +195,20 @@ static char *stored_path(const ingest_result *r)
     return p;
 }
 
+/* The defaults, with this build's decoder (the test program is not beside it). */
+static ingest_opts opts(void)
+{
+    ingest_opts o;
+    ingest_opts_default(&o);
+    o.decoder = LOALANG_DECODE_PATH;
+    return o;
+}
+
 static void ingest_ok(const char *file, ingest_result *r)
 {
     char *src = in(file);
-    int rc = ingest_file(src, F.media, NULL, r);
+    ingest_opts o = opts();
+    int rc = ingest_file(src, F.media, &o, r);
     if (rc != 0)
         fail_msg("%s: %s (%s)", file, ingest_error_code(rc), r->detail);
     g_free(src);
@@ -258,6 +288,36 @@ static void test_amr(void **s)
     check_format("speech.amr");
 }
 
+static void test_3gp(void **s)
+{
+    (void)s;
+    check_format("speech.3gp");
+}
+
+static void test_aac_adts(void **s)
+{
+    (void)s;
+    check_format("speech.aac");
+}
+
+static void test_mulaw_22050_ffmpeg(void **s)
+{
+    (void)s;
+    check_format("mulaw-ffmpeg.wav");
+}
+
+static void test_mulaw_22050_sox(void **s)
+{
+    (void)s;
+    check_format("mulaw-sox.wav");
+}
+
+static void test_alaw(void **s)
+{
+    (void)s;
+    check_format("alaw.wav");
+}
+
 /* Raw synthetic speech peaks 18.5 dB over its loudness: the -1 dBTP ceiling wins, and the
  * piece ends up quieter than -16 LUFS rather than clipped (no limiter in the chain). */
 static void test_peaky_input_is_held_under_the_ceiling(void **state)
@@ -291,7 +351,8 @@ static void refused(const char *file, const ingest_opts *o, int want)
 {
     ingest_result r;
     char *src = in(file);
-    int rc = ingest_file(src, F.media, o, &r);
+    ingest_opts dflt = opts();
+    int rc = ingest_file(src, F.media, o ? o : &dflt, &r);
     if (rc != -want)
         fail_msg("%s: got %s (%s), want %s", file, ingest_error_code(rc), r.detail,
                  ingest_error_code(want));
@@ -304,7 +365,7 @@ static void refused(const char *file, const ingest_opts *o, int want)
 static void test_refusals(void **state)
 {
     (void)state;
-    ingest_opts o;
+    ingest_opts o = opts();
     refused("text.txt", NULL, INGEST_ERR_NOT_AUDIO);
     refused("truncated.wav", NULL, INGEST_ERR_NOT_AUDIO);
     refused("corrupt.flac", NULL, INGEST_ERR_UNDECODABLE);
@@ -312,22 +373,84 @@ static void test_refusals(void **state)
     refused("silence.wav", NULL, INGEST_ERR_SILENT);
     refused("whisper.wav", NULL, INGEST_ERR_SILENT);
     refused("media", NULL, INGEST_ERR_NOT_AUDIO); /* a directory */
-    ingest_opts_default(&o);
     o.max_duration_ms = 3000;
     refused("speech.mp3", &o, INGEST_ERR_TOO_LONG);
-    ingest_opts_default(&o);
+    o = opts();
     o.max_bytes = 1000;
     refused("speech.wav", &o, INGEST_ERR_TOO_LARGE);
 }
 
-static void test_missing_source_is_io(void **state)
+/* Refused by the decoder while it counts at the source's own rate, before the resampler: the
+ * detail is the decoder's (in ms), not the daemon's count of 48 kHz samples. */
+static void test_too_long_stops_in_the_decoder(void **state)
+{
+    (void)state;
+    ingest_result r;
+    ingest_opts o = opts();
+    o.max_duration_ms = 3000;
+    char *src = in("speech.flac");
+    assert_int_equal(ingest_file(src, F.media, &o, &r), -INGEST_ERR_TOO_LONG);
+    assert_string_equal(r.detail, "longer than 3000 ms");
+    assert_int_equal(count_files(F.media), 0);
+    g_free(src);
+}
+
+static void test_off_the_list_is_unsupported(void **state)
+{
+    (void)state;
+    const char *files[] = {"speech.mka", "speech.aiff", "adpcm.wav"};
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++)
+        refused(files[i], NULL, INGEST_ERR_UNSUPPORTED);
+    ingest_result r;
+    char *src = in("speech.mka");
+    ingest_opts o = opts();
+    assert_int_equal(ingest_file(src, F.media, &o, &r), -INGEST_ERR_UNSUPPORTED);
+    assert_non_null(strstr(r.detail, "matroska"));
+    g_free(src);
+}
+
+/* The header's rate is refused before a sample is made: no decode limit is reached (it would
+ * take minutes and gigabytes), however short the deadline. */
+static void test_one_hertz_wav_is_refused_at_once(void **state)
+{
+    (void)state;
+    ingest_result r;
+    ingest_opts o = opts();
+    o.decode_wall_s = 20;
+    o.decode_cpu_s = 5;
+    char *src = in("hz1.wav");
+    assert_int_equal(ingest_file(src, F.media, &o, &r), -INGEST_ERR_UNSUPPORTED);
+    assert_non_null(strstr(r.detail, "1 Hz"));
+    assert_int_equal(count_files(F.media), 0);
+    g_free(src);
+}
+
+/* The CLI's mistake: named, and not worded as the server's read/write error. */
+static void test_missing_source_is_named(void **state)
 {
     (void)state;
     ingest_result r;
     char *src = in("nothing-here.wav");
-    int rc = ingest_file(src, F.media, NULL, &r);
-    assert_int_equal(rc, -INGEST_ERR_IO);
+    ingest_opts o = opts();
+    int rc = ingest_file(src, F.media, &o, &r);
+    assert_int_equal(rc, -INGEST_ERR_NO_SOURCE);
+    assert_string_equal(ingest_error_code(rc), "no_source");
+    assert_string_equal(ingest_error_message(rc), "Không tìm thấy tệp");
+    assert_non_null(strstr(r.detail, src));
     assert_false(ingest_error_is_client(rc));
+    assert_int_equal(count_files(F.media), 0);
+    g_free(src);
+}
+
+static void test_missing_decoder_is_internal(void **state)
+{
+    (void)state;
+    ingest_result r;
+    char *src = in("speech.wav");
+    ingest_opts o = opts();
+    o.decoder = "/nonexistent/loalang-decode";
+    assert_int_equal(ingest_file(src, F.media, &o, &r), -INGEST_ERR_INTERNAL);
+    assert_non_null(strstr(r.detail, "/nonexistent/loalang-decode"));
     assert_int_equal(count_files(F.media), 0);
     g_free(src);
 }
@@ -338,7 +461,8 @@ static void test_unwritable_media_dir_leaves_nothing(void **state)
     ingest_result r;
     char *src = in("speech.wav");
     char *gone = g_build_filename(F.media, "absent", NULL);
-    assert_int_equal(ingest_file(src, gone, NULL, &r), -INGEST_ERR_IO);
+    ingest_opts o = opts();
+    assert_int_equal(ingest_file(src, gone, &o, &r), -INGEST_ERR_IO);
     assert_int_equal(count_files(F.media), 0);
     g_free(gone);
     g_free(src);
@@ -363,7 +487,7 @@ static void test_sweep_temps(void **state)
 static void test_messages(void **state)
 {
     (void)state;
-    for (int e = INGEST_ERR_NOT_AUDIO; e <= INGEST_ERR_INTERNAL; e++) {
+    for (int e = INGEST_ERR_NOT_AUDIO; e <= INGEST_ERR_LAST; e++) {
         const char *m = ingest_error_message(-e);
         assert_true(g_utf8_validate(m, -1, NULL));
         assert_string_equal(m, ingest_error_message(e));
@@ -374,10 +498,16 @@ static void test_messages(void **state)
     }
     assert_string_equal(ingest_error_code(-INGEST_ERR_SILENT), "silent");
     assert_true(ingest_error_is_client(-INGEST_ERR_TOO_LONG));
+    assert_true(ingest_error_is_client(-INGEST_ERR_UNSUPPORTED));
+    assert_true(ingest_error_is_client(-INGEST_ERR_DECODE_LIMIT));
     assert_false(ingest_error_is_client(-INGEST_ERR_INTERNAL));
+    assert_false(ingest_error_is_client(-INGEST_ERR_IO));
+    assert_false(ingest_error_is_client(-INGEST_ERR_NO_SOURCE));
+    assert_string_equal(ingest_error_code(INGEST_ERR_UNSUPPORTED), "unsupported_format");
+    assert_string_equal(ingest_error_code(INGEST_ERR_DECODE_LIMIT), "decode_limit");
     /* The codes cannot be mistaken for errnos (Linux's stop at 4095): -ENOENT once was
      * UNDECODABLE, and the API answered a corrupt upload with 404. */
-    for (int e = INGEST_ERR_NOT_AUDIO; e <= INGEST_ERR_INTERNAL; e++) {
+    for (int e = INGEST_ERR_NOT_AUDIO; e <= INGEST_ERR_LAST; e++) {
         assert_true(e > 4095);
         assert_true(ingest_error_is_ingest(-e));
     }
@@ -402,11 +532,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_m4a, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wma, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_3gp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aac_adts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mulaw_22050_ffmpeg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mulaw_22050_sox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alaw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peaky_input_is_held_under_the_ceiling, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_same_audio_twice_is_one_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_missing_source_is_io, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_long_stops_in_the_decoder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_off_the_list_is_unsupported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_hertz_wav_is_refused_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_source_is_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_decoder_is_internal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_media_dir_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_temps, setup, teardown),
         cmocka_unit_test(test_messages),
