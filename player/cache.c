@@ -20,6 +20,15 @@
 
 typedef enum want_state { W_IDLE, W_FETCHING, W_VERIFYING, W_DONE } want_state;
 
+/* A file in the cache as last seen. verified: its sha256 was found right by this process while
+ * it had this size, these times and this inode; anything else is hashed again before it plays. */
+typedef struct file_info {
+    int64_t size;
+    int64_t mtime_ns, ctime_ns;
+    uint64_t ino;
+    bool verified;
+} file_info;
+
 typedef struct want {
     char sha[HASH_SHA256_HEX_LEN + 1];
     char *url;
@@ -39,8 +48,11 @@ struct player_cache {
     player_net *n;
     char *dir;
     int64_t cap;
-    GHashTable *files; /* sha → size (int64 in a g_malloc'd box) of verified files */
-    GHashTable *wants; /* sha → want* */
+    GHashTable *files;   /* sha → file_info* of the files in place (verified or not yet) */
+    GHashTable *wants;   /* sha → want* */
+    GHashTable *damaged; /* sha → sha: a damaged copy was deleted, no good one since */
+    bool checking;       /* a check_job runs */
+    int stop_checks;     /* atomic: the check_job stops between files */
     bool have_manifest;
     uv_timer_t retry;
     int fetching, jobs;
@@ -56,10 +68,29 @@ typedef struct verify_job {
     char sha[HASH_SHA256_HEX_LEN + 1];
     char *part, *final;
     int rc; /* 0 verified and in place; -EBADMSG wrong hash; other: I/O */
-    int64_t size;
+    file_info info;
 } verify_job;
 
+/* Hashes the files found in the cache at start, soonest needed first, on one thread of the
+ * pool (not one per file: the box decodes audio on the same two cores). */
+typedef struct check_item {
+    char sha[HASH_SHA256_HEX_LEN + 1];
+    file_info seen; /* as the loop saw it; another file by then is not judged */
+    int rc;         /* 0 right; -EBADMSG wrong (hex); -ESTALE changed meanwhile; else I/O */
+    char hex[HASH_SHA256_HEX_LEN + 1];
+} check_item;
+
+typedef struct check_job {
+    uv_work_t work;
+    player_cache *c;
+    char *dir;
+    check_item *items;
+    size_t n;
+    int64_t bytes, started_us, took_us;
+} check_job;
+
 static void pump(player_cache *c);
+static void check_files(player_cache *c);
 
 static char *file_path(const player_cache *c, const char *sha, const char *suffix)
 {
@@ -76,6 +107,25 @@ static void want_free(gpointer p)
     g_free(w);
 }
 
+static bool stat_info(const char *path, file_info *out)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    *out = (file_info){.size = st.st_size,
+                       .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+                       .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+                       .ino = (uint64_t)st.st_ino};
+    return true;
+}
+
+/* ctime too: it moves when bytes are written even if the mtime is put back. */
+static bool same_file(const file_info *a, const file_info *b)
+{
+    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns &&
+           a->ino == b->ino;
+}
+
 static void scan(player_cache *c)
 {
     GDir *d = g_dir_open(c->dir, 0, NULL);
@@ -86,9 +136,10 @@ static void scan(player_cache *c)
             continue;
         g_strlcpy(sha, name, sizeof sha);
         char *p = g_build_filename(c->dir, name, NULL);
-        struct stat st;
-        if (hash_is_sha256_hex(sha) && stat(p, &st) == 0 && S_ISREG(st.st_mode))
-            g_hash_table_insert(c->files, g_strdup(sha), g_memdup2(&(int64_t){st.st_size}, 8));
+        file_info fi;
+        /* Not trusted yet: a file may have been damaged while the player was stopped. */
+        if (hash_is_sha256_hex(sha) && stat_info(p, &fi))
+            g_hash_table_insert(c->files, g_strdup(sha), g_memdup2(&fi, sizeof fi));
         g_free(p);
     }
     if (d)
@@ -112,6 +163,7 @@ int cache_open(uv_loop_t *loop, player_net *n, const char *dir, int64_t cap_byte
     c->cap = cap_bytes;
     c->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->wants = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, want_free);
+    c->damaged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     uv_timer_init(loop, &c->retry);
     c->retry.data = c;
     scan(c);
@@ -130,9 +182,9 @@ bool cache_has(player_cache *c, const char *sha)
     return g_hash_table_contains(c->files, sha);
 }
 
-char *cache_path(player_cache *c, const char *sha)
+bool cache_damaged(const player_cache *c, const char *sha)
 {
-    return cache_has(c, sha) ? file_path(c, sha, "") : NULL;
+    return g_hash_table_contains(c->damaged, sha);
 }
 
 static want *want_get(player_cache *c, const char *sha, const char *url)
@@ -153,6 +205,73 @@ static want *want_get(player_cache *c, const char *sha, const char *url)
     if (cache_has(c, sha))
         w->state = W_DONE;
     return w;
+}
+
+/* The copy in place is unusable and has been deleted (or was gone): fetch the media again. */
+static void lost(player_cache *c, const char *sha)
+{
+    g_hash_table_remove(c->files, sha);
+    want *w = g_hash_table_lookup(c->wants, sha);
+    if (w && w->state == W_DONE) {
+        w->state = W_IDLE;
+        w->retry_at_ms = 0;
+    }
+    pump(c);
+}
+
+/* A copy whose bytes are not its name's: deleted (a damaged file must never play), recorded so
+ * that an airing it misses says why, and fetched again. */
+static void drop_damaged(player_cache *c, const char *sha, const char *why)
+{
+    char *p = file_path(c, sha, "");
+    if (unlink(p) != 0 && errno != ENOENT)
+        log_error("cache: cannot delete the damaged %s: %s", p, g_strerror(errno));
+    log_warn("cache: %s in %s is damaged (%s); deleted, fetching it again", sha, c->dir, why);
+    g_free(p);
+    g_hash_table_add(c->damaged, g_strdup(sha));
+    lost(c, sha);
+}
+
+/* Hashes a file on the loop, before it plays: at most a few megabytes, a few milliseconds on a
+ * box; the check job at start has usually done it already. */
+static bool check_now(player_cache *c, const char *sha, const char *path, file_info *fi)
+{
+    char hex[HASH_SHA256_HEX_LEN + 1], why[96];
+    int64_t t0 = wallclock_now_us();
+    int rc = hash_sha256_file(path, hex);
+    if (rc == 0 && strcmp(hex, sha) == 0) {
+        fi->verified = true;
+        log_debug("cache: %s verified before playing (%" G_GINT64_FORMAT " bytes, %" G_GINT64_FORMAT
+                  " us)",
+                  sha, fi->size, wallclock_now_us() - t0);
+        return true;
+    }
+    if (rc == 0)
+        g_snprintf(why, sizeof why, "its sha256 is %.16s…", hex);
+    else
+        g_snprintf(why, sizeof why, "unreadable: %s", g_strerror(-rc));
+    drop_damaged(c, sha, why);
+    return false;
+}
+
+char *cache_path(player_cache *c, const char *sha)
+{
+    file_info *fi = g_hash_table_lookup(c->files, sha), now;
+    if (fi == NULL)
+        return NULL;
+    char *p = file_path(c, sha, "");
+    if (!stat_info(p, &now)) {
+        log_warn("cache: %s is no longer in %s; fetching it again", sha, c->dir);
+        lost(c, sha);
+        goto fail;
+    }
+    if (!same_file(fi, &now))
+        *fi = now; /* changed since it was checked: not verified any more */
+    if (fi->verified || check_now(c, sha, p, fi))
+        return p;
+fail:
+    g_free(p);
+    return NULL;
 }
 
 /* Drops wants no airing needs any more (downloads in flight finish on their own terms). */
@@ -192,6 +311,7 @@ int cache_want(player_cache *c, const proto_manifest *m, int64_t now_ms)
     c->have_manifest = true;
     pump(c);
     cache_evict(c, now_ms, NULL);
+    check_files(c); /* after eviction: what no airing needs is not worth hashing */
     return 0;
 }
 
@@ -234,17 +354,17 @@ static void verify_work(uv_work_t *req)
 {
     verify_job *j = req->data;
     char hex[HASH_SHA256_HEX_LEN + 1];
-    struct stat st;
     j->rc = hash_sha256_file(j->part, hex);
     if (j->rc == 0 && strcmp(hex, j->sha) != 0)
         j->rc = -EBADMSG;
     if (j->rc == -EBADMSG)
         unlink(j->part);
-    if (j->rc == 0 && stat(j->part, &st) == 0)
-        j->size = st.st_size;
     /* The .part was fsync'd when the download ended; the rename is made durable here. */
     if (j->rc == 0 && rename(j->part, j->final) != 0)
         j->rc = -errno;
+    if (j->rc == 0 && !stat_info(j->final, &j->info))
+        j->rc = -errno;
+    j->info.verified = j->rc == 0;
     if (j->rc == 0)
         statefile_sync_dir(j->c->dir);
 }
@@ -253,6 +373,7 @@ static void cache_release(player_cache *c)
 {
     g_hash_table_destroy(c->files);
     g_hash_table_destroy(c->wants);
+    g_hash_table_destroy(c->damaged);
     g_free(c->dir);
     g_free(c);
 }
@@ -277,8 +398,9 @@ static void verify_done(uv_work_t *req, int status)
             cache_release(c);
         c = NULL;
     } else if (j->rc == 0) {
-        g_hash_table_insert(c->files, g_strdup(j->sha), g_memdup2(&j->size, 8));
-        log_info("cache: %s verified (%" G_GINT64_FORMAT " bytes)", j->sha, j->size);
+        g_hash_table_insert(c->files, g_strdup(j->sha), g_memdup2(&j->info, sizeof j->info));
+        g_hash_table_remove(c->damaged, j->sha);
+        log_info("cache: %s verified (%" G_GINT64_FORMAT " bytes)", j->sha, j->info.size);
         if (w)
             w->state = W_DONE;
         if (c->ready)
@@ -417,6 +539,128 @@ static void pump(player_cache *c)
         uv_timer_start(&c->retry, on_retry, (uint64_t)MAX(next_retry - now, 1), 0);
 }
 
+/* ---- the files found at start ---- */
+
+static void check_work(uv_work_t *req)
+{
+    check_job *j = req->data;
+    j->started_us = wallclock_now_us();
+    for (size_t i = 0; i < j->n; i++) {
+        check_item *ci = &j->items[i];
+        if (__atomic_load_n(&j->c->stop_checks, __ATOMIC_ACQUIRE)) {
+            ci->rc = -ECANCELED;
+            continue;
+        }
+        char *name = g_strconcat(ci->sha, ".opus", NULL);
+        char *p = g_build_filename(j->dir, name, NULL);
+        file_info before, after;
+        if (!stat_info(p, &before) || !same_file(&before, &ci->seen)) {
+            ci->rc = -ESTALE;
+        } else {
+            ci->rc = hash_sha256_file(p, ci->hex);
+            j->bytes += ci->seen.size;
+            if (ci->rc == 0 && (!stat_info(p, &after) || !same_file(&after, &ci->seen)))
+                ci->rc = -ESTALE; /* changed while it was read: judged again before it plays */
+            else if (ci->rc == 0 && strcmp(ci->hex, ci->sha) != 0)
+                ci->rc = -EBADMSG;
+        }
+        g_free(p);
+        g_free(name);
+    }
+    j->took_us = wallclock_now_us() - j->started_us;
+}
+
+static void check_done(uv_work_t *req, int status)
+{
+    (void)status;
+    check_job *j = req->data;
+    player_cache *c = j->c;
+    size_t ok = 0, bad = 0;
+    c->jobs--;
+    c->checking = false;
+    for (size_t i = 0; !c->closing && i < j->n; i++) {
+        check_item *ci = &j->items[i];
+        file_info *fi = g_hash_table_lookup(c->files, ci->sha);
+        /* Judged already (before playing), or another file now: leave it to cache_path. */
+        if (fi == NULL || fi->verified || !same_file(fi, &ci->seen) || ci->rc == -ESTALE ||
+            ci->rc == -ECANCELED)
+            continue;
+        char why[96];
+        if (ci->rc == 0) {
+            fi->verified = true;
+            ok++;
+            continue;
+        }
+        if (ci->rc == -EBADMSG)
+            g_snprintf(why, sizeof why, "its sha256 is %.16s…", ci->hex);
+        else
+            g_snprintf(why, sizeof why, "unreadable: %s", g_strerror(-ci->rc));
+        bad++;
+        drop_damaged(c, ci->sha, why);
+    }
+    if (!c->closing)
+        log_info("cache: %zu files checked at start (%" G_GINT64_FORMAT " bytes, %" G_GINT64_FORMAT
+                 " ms): %zu sound, %zu damaged",
+                 j->n, j->bytes, j->took_us / 1000, ok, bad);
+    else if (c->jobs == 0 && c->retry_closed)
+        cache_release(c);
+    g_free(j->items);
+    g_free(j->dir);
+    g_free(j);
+}
+
+static gint item_by_need(gconstpointer a, gconstpointer b, gpointer data)
+{
+    GHashTable *wants = data;
+    const want *x = g_hash_table_lookup(wants, ((const check_item *)a)->sha);
+    const want *y = g_hash_table_lookup(wants, ((const check_item *)b)->sha);
+    int64_t nx = x ? x->need_ms : INT64_MAX, ny = y ? y->need_ms : INT64_MAX;
+    return nx < ny ? -1 : nx > ny;
+}
+
+/* Starts hashing the files not verified yet, soonest needed first. */
+static void check_files(player_cache *c)
+{
+    if (c->checking || c->closing)
+        return;
+    GArray *a = g_array_new(FALSE, TRUE, sizeof(check_item));
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, c->files);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        if (((file_info *)v)->verified)
+            continue;
+        check_item ci = {.seen = *(file_info *)v};
+        g_strlcpy(ci.sha, k, sizeof ci.sha);
+        g_array_append_val(a, ci);
+    }
+    if (a->len == 0) {
+        g_array_free(a, TRUE);
+        return;
+    }
+    g_array_sort_with_data(a, item_by_need, c->wants);
+    check_job *j = g_new0(check_job, 1);
+    j->c = c;
+    j->dir = g_strdup(c->dir);
+    j->n = a->len;
+    j->items = (check_item *)(void *)g_array_free(a, FALSE);
+    j->work.data = j;
+    c->checking = true;
+    c->jobs++;
+    uv_queue_work(c->loop, &j->work, check_work, check_done);
+}
+
+size_t cache_unverified(const player_cache *c)
+{
+    size_t n = 0;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, c->files);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        n += !((const file_info *)v)->verified;
+    return n;
+}
+
 /* ---- eviction ---- */
 
 static void evict_one(player_cache *c, const char *sha, const char *why)
@@ -436,7 +680,7 @@ static int64_t total_bytes(player_cache *c)
     gpointer k, v;
     g_hash_table_iter_init(&it, c->files);
     while (g_hash_table_iter_next(&it, &k, &v))
-        total += *(int64_t *)v;
+        total += ((const file_info *)v)->size;
     return total;
 }
 
@@ -470,7 +714,7 @@ int cache_evict(player_cache *c, int64_t now_ms, size_t *evicted)
         want *w = needed->pdata[i];
         if (w->need_ms <= now_ms + CACHE_KEEP_AHEAD_MS)
             break; /* sorted: everything after is needed sooner */
-        total -= *(int64_t *)g_hash_table_lookup(c->files, w->sha);
+        total -= ((const file_info *)g_hash_table_lookup(c->files, w->sha))->size;
         evict_one(c, w->sha, "over the cache cap; needed later");
         w->state = W_IDLE;
         w->retry_at_ms = w->need_ms - CACHE_KEEP_AHEAD_MS; /* fetched again in time */
@@ -514,6 +758,7 @@ void cache_free(player_cache *c)
     if (c == NULL)
         return;
     c->closing = true;
+    __atomic_store_n(&c->stop_checks, 1, __ATOMIC_RELEASE);
     GHashTableIter it;
     gpointer k, v;
     g_hash_table_iter_init(&it, c->wants);

@@ -2,6 +2,8 @@
  * manifest's airings need, soonest airing first, two at a time; downloads go to .part files
  * resumed with Range/If-Range and are renamed into place only after their sha256 is verified
  * (on the thread pool), so a kill -9 at any moment leaves nothing playable that is corrupt.
+ * Files found at start are trusted only once hashed again (soonest needed first, on the pool;
+ * on the loop if one must play before its turn), as is a file changed since it was hashed.
  * Evicts media no airing needs, then the furthest-needed when over the cap, never media needed
  * within 48 hours. cache owns its files and downloads; it borrows the loop and the net. */
 #ifndef LOALANG_PLAYER_CACHE_H
@@ -32,9 +34,16 @@ void cache_set_ready_cb(player_cache *c, cache_ready_cb cb, void *data);
 int cache_want(player_cache *c, const proto_manifest *m, int64_t now_ms);
 /* Fetches one media ahead of everything else (an emergency). url NULL: /media/<sha>.opus. */
 int cache_want_urgent(player_cache *c, const char *sha256, const char *url, int64_t now_ms);
-/* The verified file's path (g_malloc'd), or NULL when it is not cached. */
+/* The path (g_malloc'd) of a copy whose sha256 is right, or NULL when there is none. A copy
+ * not verified since start, or changed since (size, mtime, ctime, inode), is hashed first, on
+ * the loop; a damaged one is deleted, logged and fetched again. */
 char *cache_path(player_cache *c, const char *sha256);
+/* A copy is in place: verified, or found at start and not checked yet. */
 bool cache_has(player_cache *c, const char *sha256);
+/* A damaged copy was deleted since open and no good one has arrived since. */
+bool cache_damaged(const player_cache *c, const char *sha256);
+/* Files in place not verified since open (tests, benchmarks: 0 once the check at start ended). */
+size_t cache_unverified(const player_cache *c);
 /* Deletes what the eviction rules allow; *evicted (may be NULL) counts the files. */
 int cache_evict(player_cache *c, int64_t now_ms, size_t *evicted);
 void cache_stats(player_cache *c, int64_t *bytes, int64_t *files);

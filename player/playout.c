@@ -330,7 +330,10 @@ static void step_pending(player_playout *p, item *it, int64_t now)
     char *media = cache_path(p->c, it->a.media);
     if (media == NULL) {
         if (now >= it->at_ms)
-            missed(p, it, "chưa có tệp âm thanh khi đến giờ phát");
+            missed(p, it,
+                   cache_damaged(p->c, it->a.media)
+                       ? "tệp âm thanh trong bộ nhớ đệm bị hỏng, chưa tải lại được trước giờ phát"
+                       : "chưa có tệp âm thanh khi đến giờ phát");
     } else if (now <= it->at_ms + JOIN_GRACE_MS) {
         prepare(p, it, media, it->at_ms, 0);
     } else if (it->end_ms - now >= PLAYOUT_JOIN_MIN_MS + JOIN_PREROLL_MS) {

@@ -1,8 +1,11 @@
 /* cache: downloads from a plain local file server (tests/player/media_server.py, Python's
  * http.server with Range/ETag support — a file server, not a stand-in for loalangd): verified
  * before use, resumed with Range after a cut, restarted on a 200, wrong bytes refused and
- * fetched again, and the eviction rules. */
+ * fetched again, a copy damaged in the cache never handed out and fetched again, and the
+ * eviction rules. The cache's log (stderr) goes to a file the tests read, and is copied back
+ * to stderr after each test. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +24,8 @@ typedef struct fx {
     player_net *n;
     player_cache *c;
     int ready;
+    int saved_stderr;
+    char *log_path;
 } fx;
 
 typedef struct blob {
@@ -40,7 +45,13 @@ static int setup(void **state)
     f->dir = g_dir_make_tmp("cache-XXXXXX", NULL);
     f->srv_dir = g_strdup_printf("%s/srv", f->dir);
     f->cache_dir = g_strdup_printf("%s/cache", f->dir);
+    f->log_path = g_strdup_printf("%s/log", f->dir);
     g_mkdir_with_parents(f->srv_dir, 0750);
+    int log_fd = open(f->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    assert_true(log_fd >= 0);
+    f->saved_stderr = dup(STDERR_FILENO);
+    assert_true(dup2(log_fd, STDERR_FILENO) >= 0);
+    close(log_fd);
     char *argv[] = {"python3", LOALANG_SOURCE_DIR "/tests/player/media_server.py", f->srv_dir,
                     NULL};
     int out = -1;
@@ -69,6 +80,13 @@ static void open_cache(fx *f, int64_t cap)
 static int teardown(void **state)
 {
     fx *f = *state;
+    dup2(f->saved_stderr, STDERR_FILENO);
+    close(f->saved_stderr);
+    char *log = NULL;
+    if (g_file_get_contents(f->log_path, &log, NULL, NULL))
+        fputs(log, stderr);
+    g_free(log);
+    g_free(f->log_path);
     cache_free(f->c);
     net_free(f->n);
     uv_run(&f->loop, UV_RUN_DEFAULT);
@@ -168,6 +186,21 @@ static void check_file(fx *f, const blob *b)
     char *part = g_strdup_printf("%s/%s.opus.part", f->cache_dir, b->sha);
     assert_false(g_file_test(part, G_FILE_TEST_EXISTS));
     g_free(part);
+}
+
+/* A line of the cache's log holds both strings. */
+static bool logged(fx *f, const char *a, const char *b)
+{
+    char *text = NULL;
+    bool found = false;
+    if (!g_file_get_contents(f->log_path, &text, NULL, NULL))
+        return false;
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l && !found; l++)
+        found = strstr(*l, a) && (b == NULL || strstr(*l, b));
+    g_strfreev(lines);
+    g_free(text);
+    return found;
 }
 
 static char *requests(fx *f)
@@ -287,6 +320,81 @@ static void put_in_cache(fx *f, const blob *b)
     g_free(src);
 }
 
+static size_t count_of(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+typedef struct path_ctx {
+    fx *f;
+    const blob *b;
+} path_ctx;
+
+typedef struct log_ctx {
+    fx *f;
+    const char *a, *b;
+} log_ctx;
+
+static bool log_shows(void *data)
+{
+    log_ctx *x = data;
+    return logged(x->f, x->a, x->b);
+}
+
+static bool path_given(void *data)
+{
+    path_ctx *x = data;
+    char *p = cache_path(x->f->c, x->b->sha);
+    g_free(p);
+    return p != NULL;
+}
+
+/* Damaged in the cache while the player was stopped (32 bytes flipped in place: same size,
+ * inode and mtime): never handed out for playing, deleted, logged and fetched again. Then
+ * damaged again while the player runs (a new file, a new mtime): the same. */
+static void damaged_cached_file_fetched_again(void **state)
+{
+    fx *f = *state;
+    blob b = serve(f, 60000, 11);
+    put_in_cache(f, &b);
+    char *cached = g_strdup_printf("%s/%s.opus", f->cache_dir, b.sha);
+    const int at[] = {500};
+    pt_damage(cached, at, 1);
+    open_cache(f, 0);
+    int64_t now = pt_now_ms();
+    int64_t start = now + 60000;
+    mf x;
+    build(&x, &b, &start, 1);
+    assert_int_equal(cache_want(f->c, &x.m, now), 0);
+    /* The check at start (on the thread pool) finds it, before anything asks to play it. */
+    log_ctx lx = {f, b.sha, "damaged"};
+    assert_true(pt_run_until(&f->loop, log_shows, &lx, 20000));
+    path_ctx px = {f, &b};
+    assert_true(pt_run_until(&f->loop, path_given, &px, 20000));
+    check_file(f, &b); /* the path handed out holds the right bytes */
+    char *log = requests(f);
+    assert_int_equal(count_of(log, b.sha), 1); /* fetched again, once */
+    g_free(log);
+
+    char *data = NULL;
+    gsize len = 0;
+    assert_true(g_file_get_contents(cached, &data, &len, NULL));
+    data[len / 3] ^= 0x01;
+    assert_true(g_file_set_contents(cached, data, (gssize)len, NULL));
+    g_free(data);
+    char *p = cache_path(f->c, b.sha);
+    assert_null(p); /* changed since it was verified: hashed again, refused */
+    assert_true(pt_run_until(&f->loop, path_given, &px, 20000));
+    check_file(f, &b);
+    log = requests(f);
+    assert_int_equal(count_of(log, b.sha), 2);
+    g_free(log);
+    g_free(cached);
+}
+
 static void eviction_rules(void **state)
 {
     fx *f = *state;
@@ -325,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_200_to_a_range_restarts_the_file, setup, teardown),
         cmocka_unit_test_setup_teardown(wrong_bytes_refused_then_fetched_again, setup, teardown),
         cmocka_unit_test_setup_teardown(eviction_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(damaged_cached_file_fetched_again, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

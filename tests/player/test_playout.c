@@ -473,6 +473,38 @@ static void hole_in_the_audio_is_reported_partial(void **state)
     fx_close(f);
 }
 
+/* Damaged in the cache while the box was off (same size, same mtime): verified before it is
+ * first played, it is not played at all; with no server to fetch it again, its airing is
+ * reported missed, saying why, and the next item plays on time. */
+static void damaged_cached_file_is_not_played(void **state)
+{
+    (void)state;
+    fx *f = fx_open(PLAYER_OUTPUT_FAKE, NULL);
+    char *cached = g_strdup_printf("%s/%s.opus", f->cache_dir, s_other.sha);
+    const int at[] = {500};
+    pt_damage(cached, at, 1);
+    int64_t t0 = pt_now_ms() + 2000;
+    proto_airing a[2];
+    airing(&a[0], "damaged", t0, &s_other, PROTO_PRIORITY_NORMAL);
+    airing(&a[1], "after-damaged", t0 + s_other.ms, &s_short, PROTO_PRIORITY_NORMAL);
+    proto_manifest m = manifest(a, 2, NULL, 0);
+    assert_int_equal(playout_set_manifest(f->p, &m), 0);
+    assert_true(pt_run_until(&f->loop, all_reported, f, 30000));
+    const rec *d = find_rec(f, "damaged"), *n = find_rec(f, "after-damaged");
+    assert_non_null(d);
+    printf("# damaged: %s, played %" PRId64 " ms (%s)\n", proto_outcome_name(d->outcome), d->played,
+           d->detail);
+    assert_int_equal(d->outcome, PROTO_OUTCOME_MISSED);
+    assert_int_equal(d->played, 0);
+    assert_non_null(strstr(d->detail, "hỏng"));
+    assert_false(g_file_test(cached, G_FILE_TEST_EXISTS)); /* the damaged copy is gone */
+    assert_non_null(n);
+    assert_int_equal(n->outcome, PROTO_OUTCOME_COMPLETED);
+    assert_int_equal(n->started, n->scheduled);
+    g_free(cached);
+    fx_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +517,7 @@ int main(void)
         cmocka_unit_test(stop_cancels_emergency),
         cmocka_unit_test(late_boot_joins_and_restart_never_replays),
         cmocka_unit_test(hole_in_the_audio_is_reported_partial),
+        cmocka_unit_test(damaged_cached_file_is_not_played),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
