@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "hash.h"
@@ -33,6 +34,7 @@ typedef struct want {
     char sha[HASH_SHA256_HEX_LEN + 1];
     char *url;
     int64_t bytes;   /* expected size; 0 unknown */
+    int64_t expect;  /* fetching: what this download may still write */
     int64_t need_ms; /* start of the soonest airing that needs it */
     int64_t urgent_until_ms;
     want_state state;
@@ -48,6 +50,8 @@ struct player_cache {
     player_net *n;
     char *dir;
     int64_t cap;
+    cache_limits limits;
+    int64_t inflight;    /* bytes the downloads under way may still write */
     GHashTable *files;   /* sha → file_info* of the files in place (verified or not yet) */
     GHashTable *wants;   /* sha → want* */
     GHashTable *damaged; /* sha → sha: a damaged copy was deleted, no good one since */
@@ -107,6 +111,13 @@ static void want_free(gpointer p)
     g_free(w);
 }
 
+static void drop_part(player_cache *c, const char *sha)
+{
+    char *p = file_path(c, sha, ".part");
+    unlink(p);
+    g_free(p);
+}
+
 static bool stat_info(const char *path, file_info *out)
 {
     struct stat st;
@@ -161,6 +172,7 @@ int cache_open(uv_loop_t *loop, player_net *n, const char *dir, int64_t cap_byte
     c->n = n;
     c->dir = g_strdup(dir);
     c->cap = cap_bytes;
+    c->limits = CACHE_LIMITS_DEFAULT;
     c->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->wants = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, want_free);
     c->damaged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -175,6 +187,11 @@ void cache_set_ready_cb(player_cache *c, cache_ready_cb cb, void *data)
 {
     c->ready = cb;
     c->ready_data = data;
+}
+
+void cache_set_limits(player_cache *c, const cache_limits *l)
+{
+    c->limits = *l;
 }
 
 bool cache_has(player_cache *c, const char *sha)
@@ -290,6 +307,30 @@ static void forget_unneeded(player_cache *c, GHashTable *keep, int64_t now_ms)
     }
 }
 
+/* .part files of media no airing needs any more: nothing will resume them. */
+static void drop_stray_parts(player_cache *c)
+{
+    GDir *d = g_dir_open(c->dir, 0, NULL);
+    GPtrArray *stray = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        char sha[HASH_SHA256_HEX_LEN + 1];
+        if (!g_str_has_suffix(name, ".opus.part") || strlen(name) != HASH_SHA256_HEX_LEN + 10)
+            continue;
+        g_strlcpy(sha, name, sizeof sha);
+        if (!g_hash_table_contains(c->wants, sha))
+            g_ptr_array_add(stray, g_strdup(sha));
+    }
+    if (d)
+        g_dir_close(d);
+    for (guint i = 0; i < stray->len; i++) {
+        log_info("cache: deleted the partial download of %s: no airing needs it",
+                 (char *)stray->pdata[i]);
+        drop_part(c, stray->pdata[i]);
+    }
+    g_ptr_array_free(stray, TRUE);
+}
+
 int cache_want(player_cache *c, const proto_manifest *m, int64_t now_ms)
 {
     GHashTable *keep = g_hash_table_new(g_str_hash, g_str_equal);
@@ -308,6 +349,7 @@ int cache_want(player_cache *c, const proto_manifest *m, int64_t now_ms)
     }
     forget_unneeded(c, keep, now_ms);
     g_hash_table_destroy(keep);
+    drop_stray_parts(c);
     c->have_manifest = true;
     pump(c);
     cache_evict(c, now_ms, NULL);
@@ -341,13 +383,6 @@ static void schedule_retry(player_cache *c, want *w, const char *why)
     w->retry_at_ms = wallclock_now_ms() + d;
     w->state = W_IDLE;
     log_warn("cache: %s: %s; retry in %" G_GINT64_FORMAT " ms", w->sha, why, d);
-}
-
-static void drop_part(player_cache *c, const char *sha)
-{
-    char *p = file_path(c, sha, ".part");
-    unlink(p);
-    g_free(p);
 }
 
 static void verify_work(uv_work_t *req)
@@ -436,58 +471,119 @@ static void fetch_end(want *w)
 {
     w->req = NULL;
     w->c->fetching--;
+    w->c->inflight -= w->expect;
+    w->expect = 0;
     if (w->fd >= 0)
         close(w->fd);
     w->fd = -1;
 }
 
+/* The most a download of w may write: what the manifest declares. */
+static int64_t limit_of(const want *w)
+{
+    return w->bytes > 0 ? w->bytes : CACHE_MEDIA_MAX_BYTES;
+}
+
+static int64_t free_bytes(const player_cache *c)
+{
+    struct statvfs v;
+    if (statvfs(c->dir, &v) != 0)
+        return INT64_MAX; /* cannot tell: the check made while writing still holds */
+    return (int64_t)v.f_bavail * (int64_t)v.f_frsize;
+}
+
+/* After a failed attempt the .part stays only as a prefix the next try can resume: some bytes,
+ * no more than the media has, and a transfer that was cut (not refused, not too large). */
 static void fetched(const net_result *res, void *data)
 {
     want *w = data;
     player_cache *c = w->c;
     bool ok = res->rc == 0 && (res->status == 200 || res->status == 206) && !res->etag_mismatch;
-    if (ok && fsync(w->fd) != 0)
-        ok = false;
+    int sync_err = ok && fsync(w->fd) != 0 ? errno : 0;
     struct stat st;
-    int64_t size = ok && fstat(w->fd, &st) == 0 ? st.st_size : -1;
+    int64_t size = fstat(w->fd, &st) == 0 ? st.st_size : -1;
     fetch_end(w);
-    char why[96];
-    if (res->rc != 0) {
-        g_strlcpy(why, res->error, sizeof why);
-        schedule_retry(c, w, why); /* the .part stays: the next try resumes it */
+    char *why = NULL;
+    if (res->rc == -EFBIG) {
+        drop_part(c, w->sha);
+        why = g_strdup_printf("%s; aborted, nothing kept", res->error);
+    } else if (res->rc == -ENOSPC) {
+        drop_part(c, w->sha);
+        why = g_strdup_printf("%s in %s; the partial file is deleted", res->error, c->dir);
+    } else if (res->rc != 0) {
+        if (size <= 0 || size > limit_of(w))
+            drop_part(c, w->sha);
+        why = g_strdup(res->error); /* a cut: the next try resumes the .part */
+    } else if (sync_err != 0) {
+        drop_part(c, w->sha);
+        why = g_strdup_printf("cannot write in %s: %s", c->dir, g_strerror(sync_err));
     } else if (res->etag_mismatch || res->status == 416 || (w->bytes > 0 && size > w->bytes)) {
         drop_part(c, w->sha);
-        schedule_retry(c, w, "partial file does not match the server's; starting over");
+        why = g_strdup("partial file does not match the server's; starting over");
     } else if (!ok) {
-        g_snprintf(why, sizeof why, "HTTP %ld", res->status);
-        schedule_retry(c, w, why);
+        if (size <= 0)
+            drop_part(c, w->sha);
+        why = g_strdup_printf("HTTP %ld", res->status);
     } else if (w->bytes > 0 && size < w->bytes) {
-        schedule_retry(c, w, "transfer ended early");
+        why = g_strdup("transfer ended early");
     } else {
         verify(c, w);
     }
+    if (why)
+        schedule_retry(c, w, why);
+    g_free(why);
     pump(c);
 }
 
+/* Starts a download unless it would eat into the space kept free: the free space counts the
+ * downloads under way at what they may still write. */
 static void fetch(player_cache *c, want *w)
 {
     char *part = file_path(c, w->sha, ".part");
     char *url = w->url ? g_strdup(w->url) : proto_media_url(w->sha);
-    char etag[HASH_SHA256_HEX_LEN + 3];
+    char etag[HASH_SHA256_HEX_LEN + 3], *why = NULL;
     struct stat st;
+    int64_t limit = limit_of(w);
     w->fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (w->fd < 0 || fstat(w->fd, &st) != 0) {
         schedule_retry(c, w, g_strerror(errno));
         goto out;
     }
-    if (w->bytes > 0 && st.st_size >= w->bytes) { /* complete already (or too long) */
+    if (st.st_size > limit) { /* not a prefix of this media: start over */
+        log_info("cache: %s: the .part holds more than the %" G_GINT64_FORMAT
+                 " bytes declared; starting over",
+                 w->sha, limit);
+        if (ftruncate(w->fd, 0) == 0)
+            st.st_size = 0;
+    }
+    if (w->bytes > 0 && st.st_size == w->bytes) { /* complete already */
         close(w->fd);
         w->fd = -1;
         verify(c, w);
         goto out;
     }
+    int64_t need = w->bytes > 0 ? w->bytes - st.st_size : 0;
+    int64_t room = free_bytes(c);
+    if (room - c->inflight - need < c->limits.keep_free_bytes) {
+        close(w->fd);
+        w->fd = -1;
+        if (st.st_size == 0)
+            unlink(part);
+        why =
+            g_strdup_printf("not fetched: %" G_GINT64_FORMAT " bytes free in %s (%" G_GINT64_FORMAT
+                            " promised to downloads under way); %" G_GINT64_FORMAT
+                            " more would leave less than the %" G_GINT64_FORMAT
+                            " bytes kept free for the report queue",
+                            room, c->dir, c->inflight, need, c->limits.keep_free_bytes);
+        schedule_retry(c, w, why);
+        goto out;
+    }
     g_snprintf(etag, sizeof etag, "\"%s\"", w->sha);
-    net_opts o = {.fd = w->fd, .range_from = st.st_size, .if_range = etag};
+    net_opts o = {.fd = w->fd,
+                  .range_from = st.st_size,
+                  .if_range = etag,
+                  .max_bytes = limit,
+                  .keep_free = c->limits.keep_free_bytes};
     if (net_request(c->n, url, &o, fetched, w, &w->req) != 0) {
         close(w->fd);
         w->fd = -1;
@@ -497,8 +593,11 @@ static void fetch(player_cache *c, want *w)
     if (st.st_size > 0)
         log_info("cache: %s resuming at %lld bytes", w->sha, (long long)st.st_size);
     w->state = W_FETCHING;
+    w->expect = need;
+    c->inflight += need;
     c->fetching++;
 out:
+    g_free(why);
     g_free(url);
     g_free(part);
 }
@@ -534,6 +633,11 @@ static void pump(player_cache *c)
     g_ptr_array_sort(idle, by_need);
     for (guint i = 0; i < idle->len && c->fetching < CACHE_PARALLEL; i++)
         fetch(c, idle->pdata[i]);
+    for (guint i = 0; i < idle->len; i++) { /* a fetch refused at once waits out its backoff */
+        const want *w = idle->pdata[i];
+        if (w->state == W_IDLE && w->retry_at_ms > now)
+            next_retry = MIN(next_retry, w->retry_at_ms);
+    }
     g_ptr_array_free(idle, TRUE);
     if (next_retry != INT64_MAX)
         uv_timer_start(&c->retry, on_retry, (uint64_t)MAX(next_retry - now, 1), 0);

@@ -4,8 +4,11 @@
  * (on the thread pool), so a kill -9 at any moment leaves nothing playable that is corrupt.
  * Files found at start are trusted only once hashed again (soonest needed first, on the pool;
  * on the loop if one must play before its turn), as is a file changed since it was hashed.
- * Evicts media no airing needs, then the furthest-needed when over the cap, never media needed
- * within 48 hours. cache owns its files and downloads; it borrows the loop and the net. */
+ * A download stops as soon as it would pass the size the manifest declares, or leave less free
+ * space than the reserve the report queue needs; a .part outlives a failed attempt only as a
+ * prefix to resume. Evicts media no airing needs, then the furthest-needed when over the cap,
+ * never media needed within 48 hours. cache owns its files and downloads; it borrows the loop
+ * and the net. */
 #ifndef LOALANG_PLAYER_CACHE_H
 #define LOALANG_PLAYER_CACHE_H
 
@@ -18,6 +21,17 @@
 
 #define CACHE_PARALLEL      2
 #define CACHE_KEEP_AHEAD_MS ((int64_t)48 * 3600 * 1000)
+/* A download whose size no manifest declares (an emergency known only from its event) stops
+ * here: an hour of speech at the daemon's 32 kbit/s is about 15 MB. */
+#define CACHE_MEDIA_MAX_BYTES ((int64_t)64 << 20)
+
+/* What downloads may take. keep_free_bytes: free space left on the cache's filesystem for the
+ * report queue and the state files (no download starts, or goes on, that would leave less). */
+typedef struct cache_limits {
+    int64_t keep_free_bytes;
+} cache_limits;
+#define CACHE_KEEP_FREE_DEFAULT ((int64_t)32 << 20)
+#define CACHE_LIMITS_DEFAULT    ((cache_limits){.keep_free_bytes = CACHE_KEEP_FREE_DEFAULT})
 
 typedef struct player_cache player_cache;
 
@@ -29,6 +43,8 @@ typedef void (*cache_ready_cb)(const char *sha256, void *data);
 int cache_open(uv_loop_t *loop, player_net *n, const char *dir, int64_t cap_bytes,
                player_cache **out);
 void cache_set_ready_cb(player_cache *c, cache_ready_cb cb, void *data);
+/* CACHE_LIMITS_DEFAULT until set; applies to downloads started afterwards. */
+void cache_set_limits(player_cache *c, const cache_limits *l);
 /* Replaces the set of wanted media by what the manifest's airings that end after now need,
  * starts downloads and evicts. Emergency media asked for by cache_want_urgent stay wanted. */
 int cache_want(player_cache *c, const proto_manifest *m, int64_t now_ms);

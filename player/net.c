@@ -6,7 +6,9 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <glib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define DEFAULT_MAX_BODY (4u << 20)
@@ -34,8 +36,10 @@ struct net_req {
     GString *body;
     size_t max_body;
     int fd;
-    int64_t range_from, offset, file_bytes;
+    int64_t range_from, offset, file_bytes, max_bytes, keep_free;
     bool restarted, started_body, discard, etag_mismatch;
+    int fail_rc; /* why a callback of ours stopped the transfer, with fail_msg */
+    char fail_msg[160];
     char *if_range;
     char *etag;
     char errbuf[CURL_ERROR_SIZE];
@@ -90,6 +94,9 @@ static void finish(net_req *r, CURLcode code)
             res.body = r->body->str;
             res.body_len = r->body->len;
         }
+    } else if (r->fail_rc != 0) {
+        res.rc = r->fail_rc;
+        res.error = r->fail_msg;
     } else {
         res.rc = -EIO;
         res.error = r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
@@ -204,10 +211,46 @@ int net_new(uv_loop_t *loop, const char *base_url, const char *token, const char
     return 0;
 }
 
+/* Records why one of our callbacks stops the transfer (the first reason stands) and returns
+ * what makes curl abort it. */
+static size_t fail(net_req *r, int rc, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static size_t fail(net_req *r, int rc, const char *fmt, ...)
+{
+    if (r->fail_rc == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        g_vsnprintf(r->fail_msg, sizeof r->fail_msg, fmt, ap);
+        va_end(ap);
+        r->fail_rc = rc;
+    }
+    return 0;
+}
+
+/* The end of a file answer's headers: a body announced longer than the file may be is refused
+ * before any of it is written (a lying Content-Length must not fill the disk). */
+static size_t headers_end(net_req *r, size_t len)
+{
+    long status = 0;
+    curl_off_t cl = -1;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+    if (r->max_bytes <= 0 || cl < 0 || (status != 200 && status != 206))
+        return len;
+    int64_t total = (status == 206 ? r->range_from : 0) + (int64_t)cl;
+    if (total > r->max_bytes)
+        return fail(r, -EFBIG,
+                    "the server announces %" G_GINT64_FORMAT
+                    " bytes, more than the %" G_GINT64_FORMAT " expected",
+                    total, r->max_bytes);
+    return len;
+}
+
 static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
 {
     net_req *r = data;
     size_t len = size * nitems;
+    if (r->fd >= 0 && (len == 2 || len == 1) && (buf[0] == '\r' || buf[0] == '\n'))
+        return headers_end(r, len);
     if (len >= 5 && g_ascii_strncasecmp(buf, "HTTP/", 5) == 0) {
         g_free(r->etag); /* a new answer (after 100 Continue, say) */
         r->etag = NULL;
@@ -265,6 +308,15 @@ static size_t file_cb(char *buf, size_t size, size_t nmemb, void *data)
         return 0;
     if (r->discard)
         return len;
+    if (r->max_bytes > 0 && r->offset + (int64_t)len > r->max_bytes)
+        return fail(r, -EFBIG, "the answer runs past the %" G_GINT64_FORMAT " bytes expected",
+                    r->max_bytes);
+    struct statvfs v;
+    if (r->keep_free > 0 && fstatvfs(r->fd, &v) == 0 &&
+        (int64_t)v.f_bavail * (int64_t)v.f_frsize - (int64_t)len < r->keep_free)
+        return fail(r, -ENOSPC,
+                    "writing on would leave less than the %" G_GINT64_FORMAT " bytes kept free",
+                    r->keep_free);
     size_t done = 0;
     while (done < len) {
         ssize_t w = pwrite(r->fd, buf + done, len - done, (off_t)r->offset);
@@ -308,6 +360,8 @@ static void set_body(net_req *r, const net_opts *o)
     if (o->fd >= 0) {
         r->fd = o->fd;
         r->range_from = o->range_from;
+        r->max_bytes = o->max_bytes;
+        r->keep_free = o->keep_free;
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, file_cb);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "config.h"
 
 #define GROUP "player"
@@ -19,6 +20,7 @@ static void set_defaults(player_config *c)
     c->volume = -1;
     c->amp_lead_s = 5;
     c->cache_cap_bytes = (int64_t)2 << 30;
+    c->cache_keep_free_bytes = CACHE_KEEP_FREE_DEFAULT;
     c->status_seconds = 300;
 }
 
@@ -85,7 +87,7 @@ static int load_keys(const config *cfg, player_config *c, char **err)
 {
     int rc = 0;
     char *output = NULL;
-    int64_t cap = c->cache_cap_bytes;
+    int64_t cap = c->cache_cap_bytes, keep_free = c->cache_keep_free_bytes;
     if ((rc = get_str(cfg, "server_url", &c->server_url, err)) != 0 ||
         (rc = get_str(cfg, "token_file", &c->token_file, err)) != 0 ||
         (rc = get_str(cfg, "cache_dir", &c->cache_dir, err)) != 0 ||
@@ -99,9 +101,12 @@ static int load_keys(const config *cfg, player_config *c, char **err)
         (rc = get_int(cfg, "poll_seconds", 0, 86400, &c->poll_seconds, err)) != 0 ||
         (rc = get_int(cfg, "status_seconds", 10, 86400, &c->status_seconds, err)) != 0 ||
         (rc = config_get_int(cfg, GROUP, "cache_cap_bytes", cap, 0, INT64_MAX, &cap, err)) != 0 ||
+        (rc = config_get_int(cfg, GROUP, "cache_keep_free_bytes", keep_free, 0, INT64_MAX,
+                             &keep_free, err)) != 0 ||
         (rc = config_get_string(cfg, GROUP, "output", NULL, &output, err)) != 0)
         goto out;
     c->cache_cap_bytes = cap;
+    c->cache_keep_free_bytes = keep_free;
     if (output != NULL)
         rc = player_config_set_output(c, output, err);
 out:

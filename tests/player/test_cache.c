@@ -6,6 +6,7 @@
  * to stderr after each test. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -395,6 +396,125 @@ static void damaged_cached_file_fetched_again(void **state)
     g_free(cached);
 }
 
+/* Watches the .part files of some blobs: the largest size seen, and whether a .part was left
+ * when the download's failure was logged (the log line is written after the cleanup, and the
+ * loop runs nothing else between the two). */
+typedef struct watch {
+    fx *f;
+    const blob *b;
+    size_t n;
+    int64_t max_part[4];
+    bool failed[4], left[4];
+    uv_timer_t t;
+} watch;
+
+static char *part_path(fx *f, const blob *b)
+{
+    return g_strdup_printf("%s/%s.opus.part", f->cache_dir, b->sha);
+}
+
+static void watch_parts(watch *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        char *p = part_path(w->f, &w->b[i]);
+        struct stat st;
+        if (stat(p, &st) == 0 && st.st_size > w->max_part[i])
+            w->max_part[i] = st.st_size;
+        g_free(p);
+    }
+}
+
+static void on_watch(uv_timer_t *t)
+{
+    watch_parts(t->data);
+}
+
+static bool all_failed_once(void *data)
+{
+    watch *w = data;
+    watch_parts(w);
+    bool all = true;
+    for (size_t i = 0; i < w->n; i++) {
+        if (!w->failed[i] && logged(w->f, w->b[i].sha, "retry in")) {
+            w->failed[i] = true;
+            char *p = part_path(w->f, &w->b[i]);
+            w->left[i] = g_file_test(p, G_FILE_TEST_EXISTS);
+            g_free(p);
+        }
+        all = all && w->failed[i];
+    }
+    return all;
+}
+
+/* The finding of issue 11 (16): the manifest declares 30,846 bytes; one server announces
+ * Content-Length: 2147483648, another sends more than declared with no length announced. Both
+ * downloads are aborted before the file passes the declared size (the first before a byte is
+ * written), no .part is left behind, and once the server is right the media arrives. */
+static void oversized_answers_aborted_and_nothing_left(void **state)
+{
+    fx *f = *state;
+    blob b[2] = {serve(f, 30846, 12), serve(f, 30846, 13)};
+    set_mode(f, &b[0], "huge");
+    set_mode(f, &b[1], "long");
+    open_cache(f, 0);
+    int64_t now = pt_now_ms();
+    int64_t starts[2] = {now + 60000, now + 120000};
+    mf x;
+    build(&x, b, starts, 2);
+    watch w = {.f = f, .b = b, .n = 2};
+    uv_timer_init(&f->loop, &w.t);
+    w.t.data = &w;
+    uv_timer_start(&w.t, on_watch, 1, 1);
+    assert_int_equal(cache_want(f->c, &x.m, now), 0);
+    assert_true(pt_run_until(&f->loop, all_failed_once, &w, 30000));
+    uv_close((uv_handle_t *)&w.t, NULL);
+    for (size_t i = 0; i < 2; i++) {
+        printf("# %s: largest .part %" PRId64 " bytes for %zu declared; left after failing: %s\n",
+               i == 0 ? "huge" : "long", w.max_part[i], b[i].len, w.left[i] ? "yes" : "no");
+        assert_true(w.max_part[i] <= (int64_t)b[i].len);
+        assert_false(w.left[i]);
+        assert_false(cache_has(f->c, b[i].sha));
+    }
+    assert_int_equal(w.max_part[0], 0); /* announced too long: not a byte written */
+    assert_true(logged(f, b[0].sha, "2147483648"));
+    set_mode(f, &b[0], NULL);
+    set_mode(f, &b[1], NULL);
+    assert_true(wait_for(f, b, 2, 30000));
+    check_file(f, &b[0]);
+    check_file(f, &b[1]);
+}
+
+/* Downloads keep a reserve of free space on the cache's filesystem for the report queue: with
+ * a reserve larger than the disk, no download starts (nothing is asked of the server, no .part
+ * is made) and the log says why; with none, the media arrives at the next try. */
+static void downloads_keep_a_reserve_free(void **state)
+{
+    fx *f = *state;
+    blob b = serve(f, 40000, 14);
+    open_cache(f, 0);
+    cache_limits l = CACHE_LIMITS_DEFAULT;
+    l.keep_free_bytes = INT64_MAX / 4;
+    cache_set_limits(f->c, &l);
+    int64_t now = pt_now_ms();
+    int64_t start = now + 60000;
+    mf x;
+    build(&x, &b, &start, 1);
+    assert_int_equal(cache_want(f->c, &x.m, now), 0);
+    log_ctx lx = {f, b.sha, "kept free"};
+    assert_true(pt_run_until(&f->loop, log_shows, &lx, 10000));
+    assert_true(logged(f, b.sha, f->cache_dir)); /* names the directory */
+    char *log = requests(f);
+    assert_null(strstr(log, b.sha));
+    g_free(log);
+    char *part = part_path(f, &b);
+    assert_false(g_file_test(part, G_FILE_TEST_EXISTS));
+    g_free(part);
+    l.keep_free_bytes = 0;
+    cache_set_limits(f->c, &l);
+    assert_true(wait_for(f, &b, 1, 30000));
+    check_file(f, &b);
+}
+
 static void eviction_rules(void **state)
 {
     fx *f = *state;
@@ -434,6 +554,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(wrong_bytes_refused_then_fetched_again, setup, teardown),
         cmocka_unit_test_setup_teardown(eviction_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(damaged_cached_file_fetched_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(oversized_answers_aborted_and_nothing_left, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(downloads_keep_a_reserve_free, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
