@@ -583,7 +583,9 @@ static void fetch(player_cache *c, want *w)
                   .range_from = st.st_size,
                   .if_range = etag,
                   .max_bytes = limit,
-                  .keep_free = c->limits.keep_free_bytes};
+                  .keep_free = c->limits.keep_free_bytes,
+                  .min_rate = c->limits.min_rate,
+                  .slow_s = c->limits.slow_seconds};
     if (net_request(c->n, url, &o, fetched, w, &w->req) != 0) {
         close(w->fd);
         w->fd = -1;

@@ -26,12 +26,21 @@
 #define CACHE_MEDIA_MAX_BYTES ((int64_t)64 << 20)
 
 /* What downloads may take. keep_free_bytes: free space left on the cache's filesystem for the
- * report queue and the state files (no download starts, or goes on, that would leave less). */
+ * report queue and the state files (no download starts, or goes on, that would leave less).
+ * A download slower than min_rate bytes/s over slow_seconds is dropped and retried with the
+ * backoff: it holds one of the CACHE_PARALLEL slots. 2 KB/s (16 kbit/s) is far below what even a
+ * poor 3G link gives (100 kbit/s and up); the window lets a stalled link recover first. */
 typedef struct cache_limits {
     int64_t keep_free_bytes;
+    long min_rate, slow_seconds;
 } cache_limits;
-#define CACHE_KEEP_FREE_DEFAULT ((int64_t)32 << 20)
-#define CACHE_LIMITS_DEFAULT    ((cache_limits){.keep_free_bytes = CACHE_KEEP_FREE_DEFAULT})
+#define CACHE_KEEP_FREE_DEFAULT    ((int64_t)32 << 20)
+#define CACHE_MIN_RATE_DEFAULT     2048L
+#define CACHE_SLOW_SECONDS_DEFAULT 60L
+#define CACHE_LIMITS_DEFAULT                                                                       \
+    ((cache_limits){.keep_free_bytes = CACHE_KEEP_FREE_DEFAULT,                                    \
+                    .min_rate = CACHE_MIN_RATE_DEFAULT,                                            \
+                    .slow_seconds = CACHE_SLOW_SECONDS_DEFAULT})
 
 typedef struct player_cache player_cache;
 

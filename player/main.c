@@ -154,6 +154,8 @@ static int open_modules(app *a)
         return rc;
     cache_limits lim = CACHE_LIMITS_DEFAULT;
     lim.keep_free_bytes = c->cache_keep_free_bytes;
+    lim.min_rate = c->download_min_rate;
+    lim.slow_seconds = c->download_slow_seconds;
     cache_set_limits(a->c, &lim);
     playout_opts po = {.output = c->output,
                        .output_path = c->output_path,

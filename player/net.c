@@ -98,7 +98,7 @@ static void finish(net_req *r, CURLcode code)
         res.rc = r->fail_rc;
         res.error = r->fail_msg;
     } else {
-        res.rc = -EIO;
+        res.rc = code == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
         res.error = r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
     }
     r->cb(&res, r->data);
@@ -364,8 +364,8 @@ static void set_body(net_req *r, const net_opts *o)
         r->keep_free = o->keep_free;
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, file_cb);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->min_rate > 0 ? o->min_rate : 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->slow_s > 0 ? o->slow_s : 60L);
         if (o->range_from > 0) {
             char range[48];
             g_snprintf(range, sizeof range, "%" G_GINT64_FORMAT "-", o->range_from);

@@ -26,13 +26,16 @@ typedef struct net_opts {
                                   it would pass it: rc -EFBIG. 0: no limit */
     int64_t keep_free;         /* with fd: a write that would leave less free space on the
                                   file's filesystem aborts the request instead (-ENOSPC) */
+    long min_rate, slow_s;     /* with fd: slower than min_rate bytes/s for slow_s seconds
+                                  aborts it (-ETIMEDOUT); 0: 1 byte/s, 60 s */
     long timeout_s;            /* whole request; 0: none (downloads use a low-speed limit) */
     size_t max_body;           /* memory answers; 0: 4 MiB */
 } net_opts;
 
 typedef struct net_result {
     int rc;            /* 0: an HTTP answer came (any status); < 0: it failed: -EFBIG larger
-                          than max_bytes, -ENOSPC (keep_free), -EIO anything else */
+                          than max_bytes, -ENOSPC (keep_free), -ETIMEDOUT too slow or a
+                          timeout, -EIO anything else */
     long status;       /* HTTP status, 0 when none */
     const char *error; /* rc < 0: what went wrong (ours, or curl's message) */
     const char *etag;  /* the answer's ETag, or NULL */

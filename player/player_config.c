@@ -21,6 +21,8 @@ static void set_defaults(player_config *c)
     c->amp_lead_s = 5;
     c->cache_cap_bytes = (int64_t)2 << 30;
     c->cache_keep_free_bytes = CACHE_KEEP_FREE_DEFAULT;
+    c->download_min_rate = (int)CACHE_MIN_RATE_DEFAULT;
+    c->download_slow_seconds = (int)CACHE_SLOW_SECONDS_DEFAULT;
     c->status_seconds = 300;
 }
 
@@ -100,6 +102,9 @@ static int load_keys(const config *cfg, player_config *c, char **err)
         (rc = get_int(cfg, "amplifier_lead_seconds", 0, 600, &c->amp_lead_s, err)) != 0 ||
         (rc = get_int(cfg, "poll_seconds", 0, 86400, &c->poll_seconds, err)) != 0 ||
         (rc = get_int(cfg, "status_seconds", 10, 86400, &c->status_seconds, err)) != 0 ||
+        (rc = get_int(cfg, "download_min_rate", 1, 1 << 30, &c->download_min_rate, err)) != 0 ||
+        (rc = get_int(cfg, "download_slow_seconds", 1, 3600, &c->download_slow_seconds, err)) !=
+            0 ||
         (rc = config_get_int(cfg, GROUP, "cache_cap_bytes", cap, 0, INT64_MAX, &cap, err)) != 0 ||
         (rc = config_get_int(cfg, GROUP, "cache_keep_free_bytes", keep_free, 0, INT64_MAX,
                              &keep_free, err)) != 0 ||

@@ -515,6 +515,32 @@ static void downloads_keep_a_reserve_free(void **state)
     check_file(f, &b);
 }
 
+/* The finding of issue 11 (17): a server dripping 2 bytes every 0.5 s held both download slots
+ * for good (curl's limit was 1 byte/s over 60 s), so nothing else arrived. Below the minimum
+ * rate for the window (3 s here; 2 KB/s over 60 s on a box) a download is dropped and retried
+ * with the backoff, and the file behind the two drips arrives. */
+static void slow_drips_give_their_slots_back(void **state)
+{
+    fx *f = *state;
+    blob b[3] = {serve(f, 20000, 15), serve(f, 20000, 16), serve(f, 20000, 17)};
+    set_mode(f, &b[0], "drip");
+    set_mode(f, &b[1], "drip");
+    open_cache(f, 0);
+    cache_limits l = CACHE_LIMITS_DEFAULT;
+    l.slow_seconds = 3;
+    cache_set_limits(f->c, &l);
+    int64_t now = pt_now_ms();
+    int64_t starts[3] = {now + 60000, now + 61000, now + 3600000}; /* the drips first */
+    mf x;
+    build(&x, b, starts, 3);
+    assert_int_equal(cache_want(f->c, &x.m, now), 0);
+    assert_true(wait_for(f, &b[2], 1, 30000));
+    check_file(f, &b[2]);
+    assert_true(logged(f, b[0].sha, "retry in"));
+    assert_true(logged(f, b[1].sha, "retry in"));
+    assert_false(cache_has(f->c, b[0].sha));
+}
+
 static void eviction_rules(void **state)
 {
     fx *f = *state;
@@ -557,6 +583,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(oversized_answers_aborted_and_nothing_left, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(downloads_keep_a_reserve_free, setup, teardown),
+        cmocka_unit_test_setup_teardown(slow_drips_give_their_slots_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

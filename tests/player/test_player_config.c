@@ -52,7 +52,7 @@ static void file_and_token(void **state)
     char *text = g_strdup_printf("[player]\nserver_url = http://127.0.0.1:8080///\n"
                                  "token_file = %s\noutput = file:/tmp/out.wav\nvolume = 65\n"
                                  "amplifier_on = gpio on\ncache_cap_bytes = 1000000\n"
-                                 "cache_keep_free_bytes = 5000000\n",
+                                 "cache_keep_free_bytes = 5000000\ndownload_slow_seconds = 5\n",
                                  token);
     char *path = write_temp("player.conf", text);
     player_config c;
@@ -68,6 +68,8 @@ static void file_and_token(void **state)
     assert_null(c.amp_off_cmd);
     assert_int_equal(c.cache_cap_bytes, 1000000);
     assert_int_equal(c.cache_keep_free_bytes, 5000000);
+    assert_int_equal(c.download_slow_seconds, 5);
+    assert_int_equal(c.download_min_rate, CACHE_MIN_RATE_DEFAULT);
     assert_int_equal(player_config_set_output(&c, "fake", &err), 0);
     assert_int_equal(c.output, PLAYER_OUTPUT_FAKE);
     assert_null(c.output_path);
