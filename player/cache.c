@@ -443,7 +443,12 @@ static void verify_done(uv_work_t *req, int status)
     } else if (w) {
         if (j->rc == -EBADMSG)
             c->rejected++;
-        schedule_retry(c, w, j->rc == -EBADMSG ? "wrong sha256, deleted" : "cannot verify");
+        char *why = j->rc == -EBADMSG
+                        ? g_strdup("wrong sha256, deleted")
+                        : g_strdup_printf("cannot verify it or move it into place in %s: %s",
+                                          c->dir, g_strerror(-j->rc));
+        schedule_retry(c, w, why);
+        g_free(why);
     }
     g_free(j->part);
     g_free(j->final);
@@ -507,9 +512,9 @@ static void fetched(const net_result *res, void *data)
     if (res->rc == -EFBIG) {
         drop_part(c, w->sha);
         why = g_strdup_printf("%s; aborted, nothing kept", res->error);
-    } else if (res->rc == -ENOSPC) {
-        drop_part(c, w->sha);
-        why = g_strdup_printf("%s in %s; the partial file is deleted", res->error, c->dir);
+    } else if (res->rc == -ENOSPC || res->write_failed) {
+        drop_part(c, w->sha); /* a full disk: the space goes back to the report queue */
+        why = g_strdup_printf("%s, writing in %s; the partial file is deleted", res->error, c->dir);
     } else if (res->rc != 0) {
         if (size <= 0 || size > limit_of(w))
             drop_part(c, w->sha);
@@ -546,7 +551,11 @@ static void fetch(player_cache *c, want *w)
     int64_t limit = limit_of(w);
     w->fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (w->fd < 0 || fstat(w->fd, &st) != 0) {
-        schedule_retry(c, w, g_strerror(errno));
+        why = g_strdup_printf("cannot open %s: %s", part, g_strerror(errno));
+        if (w->fd >= 0)
+            close(w->fd);
+        w->fd = -1;
+        schedule_retry(c, w, why);
         goto out;
     }
     if (st.st_size > limit) { /* not a prefix of this media: start over */

@@ -37,7 +37,7 @@ struct net_req {
     size_t max_body;
     int fd;
     int64_t range_from, offset, file_bytes, max_bytes, keep_free;
-    bool restarted, started_body, discard, etag_mismatch;
+    bool restarted, started_body, discard, etag_mismatch, write_failed;
     int fail_rc; /* why a callback of ours stopped the transfer, with fail_msg */
     char fail_msg[160];
     char *if_range;
@@ -87,7 +87,8 @@ static void finish(net_req *r, CURLcode code)
                       .etag = r->etag,
                       .file_bytes = r->file_bytes,
                       .restarted = r->restarted,
-                      .etag_mismatch = r->etag_mismatch};
+                      .etag_mismatch = r->etag_mismatch,
+                      .write_failed = r->write_failed};
     if (code == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
         if (r->body) {
@@ -294,8 +295,12 @@ static int file_begin(net_req *r)
     r->offset = 0;
     if (r->range_from > 0) {
         r->restarted = true;
-        if (ftruncate(r->fd, 0) != 0)
-            return -errno;
+        if (ftruncate(r->fd, 0) != 0) {
+            int e = errno;
+            r->write_failed = true;
+            fail(r, -e, "%s", g_strerror(e));
+            return -e;
+        }
     }
     return 0;
 }
@@ -322,8 +327,11 @@ static size_t file_cb(char *buf, size_t size, size_t nmemb, void *data)
         ssize_t w = pwrite(r->fd, buf + done, len - done, (off_t)r->offset);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
-            return 0;
+        if (w <= 0) { /* curl would only say "Failure writing output to destination" */
+            int e = w < 0 ? errno : EIO;
+            r->write_failed = true;
+            return fail(r, -e, "%s", g_strerror(e));
+        }
         done += (size_t)w;
         r->offset += w;
         r->file_bytes += w;

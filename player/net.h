@@ -35,7 +35,7 @@ typedef struct net_opts {
 typedef struct net_result {
     int rc;            /* 0: an HTTP answer came (any status); < 0: it failed: -EFBIG larger
                           than max_bytes, -ENOSPC (keep_free), -ETIMEDOUT too slow or a
-                          timeout, -EIO anything else */
+                          timeout, the errno of a failed write (write_failed), -EIO else */
     long status;       /* HTTP status, 0 when none */
     const char *error; /* rc < 0: what went wrong (ours, or curl's message) */
     const char *etag;  /* the answer's ETag, or NULL */
@@ -46,6 +46,8 @@ typedef struct net_result {
     bool restarted;           /* fd requests: a 200 answered the Range; the file was rewritten */
     bool etag_mismatch;       /* fd requests: a 206 for another ETag than if_range: nothing
                                  was written */
+    bool write_failed;        /* fd requests: the file could not be written; rc is the errno
+                                 (-ENOSPC: the disk is full), error its strerror */
 } net_result;
 
 /* res and everything it points to are valid during the call only. The callback may start

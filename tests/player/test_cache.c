@@ -541,6 +541,35 @@ static void slow_drips_give_their_slots_back(void **state)
     assert_false(cache_has(f->c, b[0].sha));
 }
 
+/* The finding of issue 11 (18): a full disk was logged as curl's "Failure writing output to
+ * destination". Here the .part is a link to /dev/full, whose writes fail with ENOSPC: the log
+ * names the error and the directory, the .part goes, and the next try (a plain file) works. */
+static void a_full_disk_is_named_in_the_log(void **state)
+{
+    fx *f = *state;
+    blob b = serve(f, 40000, 18);
+    g_mkdir_with_parents(f->cache_dir, 0750);
+    char *part = part_path(f, &b);
+    assert_int_equal(symlink("/dev/full", part), 0);
+    open_cache(f, 0);
+    cache_limits l = CACHE_LIMITS_DEFAULT;
+    l.keep_free_bytes = 0; /* the reserve is another test's: here the disk itself says no */
+    cache_set_limits(f->c, &l);
+    int64_t now = pt_now_ms();
+    int64_t start = now + 60000;
+    mf x;
+    build(&x, &b, &start, 1);
+    assert_int_equal(cache_want(f->c, &x.m, now), 0);
+    log_ctx lx = {f, b.sha, "retry in"};
+    assert_true(pt_run_until(&f->loop, log_shows, &lx, 10000));
+    assert_true(logged(f, b.sha, g_strerror(ENOSPC)));
+    assert_true(logged(f, g_strerror(ENOSPC), f->cache_dir));
+    assert_false(logged(f, "Failure writing output", NULL));
+    assert_true(wait_for(f, &b, 1, 30000));
+    check_file(f, &b);
+    g_free(part);
+}
+
 static void eviction_rules(void **state)
 {
     fx *f = *state;
@@ -584,6 +613,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(downloads_keep_a_reserve_free, setup, teardown),
         cmocka_unit_test_setup_teardown(slow_drips_give_their_slots_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_full_disk_is_named_in_the_log, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
