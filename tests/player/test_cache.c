@@ -1,9 +1,10 @@
 /* cache: downloads from a plain local file server (tests/player/media_server.py, Python's
  * http.server with Range/ETag support — a file server, not a stand-in for loalangd): verified
  * before use, resumed with Range after a cut, restarted on a 200, wrong bytes refused and
- * fetched again, a copy damaged in the cache never handed out and fetched again, and the
- * eviction rules. The cache's log (stderr) goes to a file the tests read, and is copied back
- * to stderr after each test. */
+ * fetched again, a copy damaged in the cache never handed out and fetched again, answers
+ * larger than declared cut short with nothing left behind, the free-space reserve, slow drips
+ * dropped, a full disk named in the log, and the eviction rules. The cache's log (stderr) goes
+ * to a file the tests read, and is copied back to stderr after each test. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
