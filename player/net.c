@@ -319,8 +319,7 @@ static size_t file_cb(char *buf, size_t size, size_t nmemb, void *data)
     struct statvfs v;
     if (r->keep_free > 0 && fstatvfs(r->fd, &v) == 0 &&
         (int64_t)v.f_bavail * (int64_t)v.f_frsize - (int64_t)len < r->keep_free)
-        return fail(r, -ENOSPC,
-                    "writing on would leave less than the %" G_GINT64_FORMAT " bytes kept free",
+        return fail(r, -ENOSPC, "less than the %" G_GINT64_FORMAT " bytes kept free would be left",
                     r->keep_free);
     size_t done = 0;
     while (done < len) {
