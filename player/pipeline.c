@@ -82,7 +82,7 @@ static GstPadProbeReturn on_audio(GstPad *pad, GstPadProbeInfo *info, gpointer d
         count(pl, GST_PAD_PROBE_INFO_BUFFER(info));
     } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
         gst_buffer_list_foreach(GST_PAD_PROBE_INFO_BUFFER_LIST(info), count_one, pl);
-    } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_BOTH) {
+    } else if (info->type & (GST_PAD_PROBE_TYPE_EVENT_BOTH | GST_PAD_PROBE_TYPE_EVENT_FLUSH)) {
         GstEvent *e = GST_PAD_PROBE_INFO_EVENT(info);
         if (GST_EVENT_TYPE(e) == GST_EVENT_FLUSH_STOP) {
             __atomic_store_n(&pl->played_ns, 0, __ATOMIC_RELEASE);
