@@ -152,6 +152,11 @@ static int open_modules(app *a)
     if ((rc = net_new(a->loop, c->server_url, c->token, c->ca_file, &a->n)) != 0 ||
         (rc = cache_open(a->loop, a->n, c->cache_dir, c->cache_cap_bytes, &a->c)) != 0)
         return rc;
+    cache_limits lim = CACHE_LIMITS_DEFAULT;
+    lim.keep_free_bytes = c->cache_keep_free_bytes;
+    lim.min_rate = c->download_min_rate;
+    lim.slow_seconds = c->download_slow_seconds;
+    cache_set_limits(a->c, &lim);
     playout_opts po = {.output = c->output,
                        .output_path = c->output_path,
                        .device = c->device,

@@ -6,7 +6,9 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <glib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define DEFAULT_MAX_BODY (4u << 20)
@@ -34,8 +36,10 @@ struct net_req {
     GString *body;
     size_t max_body;
     int fd;
-    int64_t range_from, offset, file_bytes;
-    bool restarted, started_body, discard, etag_mismatch;
+    int64_t range_from, offset, file_bytes, max_bytes, keep_free;
+    bool restarted, started_body, discard, etag_mismatch, write_failed;
+    int fail_rc; /* why a callback of ours stopped the transfer, with fail_msg */
+    char fail_msg[160];
     char *if_range;
     char *etag;
     char errbuf[CURL_ERROR_SIZE];
@@ -83,15 +87,19 @@ static void finish(net_req *r, CURLcode code)
                       .etag = r->etag,
                       .file_bytes = r->file_bytes,
                       .restarted = r->restarted,
-                      .etag_mismatch = r->etag_mismatch};
+                      .etag_mismatch = r->etag_mismatch,
+                      .write_failed = r->write_failed};
     if (code == CURLE_OK) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res.status);
         if (r->body) {
             res.body = r->body->str;
             res.body_len = r->body->len;
         }
+    } else if (r->fail_rc != 0) {
+        res.rc = r->fail_rc;
+        res.error = r->fail_msg;
     } else {
-        res.rc = -EIO;
+        res.rc = code == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
         res.error = r->errbuf[0] ? r->errbuf : curl_easy_strerror(code);
     }
     r->cb(&res, r->data);
@@ -204,10 +212,46 @@ int net_new(uv_loop_t *loop, const char *base_url, const char *token, const char
     return 0;
 }
 
+/* Records why one of our callbacks stops the transfer (the first reason stands) and returns
+ * what makes curl abort it. */
+static size_t fail(net_req *r, int rc, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static size_t fail(net_req *r, int rc, const char *fmt, ...)
+{
+    if (r->fail_rc == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        g_vsnprintf(r->fail_msg, sizeof r->fail_msg, fmt, ap);
+        va_end(ap);
+        r->fail_rc = rc;
+    }
+    return 0;
+}
+
+/* The end of a file answer's headers: a body announced longer than the file may be is refused
+ * before any of it is written (a lying Content-Length must not fill the disk). */
+static size_t headers_end(net_req *r, size_t len)
+{
+    long status = 0;
+    curl_off_t cl = -1;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+    if (r->max_bytes <= 0 || cl < 0 || (status != 200 && status != 206))
+        return len;
+    int64_t total = (status == 206 ? r->range_from : 0) + (int64_t)cl;
+    if (total > r->max_bytes)
+        return fail(r, -EFBIG,
+                    "the server announces %" G_GINT64_FORMAT
+                    " bytes, more than the %" G_GINT64_FORMAT " expected",
+                    total, r->max_bytes);
+    return len;
+}
+
 static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
 {
     net_req *r = data;
     size_t len = size * nitems;
+    if (r->fd >= 0 && (len == 2 || len == 1) && (buf[0] == '\r' || buf[0] == '\n'))
+        return headers_end(r, len);
     if (len >= 5 && g_ascii_strncasecmp(buf, "HTTP/", 5) == 0) {
         g_free(r->etag); /* a new answer (after 100 Continue, say) */
         r->etag = NULL;
@@ -251,8 +295,12 @@ static int file_begin(net_req *r)
     r->offset = 0;
     if (r->range_from > 0) {
         r->restarted = true;
-        if (ftruncate(r->fd, 0) != 0)
-            return -errno;
+        if (ftruncate(r->fd, 0) != 0) {
+            int e = errno;
+            r->write_failed = true;
+            fail(r, -e, "%s", g_strerror(e));
+            return -e;
+        }
     }
     return 0;
 }
@@ -265,13 +313,24 @@ static size_t file_cb(char *buf, size_t size, size_t nmemb, void *data)
         return 0;
     if (r->discard)
         return len;
+    if (r->max_bytes > 0 && r->offset + (int64_t)len > r->max_bytes)
+        return fail(r, -EFBIG, "the answer runs past the %" G_GINT64_FORMAT " bytes expected",
+                    r->max_bytes);
+    struct statvfs v;
+    if (r->keep_free > 0 && fstatvfs(r->fd, &v) == 0 &&
+        (int64_t)v.f_bavail * (int64_t)v.f_frsize - (int64_t)len < r->keep_free)
+        return fail(r, -ENOSPC, "less than the %" G_GINT64_FORMAT " bytes kept free would be left",
+                    r->keep_free);
     size_t done = 0;
     while (done < len) {
         ssize_t w = pwrite(r->fd, buf + done, len - done, (off_t)r->offset);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
-            return 0;
+        if (w <= 0) { /* curl would only say "Failure writing output to destination" */
+            int e = w < 0 ? errno : EIO;
+            r->write_failed = true;
+            return fail(r, -e, "%s", g_strerror(e));
+        }
         done += (size_t)w;
         r->offset += w;
         r->file_bytes += w;
@@ -308,10 +367,12 @@ static void set_body(net_req *r, const net_opts *o)
     if (o->fd >= 0) {
         r->fd = o->fd;
         r->range_from = o->range_from;
+        r->max_bytes = o->max_bytes;
+        r->keep_free = o->keep_free;
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, file_cb);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->min_rate > 0 ? o->min_rate : 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->slow_s > 0 ? o->slow_s : 60L);
         if (o->range_from > 0) {
             char range[48];
             g_snprintf(range, sizeof range, "%" G_GINT64_FORMAT "-", o->range_from);

@@ -20,14 +20,24 @@ typedef struct net_opts {
     int fd;                    /* ≥ 0: write the body of a 2xx answer to this file */
     int64_t range_from;        /* with fd: > 0 asks for bytes range_from- (a 206 appends) */
     const char *if_range;      /* with range_from: sent as If-Range (an ETag) */
+    int64_t max_bytes;         /* with fd: the file never grows past this (a 206 appends at
+                                  range_from); an answer announcing more (Content-Length) is
+                                  aborted before a byte is written, one sending more as soon as
+                                  it would pass it: rc -EFBIG. 0: no limit */
+    int64_t keep_free;         /* with fd: a write that would leave less free space on the
+                                  file's filesystem aborts the request instead (-ENOSPC) */
+    long min_rate, slow_s;     /* with fd: slower than min_rate bytes/s for slow_s seconds
+                                  aborts it (-ETIMEDOUT); 0: 1 byte/s, 60 s */
     long timeout_s;            /* whole request; 0: none (downloads use a low-speed limit) */
     size_t max_body;           /* memory answers; 0: 4 MiB */
 } net_opts;
 
 typedef struct net_result {
-    int rc;            /* 0: an HTTP answer came (any status); < 0: transport failure */
+    int rc;            /* 0: an HTTP answer came (any status); < 0: it failed: -EFBIG larger
+                          than max_bytes, -ENOSPC (keep_free), -ETIMEDOUT too slow or a
+                          timeout, the errno of a failed write (write_failed), -EIO else */
     long status;       /* HTTP status, 0 when none */
-    const char *error; /* rc < 0: curl's message */
+    const char *error; /* rc < 0: what went wrong (ours, or curl's message) */
     const char *etag;  /* the answer's ETag, or NULL */
     const char *body;  /* memory requests: the body, NUL-terminated; else NULL */
     size_t body_len;
@@ -36,6 +46,8 @@ typedef struct net_result {
     bool restarted;           /* fd requests: a 200 answered the Range; the file was rewritten */
     bool etag_mismatch;       /* fd requests: a 206 for another ETag than if_range: nothing
                                  was written */
+    bool write_failed;        /* fd requests: the file could not be written; rc is the errno
+                                 (-ENOSPC: the disk is full), error its strerror */
 } net_result;
 
 /* res and everything it points to are valid during the call only. The callback may start

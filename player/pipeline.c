@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <gst/audio/audio.h>
 #include <time.h>
 
 #include "log.h"
@@ -17,6 +18,9 @@ struct player_pipeline {
     bool waiting_preroll;
     bool to_file, playing, ended; /* a WAV output; PLAYING reached; EOS or error seen */
     gint64 first_ns;              /* written by the streaming thread (atomically) */
+    gint64 played_ns;             /* audio pushed to the sink since the last flush (atomic) */
+    GstAudioInfo info;            /* the raw audio's format; streaming thread only */
+    bool have_info;
 };
 
 GstClock *pipeline_clock_new(void)
@@ -41,6 +45,54 @@ static void on_handoff(GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer d
 int64_t pipeline_first_buffer_ns(const player_pipeline *pl)
 {
     return __atomic_load_n(&pl->first_ns, __ATOMIC_ACQUIRE);
+}
+
+int64_t pipeline_played_ms(const player_pipeline *pl)
+{
+    return __atomic_load_n(&pl->played_ns, __ATOMIC_ACQUIRE) / (gint64)GST_MSECOND;
+}
+
+static void count(player_pipeline *pl, GstBuffer *buf)
+{
+    if (GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_GAP))
+        return; /* silence standing in for missing audio is not the piece */
+    GstClockTime ns = GST_BUFFER_DURATION(buf);
+    if (pl->have_info && GST_AUDIO_INFO_BPF(&pl->info) > 0 && GST_AUDIO_INFO_RATE(&pl->info) > 0)
+        ns = gst_util_uint64_scale(gst_buffer_get_size(buf) / GST_AUDIO_INFO_BPF(&pl->info),
+                                   GST_SECOND, (guint64)GST_AUDIO_INFO_RATE(&pl->info));
+    if (GST_CLOCK_TIME_IS_VALID(ns))
+        __atomic_add_fetch(&pl->played_ns, (gint64)ns, __ATOMIC_RELEASE);
+}
+
+static gboolean count_one(GstBuffer **buf, guint idx, gpointer data)
+{
+    (void)idx;
+    count(data, *buf);
+    return TRUE;
+}
+
+/* On the streaming thread, at the sink's door: the samples that reach it are what the sink
+ * plays. Holes in the stream (a damaged page the demuxer dropped) add nothing, though the sink
+ * waits through them; a flush (a seek to join late) starts the count again. */
+static GstPadProbeReturn on_audio(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    (void)pad;
+    player_pipeline *pl = data;
+    if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+        count(pl, GST_PAD_PROBE_INFO_BUFFER(info));
+    } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+        gst_buffer_list_foreach(GST_PAD_PROBE_INFO_BUFFER_LIST(info), count_one, pl);
+    } else if (info->type & (GST_PAD_PROBE_TYPE_EVENT_BOTH | GST_PAD_PROBE_TYPE_EVENT_FLUSH)) {
+        GstEvent *e = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(e) == GST_EVENT_FLUSH_STOP) {
+            __atomic_store_n(&pl->played_ns, 0, __ATOMIC_RELEASE);
+        } else if (GST_EVENT_TYPE(e) == GST_EVENT_CAPS) {
+            GstCaps *caps = NULL;
+            gst_event_parse_caps(e, &caps);
+            pl->have_info = gst_audio_info_from_caps(&pl->info, caps);
+        }
+    }
+    return GST_PAD_PROBE_OK;
 }
 
 static void handle(player_pipeline *pl, GstMessage *m)
@@ -132,6 +184,12 @@ static int build(player_pipeline *pl, const char *media_path, const pipeline_opt
         g_object_set(snk, "device", o->device, NULL);
     if (o->output == PLAYER_OUTPUT_FAKE)
         g_signal_connect(snk, "handoff", G_CALLBACK(on_handoff), pl);
+    GstPad *out = gst_element_get_static_pad(vol, "src");
+    gst_pad_add_probe(out,
+                      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                          GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH,
+                      on_audio, pl, NULL);
+    gst_object_unref(out);
     gst_object_unref(src);
     gst_object_unref(vol);
     gst_object_unref(snk);

@@ -43,6 +43,10 @@ int pipeline_new(uv_loop_t *loop, const char *media_path, const pipeline_opts *o
 int pipeline_seek(player_pipeline *pl, int64_t offset_ms);
 /* Sets base_time to at_ms (epoch ms) and goes to PLAYING: the first sample leaves at at_ms. */
 int pipeline_play_at(player_pipeline *pl, int64_t at_ms);
+/* Milliseconds of audio that reached the sink since preroll (or since the last seek), counted
+ * in samples: holes in the stream are not counted though the sink's clock runs through them.
+ * The sink may still hold the last buffer or two (tens of ms) when the pipeline is cut. */
+int64_t pipeline_played_ms(const player_pipeline *pl);
 /* For PLAYER_OUTPUT_FAKE: wall-clock ns when the sink rendered its first buffer, 0 before. */
 int64_t pipeline_first_buffer_ns(const player_pipeline *pl);
 /* Stops (NULL state), releases the GStreamer objects; the poll handle is freed by the loop. */

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "config.h"
 
 #define GROUP "player"
@@ -19,6 +20,9 @@ static void set_defaults(player_config *c)
     c->volume = -1;
     c->amp_lead_s = 5;
     c->cache_cap_bytes = (int64_t)2 << 30;
+    c->cache_keep_free_bytes = CACHE_KEEP_FREE_DEFAULT;
+    c->download_min_rate = (int)CACHE_MIN_RATE_DEFAULT;
+    c->download_slow_seconds = (int)CACHE_SLOW_SECONDS_DEFAULT;
     c->status_seconds = 300;
 }
 
@@ -85,7 +89,7 @@ static int load_keys(const config *cfg, player_config *c, char **err)
 {
     int rc = 0;
     char *output = NULL;
-    int64_t cap = c->cache_cap_bytes;
+    int64_t cap = c->cache_cap_bytes, keep_free = c->cache_keep_free_bytes;
     if ((rc = get_str(cfg, "server_url", &c->server_url, err)) != 0 ||
         (rc = get_str(cfg, "token_file", &c->token_file, err)) != 0 ||
         (rc = get_str(cfg, "cache_dir", &c->cache_dir, err)) != 0 ||
@@ -98,10 +102,16 @@ static int load_keys(const config *cfg, player_config *c, char **err)
         (rc = get_int(cfg, "amplifier_lead_seconds", 0, 600, &c->amp_lead_s, err)) != 0 ||
         (rc = get_int(cfg, "poll_seconds", 0, 86400, &c->poll_seconds, err)) != 0 ||
         (rc = get_int(cfg, "status_seconds", 10, 86400, &c->status_seconds, err)) != 0 ||
+        (rc = get_int(cfg, "download_min_rate", 1, 1 << 30, &c->download_min_rate, err)) != 0 ||
+        (rc = get_int(cfg, "download_slow_seconds", 1, 3600, &c->download_slow_seconds, err)) !=
+            0 ||
         (rc = config_get_int(cfg, GROUP, "cache_cap_bytes", cap, 0, INT64_MAX, &cap, err)) != 0 ||
+        (rc = config_get_int(cfg, GROUP, "cache_keep_free_bytes", keep_free, 0, INT64_MAX,
+                             &keep_free, err)) != 0 ||
         (rc = config_get_string(cfg, GROUP, "output", NULL, &output, err)) != 0)
         goto out;
     c->cache_cap_bytes = cap;
+    c->cache_keep_free_bytes = keep_free;
     if (output != NULL)
         rc = player_config_set_output(c, output, err);
 out:

@@ -28,11 +28,14 @@ typedef struct player_config {
     int volume;        /* 0…100, or -1: the manifest's volume */
     char *amp_on_cmd;  /* run with /bin/sh -c; NULL: no amplifier control */
     char *amp_off_cmd;
-    int amp_lead_s;          /* amplifier on this long before a slot's first item */
-    int64_t cache_cap_bytes; /* 0: no cap */
-    char *ca_file;           /* extra CA bundle for HTTPS; NULL: the system's */
-    int poll_seconds;        /* 0: the manifest's poll_seconds */
-    int status_seconds;      /* box status period */
+    int amp_lead_s;                /* amplifier on this long before a slot's first item */
+    int64_t cache_cap_bytes;       /* 0: no cap */
+    int64_t cache_keep_free_bytes; /* downloads leave this much free for the report queue */
+    int download_min_rate;         /* bytes/s a download must beat over download_slow_seconds */
+    int download_slow_seconds;
+    char *ca_file;      /* extra CA bundle for HTTPS; NULL: the system's */
+    int poll_seconds;   /* 0: the manifest's poll_seconds */
+    int status_seconds; /* box status period */
 } player_config;
 
 /* Defaults (state /var/lib/loalang-player, cache /var/cache/loalang-player, output auto …)

@@ -127,17 +127,39 @@ static void missed(player_playout *p, item *it, const char *detail)
     report(p, it, PROTO_OUTCOME_MISSED, it->a.start_ms, it->a.start_ms, 0, detail, 0);
 }
 
-/* Ends a playing item now: the report says how much of it aired. */
+/* What of a playing item has aired by now: the audio that reached the sink, which the wall
+ * clock bounds (the sink may hold a buffer not yet heard). The clock alone would count the
+ * holes of a damaged file as airtime. */
+static int64_t aired_ms(const item *it, int64_t now)
+{
+    int64_t wall = MAX(now - it->play_at_ms, 0);
+    return it->pl ? MIN(pipeline_played_ms(it->pl), wall) : wall;
+}
+
+/* Ends a playing item now: the report says how much of it aired. outcome COMPLETED is a claim
+ * the audio checks: short of the planned length (less the slack), it was partial. */
 static void finish(player_playout *p, item *it, proto_outcome outcome, const char *detail)
 {
-    int64_t now = now_ms(), started = it->play_at_ms;
+    int64_t now = now_ms(), started = it->play_at_ms, played = aired_ms(it, now);
     int64_t first_ns = it->pl ? pipeline_first_buffer_ns(it->pl) : 0;
+    char why[160];
     pipeline_free(it->pl);
     it->pl = NULL;
-    if (outcome == PROTO_OUTCOME_COMPLETED && it->join_ms > 0)
+    if (outcome == PROTO_OUTCOME_COMPLETED && it->join_ms > 0) {
         outcome = PROTO_OUTCOME_PARTIAL; /* joined late: the start did not air */
+    } else if (outcome == PROTO_OUTCOME_COMPLETED && played < it->cap_ms - HANDOVER_SLACK_MS) {
+        outcome = PROTO_OUTCOME_PARTIAL;
+        g_snprintf(why, sizeof why,
+                   "thiếu âm thanh: chỉ phát được %" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                   " trên %" G_GINT64_FORMAT ",%" G_GINT64_FORMAT " giây (tệp hỏng?)",
+                   played / 1000, played % 1000 / 100, it->cap_ms / 1000, it->cap_ms % 1000 / 100);
+        detail = why;
+        log_warn("playout: airing %s: only %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                 " ms of audio reached the sink",
+                 it->a.id, played, it->cap_ms);
+    }
     log_info("playout: airing %s %s", it->a.id, proto_outcome_name(outcome));
-    report(p, it, outcome, started, now, now - started, detail, first_ns);
+    report(p, it, outcome, started, now, played, detail, first_ns);
 }
 
 static void unprepare(item *it)
@@ -308,7 +330,10 @@ static void step_pending(player_playout *p, item *it, int64_t now)
     char *media = cache_path(p->c, it->a.media);
     if (media == NULL) {
         if (now >= it->at_ms)
-            missed(p, it, "chưa có tệp âm thanh khi đến giờ phát");
+            missed(p, it,
+                   cache_damaged(p->c, it->a.media)
+                       ? "tệp âm thanh trong bộ nhớ đệm bị hỏng, chưa tải lại được trước giờ phát"
+                       : "chưa có tệp âm thanh khi đến giờ phát");
     } else if (now <= it->at_ms + JOIN_GRACE_MS) {
         prepare(p, it, media, it->at_ms, 0);
     } else if (it->end_ms - now >= PLAYOUT_JOIN_MIN_MS + JOIN_PREROLL_MS) {
@@ -338,8 +363,8 @@ static void step_normal(player_playout *p, item *it, int64_t now, bool emergency
         /* The next item's instant ends this one: a tail beyond its planned length (encoder
          * padding, a rounded duration) is not airtime it owes. */
         finish(p, it,
-               now - it->play_at_ms >= it->cap_ms - HANDOVER_SLACK_MS ? PROTO_OUTCOME_COMPLETED
-                                                                      : PROTO_OUTCOME_PARTIAL,
+               aired_ms(it, now) >= it->cap_ms - HANDOVER_SLACK_MS ? PROTO_OUTCOME_COMPLETED
+                                                                   : PROTO_OUTCOME_PARTIAL,
                "");
 }
 
@@ -428,7 +453,7 @@ static void on_progress(uv_timer_t *t)
     for (guint i = 0; i < p->items->len; i++) {
         item *it = p->items->pdata[i];
         if (it->st == I_PLAYING && now > it->play_at_ms)
-            queue_progress(p->q, it->a.id, MIN(now - it->play_at_ms, it->cap_ms));
+            queue_progress(p->q, it->a.id, MIN(aired_ms(it, now), it->cap_ms));
     }
 }
 

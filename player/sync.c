@@ -177,7 +177,7 @@ static void accept_manifest(sync_state *s, const net_result *res)
     if (rc == 0 && res->etag)
         rc = statefile_write(s->dir, ETAG_FILE, res->etag, strlen(res->etag));
     if (rc != 0)
-        log_warn("sync: cannot store the manifest: %s", g_strerror(-rc));
+        log_warn("sync: cannot store the manifest in %s: %s", s->dir, g_strerror(-rc));
     g_free(s->etag);
     s->etag = rc == 0 ? g_strdup(res->etag) : NULL;
     s->poll_s = m.poll_seconds;
@@ -247,7 +247,7 @@ static void save_cursor(sync_state *s, int64_t cursor)
     int n = g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT "\n", cursor);
     int rc = statefile_write(s->dir, CURSOR_FILE, text, (size_t)n);
     if (rc != 0)
-        log_warn("sync: cannot store the events cursor: %s", g_strerror(-rc));
+        log_warn("sync: cannot store the events cursor in %s: %s", s->dir, g_strerror(-rc));
 }
 
 static void dispatch(sync_state *s, const proto_events *ev)

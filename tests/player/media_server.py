@@ -6,12 +6,18 @@ Serves DIR/<sha>.opus at /media/<sha>.opus with ETag "<sha>", Accept-Ranges and 
   truncate:N  announce the whole length but close the connection after N bytes
   norange     ignore Range (always 200 with the whole file)
   wrong       serve the bytes with the first one flipped (a hash mismatch)
+  huge        announce Content-Length: 2147483648 and send junk (8 MiB at most, then close)
+  long        no Content-Length (the body ends when the connection closes): the file, then
+              junk, 8 MiB in all
+  drip        announce the file's length, then send 2 bytes every 0.5 s
+The faults stay until the .mode file is removed, except truncate (once).
 Every request is appended to DIR/requests.log as "PATH RANGE IF-RANGE".
 Prints the port it listens on (127.0.0.1, chosen by the kernel) on its first line.
 """
 import http.server
 import os
 import sys
+import time
 
 ROOT = sys.argv[1]
 
@@ -40,6 +46,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass
         data = open(path, "rb").read()
+        if mode in ("huge", "long"):
+            self.send_oversized(data, mode)
+            return
         if mode == "wrong":
             data = bytes([data[0] ^ 0xFF]) + data[1:]
         etag = f'"{sha}"'
@@ -60,6 +69,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if mode == "drip":
+            self.drip(body)
+            return
         if mode.startswith("truncate:"):
             n = int(mode.split(":")[1])
             self.wfile.write(body[:n])
@@ -68,6 +80,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(body)
+
+
+    def send_oversized(self, data, mode):
+        """More than the file: bounded, so that a client with no limit fills no disk."""
+        self.send_response(200)
+        if mode == "huge":
+            self.send_header("Content-Length", str(2 ** 31))
+        else:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        junk = bytes(64 * 1024)
+        sent = 0
+        try:
+            if mode == "long":
+                self.wfile.write(data)
+                sent = len(data)
+            while sent < 8 * 1024 * 1024:
+                self.wfile.write(junk)
+                sent += len(junk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def drip(self, body):
+        try:
+            for i in range(0, len(body), 2):
+                self.wfile.write(body[i:i + 2])
+                self.wfile.flush()
+                time.sleep(0.5)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "hash.h"
@@ -53,6 +56,31 @@ static inline void pt_install(const char *src, const char *cache_dir, const char
         abort();
     g_free(data);
     g_free(dst);
+}
+
+/* Damages a file the way a failing SD card does: n_at runs of 32 bytes, at the given fractions
+ * (per mille) of its length, are flipped in place; its size, inode and modification time stay
+ * the same. */
+static inline void pt_damage(const char *path, const int *per_mille, size_t n_at)
+{
+    struct stat st;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < 64)
+        abort();
+    for (size_t i = 0; i < n_at; i++) {
+        unsigned char buf[32];
+        off_t at = (off_t)(st.st_size - 32) * per_mille[i] / 1000;
+        if (pread(fd, buf, sizeof buf, at) != (ssize_t)sizeof buf)
+            abort();
+        for (size_t k = 0; k < sizeof buf; k++)
+            buf[k] ^= 0x5a;
+        if (pwrite(fd, buf, sizeof buf, at) != (ssize_t)sizeof buf)
+            abort();
+    }
+    struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (futimens(fd, times) != 0)
+        abort();
+    close(fd);
 }
 
 static inline void pt_keepalive(uv_timer_t *t)

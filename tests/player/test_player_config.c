@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "cache.h"
 #include "player_config.h"
 #include "player_test.h"
 
@@ -50,7 +51,8 @@ static void file_and_token(void **state)
     char *token = write_temp("token", "  s3cr3t-T0ken_x \n");
     char *text = g_strdup_printf("[player]\nserver_url = http://127.0.0.1:8080///\n"
                                  "token_file = %s\noutput = file:/tmp/out.wav\nvolume = 65\n"
-                                 "amplifier_on = gpio on\ncache_cap_bytes = 1000000\n",
+                                 "amplifier_on = gpio on\ncache_cap_bytes = 1000000\n"
+                                 "cache_keep_free_bytes = 5000000\ndownload_slow_seconds = 5\n",
                                  token);
     char *path = write_temp("player.conf", text);
     player_config c;
@@ -65,6 +67,9 @@ static void file_and_token(void **state)
     assert_string_equal(c.amp_on_cmd, "gpio on");
     assert_null(c.amp_off_cmd);
     assert_int_equal(c.cache_cap_bytes, 1000000);
+    assert_int_equal(c.cache_keep_free_bytes, 5000000);
+    assert_int_equal(c.download_slow_seconds, 5);
+    assert_int_equal(c.download_min_rate, CACHE_MIN_RATE_DEFAULT);
     assert_int_equal(player_config_set_output(&c, "fake", &err), 0);
     assert_int_equal(c.output, PLAYER_OUTPUT_FAKE);
     assert_null(c.output_path);
@@ -103,6 +108,7 @@ static void example_loads(void **state)
         player_config_load(LOALANG_SOURCE_DIR "/systemd/loalang-player.conf.example", &c, &err), 0);
     assert_string_equal(c.server_url, "https://loa.example.vn");
     assert_int_equal(c.amp_lead_s, 5);
+    assert_int_equal(c.cache_keep_free_bytes, CACHE_KEEP_FREE_DEFAULT);
     player_config_clear(&c);
 }
 

@@ -28,6 +28,11 @@ typedef struct speech {
 
 static char *g_media_dir;
 static speech s_short, s_other, s_long;
+/* s_long with three runs of 32 bytes flipped: three Ogg pages fail their CRC and about 1.5 s
+ * of the speech is gone, but the timestamps after each hole go on; named by its own sha256, so
+ * the cache finds it sound. */
+static speech s_holed;
+static const int holes[] = {250, 500, 750};
 
 typedef struct fx {
     char *dir, *cache_dir;
@@ -70,6 +75,18 @@ static int group_setup(void **state)
         "không ra khơi, theo dõi tin tức trên loa truyền thanh của xã. Ban chỉ huy phòng "
         "chống thiên tai xã trực hai mươi bốn trên hai mươi bốn giờ.",
         s_long.sha, &s_long.ms);
+    char *src = g_strdup_printf("%s/long.opus", g_media_dir);
+    char *dst = g_strdup_printf("%s/holed.opus", g_media_dir);
+    char *data = NULL;
+    gsize len = 0;
+    assert_true(g_file_get_contents(src, &data, &len, NULL));
+    assert_true(g_file_set_contents(dst, data, (gssize)len, NULL));
+    pt_damage(dst, holes, G_N_ELEMENTS(holes));
+    assert_int_equal(hash_sha256_file(dst, s_holed.sha), 0);
+    s_holed.ms = s_long.ms; /* the piece's length as the manifest gives it */
+    g_free(data);
+    g_free(src);
+    g_free(dst);
     return 0;
 }
 
@@ -99,6 +116,7 @@ static fx *fx_open(player_output out, const char *wav)
     install(f, "short", &s_short);
     install(f, "other", &s_other);
     install(f, "long", &s_long);
+    install(f, "holed", &s_holed);
     uv_loop_init(&f->loop);
     char *db = g_strdup_printf("%s/queue.db", f->dir);
     assert_int_equal(queue_open(db, &f->q), 0);
@@ -427,6 +445,66 @@ static void late_boot_joins_and_restart_never_replays(void **state)
     fx_close(f);
 }
 
+/* A file whose audio has holes (timestamps go on after each): the sink waits through the holes,
+ * so the wall clock says the whole piece played. What aired is what reached the sink: about
+ * 1.5 s less, reported partial, and the WAV (what left the sink) agrees with played_ms. */
+static void hole_in_the_audio_is_reported_partial(void **state)
+{
+    (void)state;
+    fx *f = fx_open(PLAYER_OUTPUT_FILE, "out.wav");
+    proto_airing a;
+    airing(&a, "holed", pt_now_ms() + 2000, &s_holed, PROTO_PRIORITY_NORMAL);
+    proto_manifest m = manifest(&a, 1, NULL, 0);
+    assert_int_equal(playout_set_manifest(f->p, &m), 0);
+    assert_true(pt_run_until(&f->loop, all_reported, f, 40000));
+    assert_int_equal(f->n, 1);
+    char *path = g_strdup_printf("%s/out-holed.wav", f->dir);
+    int64_t ms = 0;
+    double rms = 0;
+    wav_stats(path, &ms, &rms);
+    printf("# holed piece of %" PRId64 " ms: WAV %" PRId64 " ms, reported %s played %" PRId64
+           " ms (%s)\n",
+           s_holed.ms, ms, proto_outcome_name(f->recs[0].outcome), f->recs[0].played,
+           f->recs[0].detail);
+    assert_int_equal(f->recs[0].outcome, PROTO_OUTCOME_PARTIAL);
+    assert_true(f->recs[0].played < s_holed.ms - 1000);
+    assert_true(f->recs[0].played > ms - 200 && f->recs[0].played < ms + 200);
+    g_free(path);
+    fx_close(f);
+}
+
+/* Damaged in the cache while the box was off (same size, same mtime): verified before it is
+ * first played, it is not played at all; with no server to fetch it again, its airing is
+ * reported missed, saying why, and the next item plays on time. */
+static void damaged_cached_file_is_not_played(void **state)
+{
+    (void)state;
+    fx *f = fx_open(PLAYER_OUTPUT_FAKE, NULL);
+    char *cached = g_strdup_printf("%s/%s.opus", f->cache_dir, s_other.sha);
+    const int at[] = {500};
+    pt_damage(cached, at, 1);
+    int64_t t0 = pt_now_ms() + 2000;
+    proto_airing a[2];
+    airing(&a[0], "damaged", t0, &s_other, PROTO_PRIORITY_NORMAL);
+    airing(&a[1], "after-damaged", t0 + s_other.ms, &s_short, PROTO_PRIORITY_NORMAL);
+    proto_manifest m = manifest(a, 2, NULL, 0);
+    assert_int_equal(playout_set_manifest(f->p, &m), 0);
+    assert_true(pt_run_until(&f->loop, all_reported, f, 30000));
+    const rec *d = find_rec(f, "damaged"), *n = find_rec(f, "after-damaged");
+    assert_non_null(d);
+    printf("# damaged: %s, played %" PRId64 " ms (%s)\n", proto_outcome_name(d->outcome), d->played,
+           d->detail);
+    assert_int_equal(d->outcome, PROTO_OUTCOME_MISSED);
+    assert_int_equal(d->played, 0);
+    assert_non_null(strstr(d->detail, "hỏng"));
+    assert_false(g_file_test(cached, G_FILE_TEST_EXISTS)); /* the damaged copy is gone */
+    assert_non_null(n);
+    assert_int_equal(n->outcome, PROTO_OUTCOME_COMPLETED);
+    assert_int_equal(n->started, n->scheduled);
+    g_free(cached);
+    fx_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +516,8 @@ int main(void)
         cmocka_unit_test(missing_media_missed_next_on_time),
         cmocka_unit_test(stop_cancels_emergency),
         cmocka_unit_test(late_boot_joins_and_restart_never_replays),
+        cmocka_unit_test(hole_in_the_audio_is_reported_partial),
+        cmocka_unit_test(damaged_cached_file_is_not_played),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
