@@ -108,33 +108,97 @@ static void format_now(char *buf, size_t len)
              (long)(us % 1000000 / 1000), sign, off / 60, off % 60);
 }
 
-/* Formats prefix + message + '\n' and writes it with one write(2), so lines from several
- * threads do not interleave. */
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+    if (p[0] < 0xc2 || p[0] > 0xf4 || n < len)
+        return 0;
+    /* the second byte's range excludes overlong forms, surrogates and code points past U+10FFFF */
+    unsigned char lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : 0x80;
+    unsigned char hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : 0xbf;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* The one rule for what reaches the log: a message often carries values from outside (a user
+ * name, a path, a header), so nothing in it may end the line, forge another, or drive a
+ * terminal. Control characters (C0, DEL and the C1 range, and U+2028/U+2029, which some
+ * viewers break lines at) and bytes that are not UTF-8 become \xNN (\n, \r, \t by name), and
+ * the backslash itself is doubled so that an escape in the log always means one. out holds
+ * 4 * n bytes; returns the length written. */
+static size_t escape(const char *in, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)in;
+    char *w = out;
+    for (size_t i = 0; i < n;) {
+        unsigned char b = p[i];
+        size_t len = b < 0x80 ? 1 : utf8_len(p + i, n - i);
+        bool c1 = len == 2 && b == 0xc2 && p[i + 1] < 0xa0;
+        bool sep = len == 3 && b == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] | 1) == 0xa9;
+        if (len > 1 && !c1 && !sep) {
+            memcpy(w, p + i, len);
+            w += len;
+            i += len;
+            continue;
+        }
+        size_t k = len ? len : 1; /* an invalid byte alone; a C1 or separator whole */
+        for (size_t j = i; j < i + k; j++) {
+            b = p[j];
+            if (b >= 0x20 && b < 0x7f && b != '\\') {
+                *w++ = (char)b;
+                continue;
+            }
+            *w++ = '\\';
+            if (b == '\n' || b == '\r' || b == '\t' || b == '\\') {
+                *w++ = b == '\n' ? 'n' : b == '\r' ? 'r' : b == '\t' ? 't' : '\\';
+            } else {
+                *w++ = 'x';
+                *w++ = hex[b >> 4];
+                *w++ = hex[b & 15];
+            }
+        }
+        i += k;
+    }
+    return (size_t)(w - out);
+}
+
+/* Formats the message, escapes it (escape above) after prefix, adds '\n' and writes it with one
+ * write(2), so lines from several threads do not interleave. */
 static void emit(const char *prefix, const char *fmt, va_list ap)
 {
-    char stack[LINE_STACK];
-    char *line = stack;
+    char stack[LINE_STACK], out_stack[LINE_STACK];
+    char *msg = stack, *line = out_stack;
     size_t plen = strlen(prefix);
     va_list again;
     va_copy(again, ap);
-    memcpy(line, prefix, plen);
-    int mlen = vsnprintf(line + plen, sizeof stack - plen, fmt, ap);
+    int mlen = vsnprintf(msg, sizeof stack, fmt, ap);
     if (mlen < 0)
         goto out;
-    size_t need = plen + (size_t)mlen + 2; /* room for the '\n' and vsnprintf's NUL */
-    if (need > sizeof stack) {
-        if ((line = malloc(need)) == NULL)
+    if ((size_t)mlen >= sizeof stack) {
+        if ((msg = malloc((size_t)mlen + 1)) == NULL)
             goto out;
-        memcpy(line, prefix, plen);
-        vsnprintf(line + plen, need - plen, fmt, again);
+        vsnprintf(msg, (size_t)mlen + 1, fmt, again);
     }
-    size_t len = plen + (size_t)mlen;
-    if (mlen > 0 && line[len - 1] == '\n')
-        len--; /* callers sometimes end with a newline of their own */
+    size_t n = (size_t)mlen;
+    if (n > 0 && msg[n - 1] == '\n')
+        n--; /* callers sometimes end with a newline of their own */
+    size_t need = plen + 4 * n + 1;
+    if (need > sizeof out_stack && (line = malloc(need)) == NULL)
+        goto out;
+    memcpy(line, prefix, plen);
+    size_t len = plen + escape(msg, n, line + plen);
     line[len++] = '\n';
     (void)fileio_write_all(STDERR_FILENO, line, len);
 out:
-    if (line != stack)
+    if (msg != stack)
+        free(msg);
+    if (line != out_stack)
         free(line);
     va_end(again);
 }

@@ -1,6 +1,8 @@
 /* log: leveled diagnostics for engineers, on stderr. When stderr is the systemd journal
  * (JOURNAL_STREAM matches stderr) lines carry sd-daemon "<N>" priority prefixes and no
- * timestamp, since journald adds its own; otherwise an ISO timestamp and the level name. */
+ * timestamp, since journald adds its own; otherwise an ISO timestamp and the level name.
+ * Every message is one line: control characters, bytes that are not UTF-8 and the backslash
+ * in it come out escaped (\n, \xNN, \\), so a logged value from outside cannot forge lines. */
 #ifndef LOALANG_LOG_H
 #define LOALANG_LOG_H
 

@@ -181,6 +181,27 @@ static void test_long_line_and_errno(void **state)
     g_free(big);
 }
 
+/* A value from outside (a user name, a path) cannot forge a line of its own or drive the
+ * terminal: control characters, C1 controls, stray bytes that are not UTF-8 and the backslash
+ * come out escaped; Vietnamese text stays as it is. */
+static void test_escaped(void **state)
+{
+    (void)state;
+    capture c;
+    capture_start(&c, true);
+    log_info("login failed for \"%s\" from %s", "admin\n<3>FORGED \"ktv\" locked\r", "127.0.0.1");
+    log_warn("%s",
+             "tab\there, bell\a, esc\x1b[31m, del\x7f, nel\xc2\x85, bad\xff\xc3, back\\slash");
+    log_info("tên \"%s\"", "Nguyễn Thị Hoà");
+    char *text = capture_end(&c);
+    assert_string_equal(
+        text, "<6>login failed for \"admin\\n<3>FORGED \"ktv\" locked\\r\" from 127.0.0.1\n"
+              "<4>tab\\there, bell\\x07, esc\\x1b[31m, del\\x7f, nel\\xc2\\x85, "
+              "bad\\xff\\xc3, back\\\\slash\n"
+              "<6>tên \"Nguyễn Thị Hoà\"\n");
+    g_free(text);
+}
+
 #define THREADS 4
 #define LINES   500
 
@@ -222,9 +243,13 @@ int main(void)
 {
     setenv("LOALANG_LOG", "debug", 1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_env_read_once),       cmocka_unit_test(test_level_parse),
-        cmocka_unit_test(test_filtering),           cmocka_unit_test(test_journal_and_plain),
-        cmocka_unit_test(test_long_line_and_errno), cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_env_read_once),
+        cmocka_unit_test(test_level_parse),
+        cmocka_unit_test(test_filtering),
+        cmocka_unit_test(test_journal_and_plain),
+        cmocka_unit_test(test_long_line_and_errno),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
