@@ -208,12 +208,31 @@ static void login_done(http_req *r, void *arg, int status)
     login_free(l);
 }
 
+/* Is the body declared as JSON ("application/json", parameters allowed)? A page on another
+ * site can post text/plain or a form to us without asking first, but not JSON: that needs a
+ * CORS preflight, which we never answer. So a JSON-only login cannot be forged (login CSRF). */
+static bool is_json(http_req *r)
+{
+    const char *ct = http_header(r, "Content-Type");
+    if (!ct)
+        return false;
+    ct += strspn(ct, " \t");
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    return n == 16 && g_ascii_strncasecmp(ct, "application/json", n) == 0;
+}
+
 static int login_post(http_req *r, void *ud)
 {
     api *a = ud;
     json_t *body = NULL;
     const char *name = NULL, *password = NULL;
     login *l = NULL;
+    if (!is_json(r))
+        return http_reply_error(
+            r, 415, "unsupported_media_type",
+            "Đăng nhập chỉ nhận dữ liệu JSON (Content-Type: application/json).");
     int rc = aj_object(r, &body);
     if (rc != 0)
         return 0;

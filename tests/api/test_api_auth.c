@@ -33,13 +33,21 @@ static long raw(td *t, const char *method, const char *path, const char *const *
     return status;
 }
 
+static const char *const JSON[] = {"Content-Type: application/json", NULL};
+
+/* POST /api/v1/session with a JSON body, as the web UI sends it. */
+static long login_raw(td *t, const char *body, char **out, char **headers)
+{
+    return raw(t, "POST", "/api/v1/session", JSON, body, out, headers);
+}
+
 static void test_login_cookie(void **state)
 {
     td *t = *state;
     char *out = NULL, *headers = NULL;
     ac_add_user(t, "ktv.lan", "technician", NULL);
-    long st = raw(t, "POST", "/api/v1/session", NULL,
-                  "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}", &out, &headers);
+    long st =
+        login_raw(t, "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}", &out, &headers);
     assert_int_equal(st, 200);
     assert_non_null(strstr(headers, "HttpOnly"));
     assert_non_null(strstr(headers, "SameSite=Strict"));
@@ -63,7 +71,7 @@ static void test_bad_logins(void **state)
         "{\"user\":\"không.có\",\"password\":\"" AC_PASSWORD "\"}",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bodies); i++) {
-        assert_int_equal(raw(t, "POST", "/api/v1/session", NULL, bodies[i], &out, NULL), 401);
+        assert_int_equal(login_raw(t, bodies[i], &out, NULL), 401);
         assert_non_null(strstr(out, "bad_credentials"));
         assert_non_null(strstr(out, "Sai tên đăng nhập hoặc mật khẩu"));
         g_free(out);
@@ -71,7 +79,7 @@ static void test_bad_logins(void **state)
     const char *malformed[] = {"{", "[]", "{\"user\":1,\"password\":\"x\"}", "{\"user\":\"a\"}",
                                "{\"user\":\"a\xff\",\"password\":\"x\"}"};
     for (size_t i = 0; i < G_N_ELEMENTS(malformed); i++) {
-        assert_int_equal(raw(t, "POST", "/api/v1/session", NULL, malformed[i], &out, NULL), 400);
+        assert_int_equal(login_raw(t, malformed[i], &out, NULL), 400);
         g_free(out);
     }
 }
@@ -151,9 +159,8 @@ static void test_disabled_user(void **state)
     json_decref(ac_call(tech, "GET", "/api/v1/session", NULL, &st));
     assert_int_equal(st, 401); /* the session ended with the account */
     char *out = NULL;
-    assert_int_equal(raw(t, "POST", "/api/v1/session", NULL,
-                         "{\"user\":\"ktv\",\"password\":\"" AC_PASSWORD "\"}", &out, NULL),
-                     401);
+    assert_int_equal(
+        login_raw(t, "{\"user\":\"ktv\",\"password\":\"" AC_PASSWORD "\"}", &out, NULL), 401);
     g_free(out);
     json_decref(body);
     g_free(path);
@@ -168,21 +175,48 @@ static void test_guessing_throttled(void **state)
     ac_add_user(t, "ktv.lan", "technician", NULL);
     ac_add_user(t, "ktv.hoa", "technician", NULL);
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(raw(t, "POST", "/api/v1/session", NULL,
-                             "{\"user\":\"ktv.lan\",\"password\":\"đoán mò số mấy\"}", &out, NULL),
-                         401);
+        assert_int_equal(
+            login_raw(t, "{\"user\":\"ktv.lan\",\"password\":\"đoán mò số mấy\"}", &out, NULL),
+            401);
         g_free(out);
     }
     /* Even the right password is refused now, with a hint of when to come back. */
-    assert_int_equal(raw(t, "POST", "/api/v1/session", NULL,
-                         "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}", &out, &headers),
-                     429);
+    assert_int_equal(
+        login_raw(t, "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}", &out, &headers),
+        429);
     assert_non_null(strstr(out, "too_many_attempts"));
     assert_non_null(strstr(headers, "Retry-After: "));
     g_free(out);
     g_free(headers);
     /* Another account is not affected. */
     ac_free(ac_login(t, "ktv.hoa", AC_PASSWORD));
+}
+
+/* Login CSRF: a form on any site can post text/plain (or a urlencoded or multipart form) to the
+ * login without a preflight and log the victim's browser into the attacker's account. Only
+ * application/json is accepted, which a cross-site page cannot send without CORS. */
+static void test_login_json_only(void **state)
+{
+    td *t = *state;
+    char *out = NULL;
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    const char *body = "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}";
+    const char *plain[] = {"Content-Type: text/plain", NULL};
+    const char *form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+    const char *multipart[] = {"Content-Type: multipart/form-data; boundary=x", NULL};
+    const char *lookalike[] = {"Content-Type: application/jsonx", NULL};
+    const char *none[] = {"Content-Type:", NULL}; /* curl sends none at all */
+    const char *const *refused[] = {plain, form, multipart, lookalike, none};
+    for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+        assert_int_equal(raw(t, "POST", "/api/v1/session", refused[i], body, &out, NULL), 415);
+        assert_non_null(strstr(out, "\"unsupported_media_type\""));
+        assert_non_null(strstr(out, "application/json"));
+        assert_non_null(strstr(out, "Đăng nhập"));
+        g_free(out);
+    }
+    const char *with_charset[] = {"Content-Type: Application/JSON; charset=utf-8", NULL};
+    assert_int_equal(raw(t, "POST", "/api/v1/session", with_charset, body, &out, NULL), 200);
+    g_free(out);
 }
 
 int main(void)
@@ -195,6 +229,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disabled_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guessing_throttled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_login_json_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
