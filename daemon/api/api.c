@@ -44,6 +44,8 @@ int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *
     a->opt.data_dir = a->data_dir;
     int rc = a->data_dir ? api_events_create(a) : -ENOMEM;
     if (rc == 0)
+        rc = api_auth_create(a);
+    if (rc == 0)
         rc = api_routes_box(a);
     for (size_t i = 0; rc == 0 && i < sizeof ROUTE_FILES / sizeof ROUTE_FILES[0]; i++)
         rc = ROUTE_FILES[i](a);
@@ -61,8 +63,6 @@ void api_closed_one(api *a)
         return;
     void (*cb)(void *) = a->close_cb;
     void *arg = a->close_arg;
-    if (a->login_failures)
-        g_hash_table_destroy(a->login_failures);
     media_map_free(a->media_maps);
     free(a->data_dir);
     free(a);
@@ -87,6 +87,10 @@ void api_close(api *a, void (*cb)(void *arg), void *arg)
     if (a->box) {
         a->closing++;
         api_box_close(a);
+    }
+    if (a->auth) {
+        a->closing++;
+        api_auth_close(a);
     }
     api_closed_one(a);
 }

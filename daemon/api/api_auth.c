@@ -4,6 +4,7 @@
  * also need the session's CSRF token echoed in a header, which another site cannot read. */
 #include <errno.h>
 #include <glib.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,11 @@ typedef struct login_failure {
     int64_t first_ms;
 } login_failure;
 
+struct api_auth {
+    GHashTable *login_failures; /* user name → failure window */
+    uv_timer_t purge;
+};
+
 typedef struct login {
     api *a;
     char *name;
@@ -48,11 +54,9 @@ static void login_free(login *l)
 
 static login_failure *failures_of(api *a, const char *name, int64_t now)
 {
-    if (!a->login_failures)
-        a->login_failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    login_failure *f = g_hash_table_lookup(a->login_failures, name);
+    login_failure *f = g_hash_table_lookup(a->auth->login_failures, name);
     if (f && now - f->first_ms >= LOGIN_WINDOW_MS) {
-        g_hash_table_remove(a->login_failures, name);
+        g_hash_table_remove(a->auth->login_failures, name);
         f = NULL;
     }
     return f;
@@ -63,11 +67,11 @@ static void count_failure(api *a, const char *name, int64_t now)
     login_failure *f = failures_of(a, name, now);
     if (!f) {
         /* Bounded: a flood of made-up names cannot grow the table without end. */
-        if (g_hash_table_size(a->login_failures) >= 10000)
-            g_hash_table_remove_all(a->login_failures);
+        if (g_hash_table_size(a->auth->login_failures) >= 10000)
+            g_hash_table_remove_all(a->auth->login_failures);
         f = g_new0(login_failure, 1);
         f->first_ms = now;
-        g_hash_table_insert(a->login_failures, g_strdup(name), f);
+        g_hash_table_insert(a->auth->login_failures, g_strdup(name), f);
     }
     f->count++;
 }
@@ -199,8 +203,7 @@ static void login_done(http_req *r, void *arg, int status)
     } else if (rc != 0) {
         api_fail(r, a, rc, "phiên đăng nhập");
     } else {
-        if (a->login_failures)
-            g_hash_table_remove(a->login_failures, l->name);
+        g_hash_table_remove(a->auth->login_failures, l->name);
         set_cookie(r, a, token, (long)(STORE_SESSION_TTL_MS / 1000));
         http_reply_json(r, 200, session_json(user_json(&u), u.csrf));
     }
@@ -306,6 +309,50 @@ static const http_route ROUTES[] = {
     {"GET", "/api/v1/session", session_get, 0, NULL, NULL},
     {"DELETE", "/api/v1/session", session_delete, 0, NULL, NULL},
 };
+
+/* Expired sessions are refused by store_session_lookup but stay as rows until deleted here:
+ * without this, every login of every day would stay in the table. */
+static void on_purge(uv_timer_t *t)
+{
+    api *a = t->data;
+    int64_t n = 0;
+    int rc = store_session_purge(a->db, wallclock_now_ms(), &n);
+    if (rc != 0)
+        log_warn("sessions: purge failed: %s", store_errmsg(a->db));
+    else if (n > 0)
+        log_info("sessions: purged %" PRId64 " expired session%s", n, n == 1 ? "" : "s");
+}
+
+int api_auth_create(api *a)
+{
+    struct api_auth *au = g_new0(struct api_auth, 1);
+    au->login_failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    if (uv_timer_init(a->loop, &au->purge) != 0) {
+        g_hash_table_destroy(au->login_failures);
+        g_free(au);
+        return -EIO;
+    }
+    au->purge.data = a;
+    a->auth = au;
+    /* at once (a daemon restarted after a long stop finds many), then every hour */
+    uv_timer_start(&au->purge, on_purge, 0, API_SESSION_PURGE_MS);
+    return 0;
+}
+
+static void on_auth_closed(uv_handle_t *h)
+{
+    api *a = h->data;
+    g_hash_table_destroy(a->auth->login_failures);
+    g_free(a->auth);
+    a->auth = NULL;
+    api_closed_one(a);
+}
+
+void api_auth_close(api *a)
+{
+    uv_timer_stop(&a->auth->purge);
+    uv_close((uv_handle_t *)&a->auth->purge, on_auth_closed);
+}
 
 int api_routes_auth(api *a)
 {

@@ -20,6 +20,7 @@
 
 typedef struct api_events api_events; /* api_events.c: held long-polls */
 struct api_box;                       /* api_box.c: manifest cache, box contacts */
+struct api_auth;                      /* api_auth.c: login throttles, the session purge */
 
 struct api {
     uv_loop_t *loop;
@@ -29,7 +30,7 @@ struct api {
     char *data_dir;
     api_events *events;
     struct api_box *box;
-    GHashTable *login_failures;   /* user name → api_auth.c's failure window */
+    struct api_auth *auth;
     struct media_map *media_maps; /* api_media.c's maps of recently served media */
     /* closing: parts whose loop handles are still closing, then cb */
     int closing;
@@ -42,6 +43,12 @@ void api_closed_one(api *a);
 /* api_box.c: flushes box contacts, stops the plays writer (counted in a->closing) and closes
  * its timer. */
 void api_box_close(api *a);
+/* api_auth.c: the login throttles, and the timer that deletes expired sessions (it runs at
+ * start, then every API_SESSION_PURGE_MS). */
+#define API_SESSION_PURGE_MS (3600LL * 1000)
+int api_auth_create(api *a);
+/* Closes the purge timer (counted in a->closing) and frees the throttles. */
+void api_auth_close(api *a);
 
 /* Role sets for api_user. */
 #define API_ROLE(r)  (1u << (r))

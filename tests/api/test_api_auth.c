@@ -1,5 +1,6 @@
 /* Sessions over HTTP against a real loalangd: login, cookie flags, me, logout, CSRF on
  * writes, wrong passwords, disabled users, malformed bodies. */
+#include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <setjmp.h>
@@ -11,6 +12,12 @@
 
 #include "api_client.h"
 #include "daemon.h"
+#include "store.h"
+#include "store_sessions.h"
+#include "store_users.h"
+#include "wallclock.h"
+
+#define WAIT_MS 20000 /* bound on waiting for the daemon; never a timing assertion */
 
 static int setup(void **state)
 {
@@ -219,6 +226,46 @@ static void test_login_json_only(void **state)
     g_free(out);
 }
 
+/* A session's row is deleted once it has expired, by a timer of the running daemon (which also
+ * runs at start): nothing else ever deletes it, and the table would grow with every login. The
+ * rows are written here as they would have been 13 hours ago (the one clock, moved back), so
+ * one is expired for the daemon and one is not. */
+static void test_expired_sessions_purged(void **state)
+{
+    (void)state;
+    char err[256], old[STORE_SESSION_TOKEN_MAX], live[STORE_SESSION_TOKEN_MAX];
+    char csrf[STORE_CSRF_MAX], hash[STORE_PWHASH_MAX];
+    store *s = NULL;
+    int64_t id = 0;
+    store_role role;
+    store_session_user u;
+    td *t = td_new();
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    assert_int_equal(store_open(td_dir(t), &s, err, sizeof err), 0);
+    assert_int_equal(store_user_credentials(s, "ktv.lan", &id, &role, hash), 0);
+    int64_t now = wallclock_now_ms();
+    int64_t then = now - STORE_SESSION_TTL_MS - 3600 * 1000;
+    wallclock_freeze_ms(then);
+    assert_int_equal(store_session_create(s, id, wallclock_now_ms(), old, csrf), 0);
+    wallclock_set(NULL, NULL);
+    assert_int_equal(store_session_create(s, id, wallclock_now_ms(), live, csrf), 0);
+    /* Both rows are there: seen from when each was made. */
+    assert_int_equal(store_session_lookup(s, old, then + 1, &u), 0);
+    assert_int_equal(store_session_lookup(s, live, now, &u), 0);
+
+    assert_int_equal(td_launch(t, NULL, NULL), 0);
+    int rc = 0;
+    for (int i = 0; i < WAIT_MS / 10 && (rc = store_session_lookup(s, old, then + 1, &u)) == 0; i++)
+        g_usleep(10000);
+    assert_int_equal(rc, -EACCES); /* the expired row is gone, even seen from before it expired */
+    assert_int_equal(store_session_lookup(s, live, wallclock_now_ms(), &u), 0);
+    char *log = td_log(t);
+    assert_non_null(strstr(log, "purged 1 expired session"));
+    g_free(log);
+    store_close(s);
+    td_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +277,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_disabled_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guessing_throttled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_json_only, setup, teardown),
+        cmocka_unit_test(test_expired_sessions_purged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
