@@ -116,6 +116,7 @@ static int load_keys(const config *c, const char *file, serve_config *cfg, char 
     if (rc || (rc = config_get_string(c, "server", "tls_cert", NULL, &cfg->tls_cert, err)) ||
         (rc = config_get_string(c, "server", "tls_key", NULL, &cfg->tls_key, err)) ||
         (rc = config_get_string(c, "server", "web_dir", NULL, &cfg->web_dir, err)) ||
+        (rc = config_get_string(c, "server", "trusted_proxy", NULL, &cfg->trusted_proxy, err)) ||
         (rc = config_get_string(c, "server", "time_zone", VTIME_DEFAULT_ZONE, &cfg->time_zone,
                                 err)) ||
         (rc = config_get_int(c, "server", "max_body", HTTP_DEFAULT_MAX_BODY, 1024, 64 << 20, &v[0],
@@ -145,6 +146,12 @@ static int load_keys(const config *c, const char *file, serve_config *cfg, char 
     if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
         *err =
             g_strdup_printf("%s: [server] tls_cert và tls_key phải được khai báo cùng nhau", file);
+        return -EINVAL;
+    }
+    char canon[HTTP_ADDR_MAX];
+    if (cfg->trusted_proxy && http_address_canon(g_strstrip(cfg->trusted_proxy), canon) != 0) {
+        *err = g_strdup_printf("%s: [server] trusted_proxy = \"%s\": cần một địa chỉ IP dạng số",
+                               file, cfg->trusted_proxy);
         return -EINVAL;
     }
     GTimeZone *tz = NULL;
@@ -179,6 +186,7 @@ void serve_config_clear(serve_config *cfg)
     g_free(cfg->tls_key);
     g_free(cfg->time_zone);
     g_free(cfg->web_dir);
+    g_free(cfg->trusted_proxy);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -257,6 +265,7 @@ static int start_http(serve_ctx *ctx)
         .max_body = cfg->max_body,
         .per_ip_limit = cfg->per_ip_connections,
         .header_timeout_s = cfg->header_timeout_s,
+        .trusted_proxy = cfg->trusted_proxy,
     };
     int rc = http_server_start(ctx->loop, &hc, &ctx->http);
     if (rc == -EADDRINUSE)

@@ -33,6 +33,7 @@ typedef struct serve_config {
     int64_t max_upload_minutes;
     unsigned per_ip_connections; /* 0 = no limit */
     unsigned header_timeout_s;   /* request headers must be in within this */
+    char *trusted_proxy;         /* numeric address whose X-Forwarded-For is believed; NULL */
     int manifest_horizon_days;
     int poll_seconds; /* what boxes are told to use between polls */
     double target_lufs;

@@ -238,6 +238,12 @@ int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out
     srv->idle_ms = 1000u * (cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S);
     if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
         goto out;
+    if (cfg->trusted_proxy) {
+        char canon[HTTP_ADDR_MAX];
+        if (http_address_canon(cfg->trusted_proxy, canon) != 0)
+            goto out;
+        srv->trusted_proxy = g_strdup(canon);
+    }
     if (cfg->tls_cert &&
         ((rc = read_pem(cfg->tls_cert, &cert)) != 0 || (rc = read_pem(cfg->tls_key, &key)) != 0))
         goto out;
@@ -267,6 +273,7 @@ int http_server_start(uv_loop_t *loop, const http_config *cfg, http_server **out
     rearm_timer(srv);
 out:
     if (rc != 0 && srv) {
+        g_free(srv->trusted_proxy);
         g_free(srv);
         srv = NULL;
     }
@@ -322,6 +329,8 @@ void http_srv_handle_closed(http_server *srv)
     void (*cb)(void *) = srv->close_cb;
     void *arg = srv->close_arg;
     http_routes_free(srv);
+    http_queues_free(srv);
+    g_free(srv->trusted_proxy);
     g_free(srv);
     if (cb)
         cb(arg);
@@ -379,6 +388,7 @@ void http_server_close(http_server *srv, void (*cb)(void *arg), void *arg)
         http_req_cancel(r);
         http_reply_error(r, 503, "shutting_down", "Máy chủ đang dừng, vui lòng thử lại sau.");
     }
+    http_queues_close(srv);
     uv_timer_start(&srv->grace, on_grace, CLOSE_GRACE_MS, 0);
     http_srv_run(srv);
     http_srv_check_closed(srv);

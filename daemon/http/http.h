@@ -1,7 +1,8 @@
 /* http: the daemon's HTTP server. libmicrohttpd in external-epoll mode driven by the libuv
  * loop (a uv_poll on MHD's epoll fd plus a uv_timer from MHD_get_timeout), a small router with
  * ":name" path parameters, bounded request bodies, JSON replies and errors, sendfile replies,
- * suspended requests (long-polls) and work deferred to the libuv thread pool.
+ * suspended requests (long-polls) and work deferred to the libuv thread pool (through the
+ * bounded queues of http_queue.h).
  *
  * Threads: everything here runs on the loop thread, except the work function given to
  * http_defer. A request (http_req) is owned by the server; handlers borrow it until they reply
@@ -17,6 +18,7 @@
 
 #define HTTP_DEFAULT_MAX_BODY (64 * 1024) /* bytes of a buffered (JSON) body */
 #define HTTP_PARAMS_MAX       4           /* ":name" segments in one pattern */
+#define HTTP_ADDR_MAX         64          /* a client address as text, or an IPv6 "/64" */
 
 typedef struct http_server http_server;
 typedef struct http_req http_req;
@@ -31,6 +33,8 @@ typedef struct http_config {
     unsigned header_timeout_s; /* a new connection's request headers must be in within; 0 = 10 s */
     size_t max_body;           /* default limit for buffered bodies; 0 = HTTP_DEFAULT_MAX_BODY */
     unsigned per_ip_limit;     /* connections from one IP address; 0 = no limit */
+    const char *trusted_proxy; /* numeric address of a reverse proxy whose X-Forwarded-For is
+                                  believed (http_client_address); NULL = none */
 } http_config;
 
 /* Called when the request's headers are in. Returns 0 once it has replied, suspended the
@@ -85,6 +89,17 @@ const char *http_param(const http_req *r, const char *name);  /* ":name" from th
 const char *http_query(const http_req *r, const char *name);  /* NULL when absent */
 const char *http_header(const http_req *r, const char *name); /* case-insensitive */
 const char *http_cookie(const http_req *r, const char *name);
+/* The client's address as text ("203.0.113.7", "2001:db8::7"; IPv4-mapped IPv6 as IPv4): the
+ * peer's, or, when the peer is the configured trusted proxy, the last address of the request's
+ * X-Forwarded-For (the one the proxy itself saw: whatever comes before it, the client may have
+ * written). A missing or malformed X-Forwarded-For leaves the proxy's own address. */
+void http_client_address(const http_req *r, char out[HTTP_ADDR_MAX]);
+/* The client as per-client limits count it: its IPv4 address, or the /64 network of its IPv6
+ * address ("2001:db8:0:7::/64"), since one subscriber is given a whole /64 to pick from. */
+void http_client_key(const http_req *r, char out[HTTP_ADDR_MAX]);
+/* The canonical text of a numeric IPv4 or IPv6 address, as the two above write it ("::ffff:
+ * 10.0.0.1" → "10.0.0.1", "2001:DB8::0:1" → "2001:db8::1"): 0, or -EINVAL for anything else. */
+int http_address_canon(const char *text, char out[HTTP_ADDR_MAX]);
 /* The buffered body (NUL-terminated, len excludes the NUL); NULL with *len 0 when empty. */
 const char *http_body(const http_req *r, size_t *len);
 /* Parses the buffered body as one JSON value (jansson, with the depth and UTF-8 checks of
@@ -156,7 +171,8 @@ int http_reply_shared(http_req *r, http_shared *s);
 
 /* Runs work(arg) on the libuv thread pool, then done(r, arg, work's result) on the loop
  * thread, which must reply (or defer again, or hold r with http_suspend); else 500. The
- * request is suspended meanwhile; a client leaving is noticed only when the reply is sent. */
+ * request is suspended meanwhile; a client leaving is noticed only when the reply is sent.
+ * Unbounded: work a client can ask for at will goes through an http_queue (http_queue.h). */
 int http_defer(http_req *r, int (*work)(void *arg),
                void (*done)(http_req *r, void *arg, int status), void *arg);
 

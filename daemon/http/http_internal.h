@@ -114,7 +114,9 @@ struct http_server {
     http_req *held_head; /* long-polls held (http_suspend) */
     size_t n_held;
     size_t n_deferred;
-    size_t n_active; /* requests begun and not yet reported complete by MHD */
+    size_t n_active;           /* requests begun and not yet reported complete by MHD */
+    struct http_queue *queues; /* http_queue.c's, freed with the server */
+    char *trusted_proxy;       /* canonical (http_address_canon), or NULL */
     bool in_run, need_run;
     bool closing, stopped;
     int handles_open; /* uv handles (server's and watches') not yet closed */
@@ -131,7 +133,13 @@ void http_srv_check_closed(http_server *srv);
 /* One of the server's uv handles (or a request's watch) finished closing. */
 void http_srv_handle_closed(http_server *srv);
 
+/* http_queue.c: at close, every job still waiting is dropped and answered 503; with the server,
+ * the queues are freed. */
+void http_queues_close(http_server *srv);
+void http_queues_free(http_server *srv);
+
 /* http_route.c */
+
 enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *data,
                                size_t *size, void **con_cls);
@@ -146,6 +154,15 @@ enum MHD_Result http_req_flush(http_req *r);
 void http_req_cancel(http_req *r);
 void http_req_unwatch(http_req *r);
 void http_req_free(http_req *r);
+/* Suspends r's connection (held or waiting for work) / resumes it (a no-op unless suspended). */
+void http_req_suspend(http_req *r);
+void http_req_resume(http_req *r);
+/* Watches r's socket while it is suspended: when the client leaves, r->on_cancel runs (with
+ * r->cancel_arg), then r is resumed cancelled and MHD closes the connection. */
+void http_req_watch(http_req *r);
+/* After deferred work's done callback: frees r if it ended meanwhile, or answers 500 when done
+ * left it without a reply. */
+void http_req_after_work(http_req *r);
 
 /* http_conn.c */
 /* MHD_OPTION_NOTIFY_CONNECTION: a conn_ctx per connection, on the fresh deadline list; its

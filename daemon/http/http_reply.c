@@ -72,7 +72,7 @@ void http_req_cancel(http_req *r)
         fn(r, r->cancel_arg);
 }
 
-static void resume(http_req *r)
+void http_req_resume(http_req *r)
 {
     if (!r->suspended)
         return;
@@ -130,7 +130,7 @@ static int set_reply(http_req *r, unsigned status, struct MHD_Response *resp)
     r->status = status;
     r->replied = true;
     if (r->suspended && !r->deferred)
-        resume(r);
+        http_req_resume(r);
     return 0;
 }
 
@@ -256,7 +256,7 @@ int http_reply_shared(http_req *r, http_shared *s)
     r->status = s->status;
     r->replied = true;
     if (r->suspended && !r->deferred)
-        resume(r);
+        http_req_resume(r);
     return 0;
 }
 
@@ -276,7 +276,7 @@ static void on_client_gone(uv_poll_t *p, int status, int events)
     log_debug("http: %s %s: client left while held", r->method, r->path);
     http_req_cancel(r);
     r->cancelled = true;
-    resume(r);
+    http_req_resume(r);
 }
 
 /* The connection's watch, made at its first hold. NULL if it cannot be made. */
@@ -301,7 +301,7 @@ static req_watch *conn_watch(http_req *r)
 
 /* MHD takes a suspended connection out of its epoll set and learns the client left only when
  * the request is resumed, so the socket is watched here for the peer's FIN or an error. */
-static void watch_client(http_req *r)
+void http_req_watch(http_req *r)
 {
     req_watch *w = conn_watch(r);
     if (!w)
@@ -312,7 +312,7 @@ static void watch_client(http_req *r)
         w->active = true;
 }
 
-static void suspend(http_req *r)
+void http_req_suspend(http_req *r)
 {
     if (r->suspended)
         return;
@@ -337,8 +337,8 @@ int http_suspend(http_req *r, void (*on_cancel)(http_req *r, void *arg), void *a
         r->next->prev = r;
     srv->held_head = r;
     srv->n_held++;
-    suspend(r);
-    watch_client(r);
+    http_req_suspend(r);
+    http_req_watch(r);
     return 0;
 }
 
@@ -355,6 +355,17 @@ static void work_run(uv_work_t *w)
     d->status = d->fn(d->arg);
 }
 
+void http_req_after_work(http_req *r)
+{
+    if (r->ended && !r->deferred) {
+        http_req_free(r);
+    } else if (!r->replied && !r->deferred && !r->held) {
+        /* done must reply, defer again or hold the request; anything else is a bug */
+        log_error("http: %s %s: deferred work done without a reply", r->method, r->path);
+        http_reply_error(r, 500, "internal", "Lỗi máy chủ nội bộ.");
+    }
+}
+
 static void work_done(uv_work_t *w, int status)
 {
     (void)status; /* never cancelled: uv_cancel is not used */
@@ -365,13 +376,7 @@ static void work_done(uv_work_t *w, int status)
     r->deferred = false;
     d->done(r, d->arg, d->status);
     g_free(d);
-    if (r->ended && !r->deferred) {
-        http_req_free(r);
-    } else if (!r->replied && !r->deferred && !r->held) {
-        /* done must reply, defer again or hold the request; anything else is a bug */
-        log_error("http: %s %s: deferred work done without a reply", r->method, r->path);
-        http_reply_error(r, 500, "internal", "Lỗi máy chủ nội bộ.");
-    }
+    http_req_after_work(r);
     http_srv_check_closed(srv);
 }
 
@@ -393,7 +398,7 @@ int http_defer(http_req *r, int (*work)(void *arg),
     }
     r->deferred = true;
     r->srv->n_deferred++;
-    suspend(r);
+    http_req_suspend(r);
     return 0;
 }
 

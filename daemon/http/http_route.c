@@ -3,8 +3,10 @@
  * the body (buffered or streamed to the route's on_body), then once more with nothing when
  * the body is complete (the handler runs), and again after every resume (the reply that was
  * made meanwhile is queued). Also the request accessors. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,6 +316,79 @@ const char *http_header(const http_req *r, const char *name)
 const char *http_cookie(const http_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+/* ---- the client's address ---- */
+
+/* IPv4-mapped IPv6 (a dual-stack socket's IPv4 peers) is shown as the IPv4 address it is. */
+static void text_of(int family, const void *addr, char out[HTTP_ADDR_MAX])
+{
+    const struct in6_addr *a6 = addr;
+    if (family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(a6)) {
+        family = AF_INET;
+        addr = &a6->s6_addr[12];
+    }
+    if (!inet_ntop(family, addr, out, HTTP_ADDR_MAX))
+        g_strlcpy(out, "?", HTTP_ADDR_MAX);
+}
+
+int http_address_canon(const char *in, char out[HTTP_ADDR_MAX])
+{
+    unsigned char raw[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, in, raw) == 1)
+        text_of(AF_INET, raw, out);
+    else if (inet_pton(AF_INET6, in, raw) == 1)
+        text_of(AF_INET6, raw, out);
+    else
+        return -EINVAL;
+    return 0;
+}
+
+static void peer_address(const http_req *r, char out[HTTP_ADDR_MAX])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        text_of(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out);
+    else if (sa && sa->sa_family == AF_INET6)
+        text_of(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out);
+    else
+        g_strlcpy(out, "?", HTTP_ADDR_MAX);
+}
+
+void http_client_address(const http_req *r, char out[HTTP_ADDR_MAX])
+{
+    peer_address(r, out);
+    const char *proxy = r->srv->trusted_proxy;
+    const char *xff = proxy && !strcmp(out, proxy) ? http_header(r, "X-Forwarded-For") : NULL;
+    if (!xff)
+        return;
+    /* the proxy appends the address it saw: the last entry */
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    last += strspn(last, " \t");
+    char buf[HTTP_ADDR_MAX];
+    size_t n = strcspn(last, " \t");
+    if (n == 0 || n >= sizeof buf)
+        return;
+    memcpy(buf, last, n);
+    buf[n] = '\0';
+    char canon[HTTP_ADDR_MAX];
+    if (http_address_canon(buf, canon) == 0)
+        g_strlcpy(out, canon, HTTP_ADDR_MAX);
+}
+
+void http_client_key(const http_req *r, char out[HTTP_ADDR_MAX])
+{
+    struct in6_addr a6;
+    http_client_address(r, out);
+    if (!strchr(out, ':') || inet_pton(AF_INET6, out, &a6) != 1)
+        return;
+    memset(&a6.s6_addr[8], 0, 8);
+    char net[HTTP_ADDR_MAX];
+    if (inet_ntop(AF_INET6, &a6, net, sizeof net))
+        g_snprintf(out, HTTP_ADDR_MAX, "%s/64", net);
 }
 
 const char *http_body(const http_req *r, size_t *len)

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "http_queue.h"
 
 #define WAIT_MS 20000 /* upper bound for waiting on the loop thread; never a timing assertion */
 
@@ -37,6 +38,10 @@ typedef struct core {
     atomic_int work_started;
     atomic_int gate; /* deferred work waits until this is set */
     char *dir;
+    http_queue *queue;    /* /queued's */
+    GAsyncQueue *started; /* ids of the queued jobs, as they start (g_free) */
+    atomic_int dropped;   /* queued jobs dropped unrun */
+    atomic_int waiting;   /* http_queue_waiting, sampled on the loop (do_sample) */
 } core;
 
 static core C;
@@ -184,6 +189,34 @@ static int h_defer(http_req *r, void *ud)
     return http_defer(r, work, work_done, NULL);
 }
 
+/* /queued?id=X: work through C.queue that records X when it starts, then waits for the gate. */
+static int queued_work(void *arg)
+{
+    g_async_queue_push(C.started, g_strdup(arg));
+    while (!atomic_load(&C.gate))
+        g_usleep(1000);
+    return 7;
+}
+
+static void queued_done(http_req *r, void *arg, int status)
+{
+    http_reply_json(r, 200, json_pack("{s:s,s:i}", "id", (char *)arg, "status", status));
+    g_free(arg);
+}
+
+static void queued_drop(void *arg)
+{
+    g_free(arg);
+    atomic_fetch_add(&C.dropped, 1);
+}
+
+static int h_queued(http_req *r, void *ud)
+{
+    (void)ud;
+    return http_queue_defer(C.queue, r, queued_work, queued_done, queued_drop,
+                            g_strdup(http_query(r, "id")));
+}
+
 static int h_fail(http_req *r, void *ud)
 {
     (void)r;
@@ -208,6 +241,7 @@ static const http_route routes[] = {
     {"GET", "/hold", h_hold, 0, NULL, NULL},
     {"GET", "/hold/ready", h_hold_ready, 0, NULL, NULL},
     {"GET", "/defer", h_defer, 0, NULL, NULL},
+    {"GET", "/queued", h_queued, 0, NULL, NULL},
     {"GET", "/fail", h_fail, 0, NULL, NULL},
     {"GET", "/noreply", h_noreply, 0, NULL, NULL},
 };
@@ -240,6 +274,23 @@ static void on_closed(void *arg)
     (void)arg;
     atomic_store(&C.closed, 1);
     uv_close((uv_handle_t *)&C.async, NULL);
+}
+
+static void do_sample(core *c)
+{
+    atomic_store(&c->waiting, (int)http_queue_waiting(c->queue));
+}
+
+/* Waits until the queue holds want jobs waiting. */
+static bool wait_waiting(int want)
+{
+    for (int i = 0; i < WAIT_MS; i++) {
+        call_on_loop(do_sample);
+        g_usleep(1000);
+        if (atomic_load(&C.waiting) == want)
+            return true;
+    }
+    return false;
 }
 
 static void do_close(core *c)
@@ -282,6 +333,11 @@ static int setup(void **state)
     http_config cfg = {.port = 0, .max_body = 4096};
     assert_int_equal(http_server_start(&C.loop, &cfg, &C.srv), 0);
     assert_int_equal(http_server_add_routes(C.srv, routes, G_N_ELEMENTS(routes), NULL), 0);
+    /* one job at a time, four waiting, three per client */
+    http_queue_config qc = {
+        .name = "test", .running = 1, .waiting = 4, .per_client = 3, .retry_after_s = 7};
+    assert_int_equal(http_queue_new(C.srv, &qc, &C.queue), 0);
+    C.started = g_async_queue_new_full(g_free);
     C.port = http_server_port(C.srv);
     assert_true(C.port > 0);
     C.thread = g_thread_new("loop", loop_main, NULL);
@@ -297,6 +353,7 @@ static int teardown(void **state)
     assert_int_equal(atomic_load(&C.closed), 1);
     assert_int_equal(uv_loop_close(&C.loop), 0);
     g_async_queue_unref(C.calls);
+    g_async_queue_unref(C.started);
     char *big = g_build_filename(C.dir, "big", NULL);
     unlink(big);
     g_free(big);
@@ -337,6 +394,9 @@ static size_t read_chunked(char *buf, size_t s, size_t n, void *ud)
     return k;
 }
 
+/* The source address of request() on this thread (NULL: the kernel's choice, 127.0.0.1). */
+static __thread const char *request_from;
+
 /* One request. body NULL = none; chunked != NULL streams that source with chunked encoding. */
 static resp request(const char *method, const char *path, const char *const *headers,
                     const char *body, size_t len, chunked_src *chunked, long timeout_ms)
@@ -368,7 +428,11 @@ static resp request(const char *method, const char *path, const char *const *hea
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out.headers);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms ? timeout_ms : 60000L);
+    char *iface = request_from ? g_strconcat("host!", request_from, NULL) : NULL;
+    if (iface)
+        curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
     out.rc = curl_easy_perform(c);
+    g_free(iface);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
@@ -612,11 +676,13 @@ static void test_handler_errors(void **state)
 typedef struct bg {
     const char *path;
     resp r;
+    const char *from; /* source address, or NULL */
 } bg;
 
 static gpointer bg_request(gpointer arg)
 {
     bg *b = arg;
+    request_from = b->from;
     b->r = request("GET", b->path, NULL, NULL, 0, NULL, 0);
     return NULL;
 }
@@ -772,6 +838,119 @@ static void test_close_waits_for_deferred(void **state)
     assert_true(wait_for(&C.closed, 1));
 }
 
+/* The id of the next queued job to start (g_free), or NULL after WAIT_MS. */
+static char *next_started(void)
+{
+    return g_async_queue_timeout_pop(C.started, (guint64)WAIT_MS * 1000);
+}
+
+/* Jobs of one queue: one runs at a time; each client address has its own FIFO and a cap of 3,
+ * the queue a cap of 4 waiting; refusals are 503 with Retry-After; the clients take turns, so
+ * b1 and c1 start before a3 although a3 came first. */
+static void test_queue_turns(void **state)
+{
+    (void)state;
+    bg b[] = {{.path = "/queued?id=a1", .from = "127.0.0.2"},
+              {.path = "/queued?id=a2", .from = "127.0.0.2"},
+              {.path = "/queued?id=a3", .from = "127.0.0.2"},
+              {.path = "/queued?id=b1", .from = "127.0.0.3"},
+              {.path = "/queued?id=c1", .from = "127.0.0.4"}};
+    GThread *t[G_N_ELEMENTS(b)];
+    t[0] = g_thread_new("bg", bg_request, &b[0]);
+    char *id = next_started(); /* a1 runs, held by the gate */
+    assert_string_equal(id, "a1");
+    g_free(id);
+    for (size_t i = 1; i < G_N_ELEMENTS(b); i++) {
+        t[i] = g_thread_new("bg", bg_request, &b[i]);
+        assert_true(wait_waiting((int)i)); /* in this order */
+    }
+    /* a's share is full (one running, two waiting) */
+    request_from = "127.0.0.2";
+    resp r = request("GET", "/queued?id=a4", NULL, NULL, 0, NULL, 0);
+    assert_error(&r, 503, "busy");
+    assert_non_null(strstr(r.headers->str, "Retry-After: 7\r\n"));
+    resp_free(&r);
+    /* the queue is full (four waiting) for a client it has never seen */
+    request_from = "127.0.0.5";
+    r = request("GET", "/queued?id=d1", NULL, NULL, 0, NULL, 0);
+    assert_error(&r, 503, "busy");
+    assert_non_null(strstr(r.headers->str, "Retry-After: 7\r\n"));
+    resp_free(&r);
+    request_from = NULL;
+    assert_int_equal(atomic_load(&C.dropped), 2); /* the refused jobs' arguments were freed */
+
+    atomic_store(&C.gate, 1);
+    const char *order[] = {"a2", "b1", "c1", "a3"};
+    for (size_t i = 0; i < G_N_ELEMENTS(order); i++) {
+        id = next_started();
+        assert_non_null(id);
+        assert_string_equal(id, order[i]);
+        g_free(id);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(b); i++) {
+        g_thread_join(t[i]);
+        assert_int_equal(b[i].r.status, 200);
+        resp_free(&b[i].r);
+    }
+}
+
+/* A client that leaves while its job waits: the job is dropped unrun (its argument freed), and
+ * the queue goes on with the others. */
+static void test_queue_drops_gone_client(void **state)
+{
+    (void)state;
+    bg a = {.path = "/queued?id=a1", .from = "127.0.0.2"};
+    GThread *t = g_thread_new("bg", bg_request, &a);
+    char *id = next_started();
+    assert_string_equal(id, "a1");
+    g_free(id);
+    int fd = raw_connect();
+    raw_send(fd, "/queued?id=gone");
+    assert_true(wait_waiting(1));
+    close(fd);
+    assert_true(wait_for(&C.dropped, 1));
+    assert_true(wait_waiting(0));
+    bg b = {.path = "/queued?id=b1", .from = "127.0.0.3"};
+    GThread *tb = g_thread_new("bg", bg_request, &b);
+    assert_true(wait_waiting(1));
+    atomic_store(&C.gate, 1);
+    g_thread_join(t);
+    g_thread_join(tb);
+    assert_int_equal(a.r.status, 200);
+    assert_int_equal(b.r.status, 200);
+    resp_free(&a.r);
+    resp_free(&b.r);
+    id = next_started();
+    assert_string_equal(id, "b1"); /* "gone" never ran */
+    g_free(id);
+    assert_null(g_async_queue_try_pop(C.started));
+}
+
+/* Closing: jobs still waiting are answered 503 shutting_down (dropped unrun); the running one
+ * finishes and is answered. */
+static void test_queue_close(void **state)
+{
+    (void)state;
+    bg b[] = {{.path = "/queued?id=a1", .from = "127.0.0.2"},
+              {.path = "/queued?id=b1", .from = "127.0.0.3"}};
+    GThread *t0 = g_thread_new("bg", bg_request, &b[0]);
+    char *id = next_started();
+    g_free(id);
+    GThread *t1 = g_thread_new("bg", bg_request, &b[1]);
+    assert_true(wait_waiting(1));
+    call_on_loop(do_close);
+    g_thread_join(t1);
+    assert_error(&b[1].r, 503, "shutting_down");
+    assert_int_equal(atomic_load(&C.dropped), 1);
+    assert_int_equal(atomic_load(&C.closed), 0); /* the running job holds the close */
+    atomic_store(&C.gate, 1);
+    g_thread_join(t0);
+    assert_int_equal(b[0].r.status, 200);
+    resp_free(&b[0].r);
+    resp_free(&b[1].r);
+    assert_true(wait_for(&C.closed, 1));
+}
+
 static void test_start_errors(void **state)
 {
     (void)state;
@@ -807,6 +986,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_defer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_waits_for_deferred, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_turns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_drops_gone_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_close, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

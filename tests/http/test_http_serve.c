@@ -153,6 +153,11 @@ static void test_bad_config(void **state)
     assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--config", path, NULL), 1);
     assert_non_null(strstr(err, "max_body"));
     g_free(err);
+    assert_true(g_file_set_contents(path, "[server]\ntrusted_proxy = proxy.local\n", -1, NULL));
+    assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--config", path, NULL), 1);
+    assert_non_null(strstr(err, "trusted_proxy"));
+    assert_non_null(strstr(err, "địa chỉ IP"));
+    g_free(err);
     assert_int_equal(td_admin(t, NULL, NULL, &err, "serve", "--config", "/nonexistent.conf", NULL),
                      1);
     assert_non_null(strstr(err, "không đọc được tệp cấu hình"));
