@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api_internal.h"
+#include "api_throttle.h"
 #include "api_words.h"
 #include "log.h"
 #include "store_refusal.h"
@@ -18,24 +19,26 @@
 #include "wallclock.h"
 
 /* Password guessing: after LOGIN_FAILS wrong passwords for one name within LOGIN_WINDOW_MS,
- * that name is refused (429) until the window ends, whatever the password. Counted per name,
- * not per address: boxes and offices sit behind shared carrier NAT addresses. */
-#define LOGIN_FAILS     5
-#define LOGIN_WINDOW_MS (15LL * 60 * 1000)
-
-typedef struct login_failure {
-    int count;
-    int64_t first_ms;
-} login_failure;
+ * that name is refused (429) until the window ends, whatever the password; one client address
+ * (an IPv4 address, an IPv6 /64) that fails LOGIN_ADDR_FAILS times, whatever names it tries, is
+ * refused likewise. Checks still running count as failures until they end (api_throttle.h), so
+ * guesses sent all at once get no more checks than guesses sent one by one. The address limit
+ * is higher because offices, and boxes, share carrier NAT addresses. */
+#define LOGIN_FAILS      5
+#define LOGIN_ADDR_FAILS 20
+#define LOGIN_WINDOW_MS  (15LL * 60 * 1000)
+#define LOGIN_KEYS       10000 /* names, and addresses, remembered; the oldest go first */
 
 struct api_auth {
-    GHashTable *login_failures; /* user name → failure window */
+    api_throttle *names;     /* NFC user name → failures */
+    api_throttle *addresses; /* http_client_key → failures */
     uv_timer_t purge;
 };
 
 typedef struct login {
     api *a;
-    char *name;
+    char *name; /* NFC: the throttle's key */
+    char addr[HTTP_ADDR_MAX], key[HTTP_ADDR_MAX];
     int64_t user_id;
     store_role role;
     char hash[STORE_PWHASH_MAX];
@@ -50,30 +53,6 @@ static void login_free(login *l)
         free(l->password);
     }
     free(l);
-}
-
-static login_failure *failures_of(api *a, const char *name, int64_t now)
-{
-    login_failure *f = g_hash_table_lookup(a->auth->login_failures, name);
-    if (f && now - f->first_ms >= LOGIN_WINDOW_MS) {
-        g_hash_table_remove(a->auth->login_failures, name);
-        f = NULL;
-    }
-    return f;
-}
-
-static void count_failure(api *a, const char *name, int64_t now)
-{
-    login_failure *f = failures_of(a, name, now);
-    if (!f) {
-        /* Bounded: a flood of made-up names cannot grow the table without end. */
-        if (g_hash_table_size(a->auth->login_failures) >= 10000)
-            g_hash_table_remove_all(a->auth->login_failures);
-        f = g_new0(login_failure, 1);
-        f->first_ms = now;
-        g_hash_table_insert(a->auth->login_failures, g_strdup(name), f);
-    }
-    f->count++;
 }
 
 static bool is_write(const char *method)
@@ -185,6 +164,39 @@ static int check_password(void *arg)
     return rc == 0 && l->user_id > 0 ? 0 : -EACCES;
 }
 
+/* The check ended: counted against the name and the address; a failure and a lockout logged
+ * (name and address, never the password; log.c escapes what the client sent). */
+static void login_counted(login *l, bool failed)
+{
+    api *a = l->a;
+    int64_t now = wallclock_now_ms();
+    bool name_locked = api_throttle_end(a->auth->names, l->name, failed, now);
+    bool addr_locked = api_throttle_end(a->auth->addresses, l->key, failed, now);
+    if (!failed)
+        return;
+    log_info("login: wrong password or name \"%s\" from %s (%d of %d for the name, %d of %d "
+             "from the address)",
+             l->name, l->addr, api_throttle_failures(a->auth->names, l->name, now), LOGIN_FAILS,
+             api_throttle_failures(a->auth->addresses, l->key, now), LOGIN_ADDR_FAILS);
+    if (name_locked)
+        log_warn("login: name \"%s\" locked for %lld min after %d wrong passwords, the last "
+                 "from %s",
+                 l->name, LOGIN_WINDOW_MS / 60000, LOGIN_FAILS, l->addr);
+    if (addr_locked)
+        log_warn("login: address %s locked for %lld min after %d failed logins, the last for "
+                 "\"%s\"",
+                 l->key, LOGIN_WINDOW_MS / 60000, LOGIN_ADDR_FAILS, l->name);
+}
+
+/* The check never ran (its client left while it waited, the queue was full, the daemon is
+ * stopping): nothing is counted. */
+static void login_dropped(void *arg)
+{
+    login *l = arg;
+    login_counted(l, false);
+    login_free(l);
+}
+
 static void login_done(http_req *r, void *arg, int status)
 {
     login *l = arg;
@@ -197,18 +209,57 @@ static void login_done(http_req *r, void *arg, int status)
         rc = store_session_create(a->db, l->user_id, now, token, csrf);
     if (rc == 0)
         rc = store_session_lookup(a->db, token, now, &u);
+    login_counted(l, rc == -EACCES);
     if (rc == -EACCES) {
-        count_failure(a, l->name, now);
         http_reply_error(r, 401, "bad_credentials", "Sai tên đăng nhập hoặc mật khẩu.");
     } else if (rc != 0) {
         api_fail(r, a, rc, "phiên đăng nhập");
     } else {
-        g_hash_table_remove(a->auth->login_failures, l->name);
         set_cookie(r, a, token, (long)(STORE_SESSION_TTL_MS / 1000));
         http_reply_json(r, 200, session_json(user_json(&u), u.csrf));
     }
     sodium_memzero(token, sizeof token);
     login_free(l);
+}
+
+/* 429 with Retry-After, in minutes for people (at least one). */
+static int too_many(http_req *r, int64_t wait_ms, bool by_address)
+{
+    char retry[24];
+    int64_t wait_s = (wait_ms + 999) / 1000;
+    g_snprintf(retry, sizeof retry, "%" G_GINT64_FORMAT, wait_s);
+    http_add_header(r, "Retry-After", retry);
+    if (by_address)
+        return http_reply_error(r, 429, "too_many_attempts",
+                                "Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn. Vui lòng thử "
+                                "lại sau %" G_GINT64_FORMAT " phút.",
+                                (wait_s + 59) / 60);
+    return http_reply_error(r, 429, "too_many_attempts",
+                            "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %" G_GINT64_FORMAT
+                            " phút.",
+                            (wait_s + 59) / 60);
+}
+
+/* Admits the attempt against the name's and the address's limits, or replies 429: 0, or
+ * -EAGAIN once replied. */
+static int login_admit(http_req *r, login *l)
+{
+    api *a = l->a;
+    int64_t now = wallclock_now_ms(), wait_ms = 0;
+    int rc = api_throttle_begin(a->auth->names, l->name, now, &wait_ms);
+    if (rc != 0) {
+        log_debug("login: refused \"%s\" from %s: the name is locked", l->name, l->addr);
+        too_many(r, wait_ms, false);
+        return -EAGAIN;
+    }
+    rc = api_throttle_begin(a->auth->addresses, l->key, now, &wait_ms);
+    if (rc != 0) {
+        api_throttle_end(a->auth->names, l->name, false, now);
+        log_debug("login: refused \"%s\" from %s: the address is locked", l->name, l->addr);
+        too_many(r, wait_ms, true);
+        return -EAGAIN;
+    }
+    return 0;
 }
 
 /* Is the body declared as JSON ("application/json", parameters allowed)? A page on another
@@ -249,33 +300,28 @@ static int login_post(http_req *r, void *ud)
     }
     l->a = a;
     l->name = g_utf8_normalize(name, -1, G_NORMALIZE_NFC);
-    int64_t now = wallclock_now_ms();
-    login_failure *f = l->name ? failures_of(a, l->name, now) : NULL;
-    if (f && f->count >= LOGIN_FAILS) {
-        char retry[24];
-        int64_t wait_s = (f->first_ms + LOGIN_WINDOW_MS - now + 999) / 1000;
-        g_snprintf(retry, sizeof retry, "%" G_GINT64_FORMAT, wait_s);
-        http_add_header(r, "Retry-After", retry);
-        http_reply_error(r, 429, "too_many_attempts",
-                         "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %" G_GINT64_FORMAT
-                         " phút.",
-                         (wait_s + 59) / 60);
-        rc = 0;
-        goto out;
-    }
     if (!l->name) {
         rc = -ENOMEM;
         goto out;
     }
+    http_client_address(r, l->addr);
+    http_client_key(r, l->key);
+    if (login_admit(r, l) != 0) {
+        rc = 0;
+        goto out;
+    }
     rc = store_user_credentials(a->db, name, &l->user_id, &l->role, l->hash);
     if (rc != 0) {
+        login_dropped(l);
+        l = NULL;
         api_fail(r, a, rc, "đăng nhập");
         rc = 0;
         goto out;
     }
     rc = http_defer(r, check_password, login_done, l);
-    if (rc == 0)
-        l = NULL;
+    if (rc != 0)
+        login_dropped(l);
+    l = NULL;
 out:
     if (l)
         login_free(l);
@@ -326,9 +372,11 @@ static void on_purge(uv_timer_t *t)
 int api_auth_create(api *a)
 {
     struct api_auth *au = g_new0(struct api_auth, 1);
-    au->login_failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    au->names = api_throttle_new(LOGIN_FAILS, LOGIN_WINDOW_MS, LOGIN_KEYS);
+    au->addresses = api_throttle_new(LOGIN_ADDR_FAILS, LOGIN_WINDOW_MS, LOGIN_KEYS);
     if (uv_timer_init(a->loop, &au->purge) != 0) {
-        g_hash_table_destroy(au->login_failures);
+        api_throttle_free(au->names);
+        api_throttle_free(au->addresses);
         g_free(au);
         return -EIO;
     }
@@ -342,7 +390,8 @@ int api_auth_create(api *a)
 static void on_auth_closed(uv_handle_t *h)
 {
     api *a = h->data;
-    g_hash_table_destroy(a->auth->login_failures);
+    api_throttle_free(a->auth->names);
+    api_throttle_free(a->auth->addresses);
     g_free(a->auth);
     a->auth = NULL;
     api_closed_one(a);

@@ -266,6 +266,165 @@ static void test_expired_sessions_purged(void **state)
     td_free(t);
 }
 
+/* n logins to name at once, each from its own loopback address 127.<net>.x.y, with the wrong
+ * password except call number right_at (-1: none). */
+static td_call *login_burst(td *t, const char *name, size_t n, int net, long right_at)
+{
+    td_call *calls = g_new0(td_call, n);
+    for (size_t i = 0; i < n; i++) {
+        calls[i].method = "POST";
+        calls[i].path = "/api/v1/session";
+        calls[i].headers = JSON;
+        calls[i].body = g_strdup_printf("{\"user\":\"%s\",\"password\":\"%s\"}", name,
+                                        (long)i == right_at ? AC_PASSWORD : "đoán mò");
+        calls[i].from = g_strdup_printf("127.%d.%zu.%zu", net, (i + 1) / 250, (i + 1) % 250 + 1);
+    }
+    td_request_all(t, calls, n);
+    return calls;
+}
+
+static void burst_free(td_call *calls, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_free((char *)calls[i].body);
+        g_free((char *)calls[i].from);
+    }
+    td_calls_free(calls, n);
+    g_free(calls);
+}
+
+/* How many calls got status. */
+static size_t count_status(const td_call *calls, size_t n, long status)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += calls[i].status == status;
+    return k;
+}
+
+/* Guesses fired at once, from many addresses: the limit counts the checks still running, so no
+ * more than 5 passwords are ever checked for a name in a window, however they arrive. The right
+ * password among them does not reopen the window either. */
+static void test_lockout_parallel(void **state)
+{
+    td *t = *state;
+    char *out = NULL, *headers = NULL;
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    ac_add_user(t, "ktv.hoa", "technician", NULL);
+    td_call *c = login_burst(t, "ktv.lan", 60, 1, -1);
+    assert_int_equal(count_status(c, 60, 401), 5);
+    assert_int_equal(count_status(c, 60, 429), 55);
+    for (size_t i = 0; i < 60; i++)
+        if (c[i].status == 429)
+            assert_non_null(strstr(c[i].out, "too_many_attempts"));
+    burst_free(c, 60);
+    assert_int_equal(
+        login_raw(t, "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}", &out, &headers),
+        429);
+    assert_non_null(strstr(headers, "Retry-After: "));
+    g_free(out);
+    g_free(headers);
+
+    /* 59 wrong and the right one at once: at most 5 are checked (6 if the right one was among
+     * the first and left room for one more), never all 60. */
+    c = login_burst(t, "ktv.hoa", 60, 2, 30);
+    assert_true(count_status(c, 60, 401) + count_status(c, 60, 200) <= 6);
+    assert_true(count_status(c, 60, 429) >= 54);
+    burst_free(c, 60);
+
+    /* Every failure and the lockout are logged with the name and the address, never the
+     * password. */
+    char *log = td_log(t);
+    assert_non_null(strstr(log, "login: wrong password or name \"ktv.lan\" from 127.1."));
+    assert_non_null(strstr(log, "login: name \"ktv.lan\" locked"));
+    assert_null(strstr(log, "đoán mò"));
+    assert_null(strstr(log, AC_PASSWORD));
+    g_free(log);
+}
+
+/* One address may fail 20 times in 15 minutes whatever names it tries; then it is refused,
+ * even with a right password, while another address is not. */
+static void test_address_limit(void **state)
+{
+    td *t = *state;
+    char *out = NULL, *headers = NULL;
+    const char *right = "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}";
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    td_call c = {.method = "POST", .path = "/api/v1/session", .headers = JSON, .from = "127.0.0.9"};
+    for (int i = 0; i < 20; i++) {
+        char *body = g_strdup_printf("{\"user\":\"khách.%d\",\"password\":\"đoán mò\"}", i);
+        c.body = body;
+        td_request_all(t, &c, 1);
+        assert_int_equal(c.status, 401);
+        td_calls_free(&c, 1);
+        g_free(body);
+    }
+    c.body = right;
+    td_request_all(t, &c, 1);
+    assert_int_equal(c.status, 429);
+    assert_non_null(strstr(c.out, "too_many_attempts"));
+    assert_non_null(strstr(c.out, "địa chỉ"));
+    assert_non_null(strstr(c.headers_out, "Retry-After: "));
+    td_calls_free(&c, 1);
+    c.from = "127.0.0.10";
+    td_request_all(t, &c, 1);
+    assert_int_equal(c.status, 200);
+    td_calls_free(&c, 1);
+    char *log = td_log(t);
+    assert_non_null(strstr(log, "login: wrong password or name \"khách.19\" from 127.0.0.9"));
+    assert_non_null(strstr(log, "login: address 127.0.0.9 locked"));
+    g_free(log);
+    (void)out;
+    (void)headers;
+}
+
+/* One login from "from" with the header X-Forwarded-For: xff (NULL: none); its status. */
+static long login_via(td *t, const char *from, const char *xff, const char *name,
+                      const char *password)
+{
+    char *h = xff ? g_strdup_printf("X-Forwarded-For: %s", xff) : NULL;
+    const char *headers[] = {JSON[0], h, NULL};
+    char *body = g_strdup_printf("{\"user\":\"%s\",\"password\":\"%s\"}", name, password);
+    td_call c = {.method = "POST",
+                 .path = "/api/v1/session",
+                 .headers = headers,
+                 .body = body,
+                 .from = from};
+    td_request_all(t, &c, 1);
+    td_calls_free(&c, 1);
+    g_free(body);
+    g_free(h);
+    return c.status;
+}
+
+/* Behind a reverse proxy every client has the proxy's address: with trusted_proxy set, the
+ * address the proxy appended to X-Forwarded-For is the client's (for the limits and the logs),
+ * and IPv6 clients are counted by their /64. From anyone else the header means nothing. */
+static void test_trusted_proxy(void **state)
+{
+    (void)state;
+    td *t = td_start_config("[server]\ntrusted_proxy = 127.0.0.1\n", NULL);
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    for (int i = 0; i < 20; i++) {
+        char *xff = g_strdup_printf("203.0.113.9, 2001:db8:7:7::%x", i + 1);
+        char *name = g_strdup_printf("khách.%d", i);
+        assert_int_equal(login_via(t, "127.0.0.1", xff, name, "đoán mò"), 401);
+        g_free(name);
+        g_free(xff);
+    }
+    /* another address of the same /64 is locked; another /64 is not */
+    assert_int_equal(login_via(t, "127.0.0.1", "2001:db8:7:7:ffff::1", "ktv.lan", AC_PASSWORD),
+                     429);
+    assert_int_equal(login_via(t, "127.0.0.1", "2001:db8:7:8::1", "ktv.lan", AC_PASSWORD), 200);
+    /* not from the proxy: the header is the client's own word, and ignored */
+    assert_int_equal(login_via(t, "127.0.0.12", "2001:db8:7:7::1", "ktv.lan", AC_PASSWORD), 200);
+    char *log = td_log(t);
+    assert_non_null(strstr(log, "\"khách.19\" from 2001:db8:7:7::14 ("));
+    assert_non_null(strstr(log, "login: address 2001:db8:7:7::/64 locked"));
+    g_free(log);
+    td_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +437,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_guessing_throttled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_json_only, setup, teardown),
         cmocka_unit_test(test_expired_sessions_purged),
+        cmocka_unit_test_setup_teardown(test_lockout_parallel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_address_limit, setup, teardown),
+        cmocka_unit_test(test_trusted_proxy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

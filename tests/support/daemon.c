@@ -270,6 +270,77 @@ int td_request(td *t, const char *method, const char *path, const char *const *h
     return (int)rc;
 }
 
+void td_request_all(td *t, td_call *calls, size_t n)
+{
+    CURLM *m = curl_multi_init();
+    CURL **easy = g_new0(CURL *, n);
+    GString **b = g_new0(GString *, n), **h = g_new0(GString *, n);
+    struct curl_slist **hl = g_new0(struct curl_slist *, n);
+    char **urls = g_new0(char *, n), **ifaces = g_new0(char *, n);
+    for (size_t i = 0; i < n; i++) {
+        td_call *k = &calls[i];
+        CURL *c = easy[i] = curl_easy_init();
+        b[i] = g_string_new(NULL);
+        h[i] = g_string_new(NULL);
+        urls[i] = g_strconcat(t->url, k->path, NULL);
+        for (size_t j = 0; k->headers && k->headers[j]; j++)
+            hl[i] = curl_slist_append(hl[i], k->headers[j]);
+        curl_easy_setopt(c, CURLOPT_URL, urls[i]);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, k->method);
+        if (k->body) {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, k->body);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(k->body));
+        }
+        if (k->from) {
+            ifaces[i] = g_strconcat("host!", k->from, NULL);
+            curl_easy_setopt(c, CURLOPT_INTERFACE, ifaces[i]);
+        }
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl[i]);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, b[i]);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, h[i]);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+        if (t->ca)
+            curl_easy_setopt(c, CURLOPT_CAINFO, t->ca);
+        curl_multi_add_handle(m, c);
+    }
+    int running = 1;
+    while (running) {
+        assert_int_equal(curl_multi_perform(m, &running), CURLM_OK);
+        if (running)
+            assert_int_equal(curl_multi_poll(m, NULL, 0, 1000, NULL), CURLM_OK);
+    }
+    for (size_t i = 0; i < n; i++) {
+        calls[i].status = 0;
+        curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &calls[i].status);
+        calls[i].out = g_string_free(b[i], FALSE);
+        calls[i].headers_out = g_string_free(h[i], FALSE);
+        curl_multi_remove_handle(m, easy[i]);
+        curl_easy_cleanup(easy[i]);
+        curl_slist_free_all(hl[i]);
+        g_free(urls[i]);
+        g_free(ifaces[i]);
+    }
+    curl_multi_cleanup(m);
+    g_free(easy);
+    g_free(b);
+    g_free(h);
+    g_free(hl);
+    g_free(urls);
+    g_free(ifaces);
+}
+
+void td_calls_free(td_call *calls, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_free(calls[i].out);
+        g_free(calls[i].headers_out);
+        calls[i].out = calls[i].headers_out = NULL;
+    }
+}
+
 static int tmp_fd(char **path)
 {
     int fd = g_file_open_tmp("loalang-td-XXXXXX", path, NULL);

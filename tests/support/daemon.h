@@ -49,6 +49,25 @@ int td_request(td *t, const char *method, const char *path, const char *const *h
                const void *body, size_t body_len, long *status, char **body_out,
                char **headers_out);
 
+/* One request of a batch sent at once by td_request_all. */
+typedef struct td_call {
+    const char *method;
+    const char *path;
+    const char *const *headers; /* NULL-terminated "Name: value" strings, or NULL */
+    const char *body;           /* NUL-terminated, or NULL */
+    const char *from;           /* source address ("127.0.0.7"), or NULL: the kernel's choice */
+    long status;                /* out: 0 when no answer came */
+    char *out;                  /* out: the body (g_free) */
+    char *headers_out;          /* out: the raw header lines (g_free) */
+} td_call;
+
+/* Sends the n calls at once, each on a connection of its own (libcurl multi), and returns when
+ * every one is answered or failed. Any loopback address 127.x.y.z may be a call's source, so a
+ * test can play many clients. */
+void td_request_all(td *t, td_call *calls, size_t n);
+/* Frees the outputs of n calls. */
+void td_calls_free(td_call *calls, size_t n);
+
 /* Runs `loalangd -d DIR ARGS…` (NULL-terminated) with stdin_text (may be NULL) on stdin;
  * captures stdout and stderr (outputs may be NULL). Returns the exit status, or -1 when the
  * program died of a signal. */
