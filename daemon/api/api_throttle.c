@@ -52,6 +52,15 @@ static bool expired(const api_throttle *t, const entry *e, int64_t now_ms)
     return e->failures > 0 && now_ms - e->first_ms >= t->window_ms;
 }
 
+/* A window that has ended is forgotten: the next failure opens a new one. */
+static void age(const api_throttle *t, entry *e, int64_t now_ms)
+{
+    if (expired(t, e, now_ms)) {
+        e->failures = 0;
+        e->first_ms = 0;
+    }
+}
+
 static void touch(api_throttle *t, entry *e)
 {
     g_queue_unlink(&t->lru, &e->link);
@@ -83,8 +92,8 @@ static int make_room(api_throttle *t)
 int api_throttle_begin(api_throttle *t, const char *key, int64_t now_ms, int64_t *retry_ms)
 {
     entry *e = g_hash_table_lookup(t->keys, key);
-    if (e && expired(t, e, now_ms))
-        e->failures = 0, e->first_ms = 0;
+    if (e)
+        age(t, e, now_ms);
     if (e && e->failures + e->running >= t->limit) {
         int64_t wait = e->failures > 0 ? e->first_ms + t->window_ms - now_ms : 1000;
         *retry_ms = wait < 1000 ? 1000 : wait;
@@ -115,8 +124,7 @@ bool api_throttle_end(api_throttle *t, const char *key, bool failed, int64_t now
         return false;
     if (e->running > 0)
         e->running--;
-    if (expired(t, e, now_ms))
-        e->failures = 0, e->first_ms = 0;
+    age(t, e, now_ms);
     if (failed) {
         if (e->failures == 0)
             e->first_ms = now_ms;
