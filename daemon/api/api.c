@@ -12,6 +12,18 @@
 #include "log.h"
 #include "store_media.h"
 
+/* Work that a request sends to the libuv thread pool goes through one of these queues
+ * (http_queue.h). Their running jobs add up to the pool's 4 threads, so password checks (64 MiB
+ * of argon2id each) can never hold the threads that an upload or a report needs, and the
+ * reverse. The caps per client address are small: one address flooding any of them gets a few
+ * places and 503 for the rest, and everyone else is served in turn between its jobs. */
+static const http_queue_config PASSWORDS = {
+    .name = "password", .running = 2, .waiting = 32, .per_client = 4, .retry_after_s = 2};
+static const http_queue_config INGESTS = {
+    .name = "ingest", .running = 1, .waiting = 8, .per_client = 2, .retry_after_s = 30};
+static const http_queue_config REPORTS = {
+    .name = "report", .running = 1, .waiting = 16, .per_client = 2, .retry_after_s = 5};
+
 typedef int (*routes_fn)(api *a);
 
 /* One line per route file; the order only matters for overlapping patterns. */
@@ -43,6 +55,9 @@ int api_create(uv_loop_t *loop, http_server *srv, store *db, const api_options *
     a->data_dir = strdup(opts->data_dir ? opts->data_dir : ".");
     a->opt.data_dir = a->data_dir;
     int rc = a->data_dir ? api_events_create(a) : -ENOMEM;
+    if (rc == 0 && (rc = http_queue_new(srv, &PASSWORDS, &a->passwords)) == 0 &&
+        (rc = http_queue_new(srv, &INGESTS, &a->ingests)) == 0)
+        rc = http_queue_new(srv, &REPORTS, &a->reports);
     if (rc == 0)
         rc = api_auth_create(a);
     if (rc == 0)

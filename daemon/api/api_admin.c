@@ -34,6 +34,11 @@ static void user_new_free(user_new *u)
     free(u);
 }
 
+static void user_new_free_cb(void *arg)
+{
+    user_new_free(arg);
+}
+
 static int users_get(http_req *r, void *ud)
 {
     api *a = ud;
@@ -118,9 +123,11 @@ static int users_post(http_req *r, void *ud)
         rc = -ENOMEM;
         goto out;
     }
-    rc = http_defer(r, hash_password, user_hashed, u);
-    if (rc == 0)
-        u = NULL;
+    /* argon2id like a login's check: the same queue, which frees u if the hash never runs */
+    rc = http_queue_defer(a->passwords, r, hash_password, user_hashed, user_new_free_cb, u);
+    u = NULL;
+    if (rc == -EBUSY || rc == -ESHUTDOWN)
+        rc = 0; /* answered 503 */
 out:
     if (u)
         user_new_free(u);

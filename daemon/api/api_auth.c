@@ -12,6 +12,7 @@
 #include "api_internal.h"
 #include "api_throttle.h"
 #include "api_words.h"
+#include "http_queue.h"
 #include "log.h"
 #include "store_refusal.h"
 #include "store_users.h"
@@ -318,10 +319,11 @@ static int login_post(http_req *r, void *ud)
         rc = 0;
         goto out;
     }
-    rc = http_defer(r, check_password, login_done, l);
-    if (rc != 0)
-        login_dropped(l);
+    /* The password queue owns l from here, and drops it (uncounted) if the check never runs. */
+    rc = http_queue_defer(a->passwords, r, check_password, login_done, login_dropped, l);
     l = NULL;
+    if (rc == -EBUSY || rc == -ESHUTDOWN)
+        rc = 0; /* answered 503 */
 out:
     if (l)
         login_free(l);

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "http_queue.h"
 #include "store.h"
 #include "store_sessions.h"
 
@@ -31,6 +32,8 @@ struct api {
     api_events *events;
     struct api_box *box;
     struct api_auth *auth;
+    /* api.c: the thread pool's queues (http_queue.h), owned by the HTTP server */
+    http_queue *passwords, *ingests, *reports;
     struct media_map *media_maps; /* api_media.c's maps of recently served media */
     /* closing: parts whose loop handles are still closing, then cb */
     int closing;

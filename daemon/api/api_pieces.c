@@ -333,7 +333,7 @@ static int upload_done(http_req *r, void *ud)
         u->opts.max_bytes = (int64_t)a->opt.max_upload_bytes;
     if (a->opt.max_upload_ms > 0)
         u->opts.max_duration_ms = a->opt.max_upload_ms;
-    return http_defer(r, ingest_work, ingested, u);
+    return http_queue_defer(a->ingests, r, ingest_work, ingested, NULL, u);
 }
 
 /* ---- reading ---- */

@@ -102,10 +102,8 @@ static int report_get(http_req *r, void *ud)
             r, 400, "bad_period",
             "Kỳ báo cáo phải là tháng (2026-12), quý (2026-Q4) hoặc năm (2026).");
     }
-    int rc = http_defer(r, build, built, j);
-    if (rc != 0)
-        free(j);
-    return rc;
+    /* the report queue frees j (nothing built yet) if it never runs */
+    return http_queue_defer(a->reports, r, build, built, free, j);
 bad_query:
     free(j);
     return http_reply_error(r, 400, "invalid_query",

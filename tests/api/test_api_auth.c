@@ -1,7 +1,12 @@
 /* Sessions over HTTP against a real loalangd: login, cookie flags, me, logout, CSRF on
  * writes, wrong passwords, disabled users, malformed bodies. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -425,6 +430,135 @@ static void test_trusted_proxy(void **state)
     td_free(t);
 }
 
+/* A flood of logins from one address: it gets its few places in the password queue and 503
+ * busy with Retry-After for the rest, while a login from another address at the same moment
+ * is served. */
+static void test_login_flood(void **state)
+{
+    td *t = *state;
+    enum { N = 41 };
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    td_call c[N] = {{0}};
+    for (size_t i = 0; i < N; i++) {
+        c[i].method = "POST";
+        c[i].path = "/api/v1/session";
+        c[i].headers = JSON;
+        c[i].from = "127.0.0.7";
+        c[i].body = g_strdup_printf("{\"user\":\"khách.%zu\",\"password\":\"đoán mò\"}", i);
+    }
+    g_free((char *)c[N / 2].body); /* the real user's, in the middle of the flood */
+    c[N / 2].body = g_strdup("{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}");
+    c[N / 2].from = "127.0.0.8";
+    td_request_all(t, c, N);
+    assert_int_equal(c[N / 2].status, 200);
+    size_t busy = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (i == N / 2)
+            continue;
+        if (c[i].status == 503) {
+            busy++;
+            assert_non_null(strstr(c[i].out, "\"busy\""));
+            assert_non_null(strstr(c[i].out, "thử lại"));
+            assert_non_null(strstr(c[i].headers_out, "Retry-After: "));
+        } else if (c[i].status != 401 && c[i].status != 429) {
+            fail_msg("junk login %zu: status %ld", i, c[i].status);
+        }
+    }
+    assert_true(busy > 0);
+    for (size_t i = 0; i < N; i++)
+        g_free((char *)c[i].body);
+    td_calls_free(c, N);
+}
+
+/* Waits until the daemon's log holds text. */
+static bool log_has(td *t, const char *text)
+{
+    for (int i = 0; i < WAIT_MS / 10; i++) {
+        char *log = td_log(t);
+        bool found = strstr(log, text) != NULL;
+        g_free(log);
+        if (found)
+            return true;
+        g_usleep(10000);
+    }
+    return false;
+}
+
+typedef struct burst {
+    td *t;
+    td_call *calls;
+    size_t n;
+} burst;
+
+static gpointer burst_thread(gpointer arg)
+{
+    burst *b = arg;
+    td_request_all(b->t, b->calls, b->n);
+    return NULL;
+}
+
+/* A login whose client leaves while its password check waits in the queue is dropped: the check
+ * never runs, so it counts as no failure, and the attempt it held for the name is given back. */
+static void test_left_login_dropped(void **state)
+{
+    (void)state;
+    enum { N = 30 };
+    setenv("LOALANG_LOG", "debug", 1); /* the queue says when the login waits and is dropped */
+    td *t = td_start(NULL);
+    unsetenv("LOALANG_LOG");
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    /* 30 checks from 30 addresses fill the queue's two threads and most of its places */
+    td_call c[N] = {{0}};
+    for (size_t i = 0; i < N; i++) {
+        c[i].method = "POST";
+        c[i].path = "/api/v1/session";
+        c[i].headers = JSON;
+        c[i].from = g_strdup_printf("127.3.0.%zu", i + 1);
+        c[i].body = g_strdup_printf("{\"user\":\"khách.%zu\",\"password\":\"đoán mò\"}", i);
+    }
+    burst b = {t, c, N};
+    GThread *th = g_thread_new("burst", burst_thread, &b);
+    /* Each wait is bounded, and asserted only by what follows: the checks that ran. */
+    log_has(t, "from 127.3.0.30 waits");
+
+    /* ktv.lan's wrong password waits behind them; its client hangs up */
+    struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.11", &from.sin_addr);
+    const char *port = strrchr(td_url(t), ':') + 1;
+    to.sin_port = htons((uint16_t)atoi(port));
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof from), 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof to), 0);
+    const char *body = "{\"user\":\"ktv.lan\",\"password\":\"đoán mò\"}";
+    char *req = g_strdup_printf("POST /api/v1/session HTTP/1.1\r\nHost: x\r\n"
+                                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                                strlen(body), body);
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    g_free(req);
+    log_has(t, "from 127.0.0.11 waits");
+    close(fd);
+    bool dropped = log_has(t, "from 127.0.0.11: client left while waiting, job dropped");
+    g_thread_join(th);
+    for (size_t i = 0; i < N; i++) {
+        g_free((char *)c[i].from);
+        g_free((char *)c[i].body);
+    }
+    td_calls_free(c, N);
+
+    /* Its check never ran: ktv.lan still has all five tries. */
+    char *out = NULL;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(login_raw(t, body, &out, NULL), 401);
+        g_free(out);
+    }
+    assert_int_equal(login_raw(t, body, &out, NULL), 429);
+    g_free(out);
+    assert_true(dropped);
+    td_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +574,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lockout_parallel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_address_limit, setup, teardown),
         cmocka_unit_test(test_trusted_proxy),
+        cmocka_unit_test_setup_teardown(test_login_flood, setup, teardown),
+        cmocka_unit_test(test_left_login_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
