@@ -180,21 +180,23 @@ static void start(http_queue *q, job *j)
 }
 
 /* Whose turn: of the clients with work waiting, the first in the ring among those with the
- * fewest jobs running. A client flooding the queue always has some running, so anyone else's
- * job is next once a thread frees, not one round later. */
+ * fewest jobs running; none holds more than half the running places (at least one). So a
+ * client flooding the queue always leaves a place to anyone else, whose job starts at once
+ * instead of after one of the flood's; NULL when only such clients wait. */
 static client *next_client(http_queue *q)
 {
-    client *best = q->ring_head;
-    for (client *c = best; c && best->running > 0; c = c->ring_next)
-        if (c->running < best->running)
+    unsigned most = (q->cfg.running + 1) / 2;
+    client *best = NULL;
+    for (client *c = q->ring_head; c; c = c->ring_next)
+        if (c->running < most && (!best || c->running < best->running))
             best = c;
     return best;
 }
 
 static void pump(http_queue *q)
 {
-    while (q->running < q->cfg.running && q->ring_head) {
-        client *c = next_client(q);
+    client *c;
+    while (q->running < q->cfg.running && (c = next_client(q))) {
         ring_remove(q, c);
         job *j = c->head;
         c->head = j->next;
@@ -299,7 +301,8 @@ int http_queue_defer(http_queue *q, http_req *r, int (*work)(void *arg),
     }
     http_client_key(r, key);
     client *c = g_hash_table_lookup(q->clients, key);
-    bool runs_now = q->running < q->cfg.running && !q->ring_head;
+    bool runs_now = q->running < q->cfg.running && !q->ring_head &&
+                    (!c || c->running < (q->cfg.running + 1) / 2);
     if (q->cfg.per_client && c && c->waiting + c->running >= q->cfg.per_client) {
         rc = refuse(q, r, key, true);
         goto out;

@@ -2,9 +2,10 @@
  * checks, ingest, reports) decides which deferred work goes to the pool and how much of its
  * work runs at once, so one kind of work never holds every pool thread the others need. Inside
  * a queue each client (http_client_key: an IPv4 address, an IPv6 /64) has its own FIFO with a
- * small cap, and the clients with work waiting are served in turn (round-robin): one address
- * sending hundreds of requests gets its cap's worth queued and the rest refused, and a request
- * from anyone else waits for at most one job per client ahead of it, not for the flood.
+ * small cap, the clients with work waiting are served in turn (round-robin, fewest running
+ * first), and no client runs more than half the queue's jobs at once (at least one): one
+ * address sending hundreds of requests gets its cap's worth queued and the rest refused, and
+ * a request from anyone else starts on the place the flood must leave free, not after it.
  *
  * A refused request is answered 503 `busy` with Retry-After. Work still waiting when its
  * client leaves (the socket is watched as a held request's is, http.h) is dropped without

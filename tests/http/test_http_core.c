@@ -39,9 +39,11 @@ typedef struct core {
     atomic_int gate; /* deferred work waits until this is set */
     char *dir;
     http_queue *queue;    /* /queued's */
+    http_queue *queue2;   /* /queued2\'s: two running */
     GAsyncQueue *started; /* ids of the queued jobs, as they start (g_free) */
     atomic_int dropped;   /* queued jobs dropped unrun */
     atomic_int waiting;   /* http_queue_waiting, sampled on the loop (do_sample) */
+    atomic_int waiting2;  /* the same for queue2 */
 } core;
 
 static core C;
@@ -217,6 +219,13 @@ static int h_queued(http_req *r, void *ud)
                             g_strdup(http_query(r, "id")));
 }
 
+static int h_queued2(http_req *r, void *ud)
+{
+    (void)ud;
+    return http_queue_defer(C.queue2, r, queued_work, queued_done, queued_drop,
+                            g_strdup(http_query(r, "id")));
+}
+
 static int h_fail(http_req *r, void *ud)
 {
     (void)r;
@@ -242,6 +251,7 @@ static const http_route routes[] = {
     {"GET", "/hold/ready", h_hold_ready, 0, NULL, NULL},
     {"GET", "/defer", h_defer, 0, NULL, NULL},
     {"GET", "/queued", h_queued, 0, NULL, NULL},
+    {"GET", "/queued2", h_queued2, 0, NULL, NULL},
     {"GET", "/fail", h_fail, 0, NULL, NULL},
     {"GET", "/noreply", h_noreply, 0, NULL, NULL},
 };
@@ -279,18 +289,24 @@ static void on_closed(void *arg)
 static void do_sample(core *c)
 {
     atomic_store(&c->waiting, (int)http_queue_waiting(c->queue));
+    atomic_store(&c->waiting2, (int)http_queue_waiting(c->queue2));
 }
 
-/* Waits until the queue holds want jobs waiting. */
-static bool wait_waiting(int want)
+/* Waits until the queue (C.waiting) or queue2 (C.waiting2) holds want jobs waiting. */
+static bool wait_sampled(atomic_int *which, int want)
 {
     for (int i = 0; i < WAIT_MS; i++) {
         call_on_loop(do_sample);
         g_usleep(1000);
-        if (atomic_load(&C.waiting) == want)
+        if (atomic_load(which) == want)
             return true;
     }
     return false;
+}
+
+static bool wait_waiting(int want)
+{
+    return wait_sampled(&C.waiting, want);
 }
 
 static void do_close(core *c)
@@ -337,6 +353,8 @@ static int setup(void **state)
     http_queue_config qc = {
         .name = "test", .running = 1, .waiting = 4, .per_client = 3, .retry_after_s = 7};
     assert_int_equal(http_queue_new(C.srv, &qc, &C.queue), 0);
+    http_queue_config qc2 = {.name = "test2", .running = 2, .waiting = 8, .per_client = 4};
+    assert_int_equal(http_queue_new(C.srv, &qc2, &C.queue2), 0);
     C.started = g_async_queue_new_full(g_free);
     C.port = http_server_port(C.srv);
     assert_true(C.port > 0);
@@ -347,6 +365,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    atomic_store(&C.gate, 1); /* a test that failed may have left work waiting on it */
     if (!atomic_load(&C.closed))
         call_on_loop(do_close);
     g_thread_join(C.thread);
@@ -894,6 +913,37 @@ static void test_queue_turns(void **state)
     }
 }
 
+/* With two places to run, one client never takes both: its second job waits while the other
+ * place stays free, and a job from anyone else starts there at once. */
+static void test_queue_leaves_a_place(void **state)
+{
+    (void)state;
+    bg b[] = {{.path = "/queued2?id=a1", .from = "127.0.0.2"},
+              {.path = "/queued2?id=a2", .from = "127.0.0.2"},
+              {.path = "/queued2?id=b1", .from = "127.0.0.3"}};
+    GThread *t[3];
+    t[0] = g_thread_new("bg", bg_request, &b[0]);
+    char *id = next_started();
+    assert_string_equal(id, "a1");
+    g_free(id);
+    t[1] = g_thread_new("bg", bg_request, &b[1]);
+    assert_true(wait_sampled(&C.waiting2, 1)); /* a2 waits, a place free */
+    t[2] = g_thread_new("bg", bg_request, &b[2]);
+    id = next_started(); /* b1 starts while a1 still runs */
+    assert_string_equal(id, "b1");
+    g_free(id);
+    assert_true(wait_sampled(&C.waiting2, 1));
+    atomic_store(&C.gate, 1);
+    id = next_started();
+    assert_string_equal(id, "a2");
+    g_free(id);
+    for (int i = 0; i < 3; i++) {
+        g_thread_join(t[i]);
+        assert_int_equal(b[i].r.status, 200);
+        resp_free(&b[i].r);
+    }
+}
+
 /* A client that leaves while its job waits: the job is dropped unrun (its argument freed), and
  * the queue goes on with the others. */
 static void test_queue_drops_gone_client(void **state)
@@ -987,6 +1037,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_close_waits_for_deferred, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_turns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_leaves_a_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_drops_gone_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_close, setup, teardown),
     };
