@@ -223,22 +223,22 @@ static void login_done(http_req *r, void *arg, int status)
     login_free(l);
 }
 
-/* 429 with Retry-After, in minutes for people (at least one). */
+/* 429 with Retry-After; people are told minutes, or seconds when it is less than one (only
+ * checks still running fill the limit). */
 static int too_many(http_req *r, int64_t wait_ms, bool by_address)
 {
-    char retry[24];
+    char retry[24], when[48];
     int64_t wait_s = (wait_ms + 999) / 1000;
     g_snprintf(retry, sizeof retry, "%" G_GINT64_FORMAT, wait_s);
     http_add_header(r, "Retry-After", retry);
-    if (by_address)
-        return http_reply_error(r, 429, "too_many_attempts",
-                                "Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn. Vui lòng thử "
-                                "lại sau %" G_GINT64_FORMAT " phút.",
-                                (wait_s + 59) / 60);
-    return http_reply_error(r, 429, "too_many_attempts",
-                            "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %" G_GINT64_FORMAT
-                            " phút.",
-                            (wait_s + 59) / 60);
+    if (wait_s < 60)
+        g_snprintf(when, sizeof when, "%" G_GINT64_FORMAT " giây", wait_s);
+    else
+        g_snprintf(when, sizeof when, "%" G_GINT64_FORMAT " phút", (wait_s + 59) / 60);
+    return http_reply_error(r, 429, "too_many_attempts", "%s Vui lòng thử lại sau %s.",
+                            by_address ? "Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn."
+                                       : "Đăng nhập sai quá nhiều lần.",
+                            when);
 }
 
 /* Admits the attempt against the name's and the address's limits, or replies 429: 0, or
