@@ -15,7 +15,6 @@
 
 typedef struct api_options {
     const char *data_dir;
-    bool tls;                  /* cookies get Secure */
     uint64_t max_upload_bytes; /* pieces' audio files */
     int64_t max_upload_ms;     /* pieces' duration */
     int horizon_days;          /* manifest horizon */

@@ -150,10 +150,10 @@ int api_box_refuse(http_req *r)
     return -EACCES;
 }
 
-static void set_cookie(http_req *r, api *a, const char *token, long max_age)
+static void set_cookie(http_req *r, const char *token, long max_age)
 {
     char *c = g_strdup_printf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s",
-                              API_SESSION_COOKIE, token, max_age, a->opt.tls ? "; Secure" : "");
+                              API_SESSION_COOKIE, token, max_age, http_secure(r) ? "; Secure" : "");
     http_add_header(r, "Set-Cookie", c);
     g_free(c);
 }
@@ -216,7 +216,7 @@ static void login_done(http_req *r, void *arg, int status)
     } else if (rc != 0) {
         api_fail(r, a, rc, "phiên đăng nhập");
     } else {
-        set_cookie(r, a, token, (long)(STORE_SESSION_TTL_MS / 1000));
+        set_cookie(r, token, (long)(STORE_SESSION_TTL_MS / 1000));
         http_reply_json(r, 200, session_json(user_json(&u), u.csrf));
     }
     sodium_memzero(token, sizeof token);
@@ -348,7 +348,7 @@ static int session_delete(http_req *r, void *ud)
     int rc = store_session_delete(a->db, http_cookie(r, API_SESSION_COOKIE));
     if (rc != 0)
         return api_fail(r, a, rc, "phiên đăng nhập");
-    set_cookie(r, a, "", 0);
+    set_cookie(r, "", 0);
     return http_reply_empty(r, 204);
 }
 

@@ -369,7 +369,6 @@ static int api_init(serve_ctx *ctx)
     const serve_config *c = &ctx->cfg;
     api_options o = {
         .data_dir = ctx->data_dir,
-        .tls = c->tls_cert != NULL,
         .max_upload_bytes = (uint64_t)c->max_upload_mb * 1024 * 1024,
         .max_upload_ms = c->max_upload_minutes * 60 * 1000,
         .horizon_days = c->manifest_horizon_days,

@@ -94,6 +94,10 @@ const char *http_cookie(const http_req *r, const char *name);
  * X-Forwarded-For (the one the proxy itself saw: whatever comes before it, the client may have
  * written). A missing or malformed X-Forwarded-For leaves the proxy's own address. */
 void http_client_address(const http_req *r, char out[HTTP_ADDR_MAX]);
+/* Did the request reach us over HTTPS: served with TLS here, or from the trusted proxy with
+ * "X-Forwarded-Proto: https" (any other client may write that header; it counts only from the
+ * proxy)? Decides the cookie's Secure flag and HSTS. */
+bool http_secure(const http_req *r);
 /* The client as per-client limits count it: its IPv4 address, or the /64 network of its IPv6
  * address ("2001:db8:0:7::/64"), since one subscriber is given a whole /64 to pick from. */
 void http_client_key(const http_req *r, char out[HTTP_ADDR_MAX]);

@@ -123,8 +123,8 @@ static int set_reply(http_req *r, unsigned status, struct MHD_Response *resp)
         MHD_add_response_header(resp, r->hdrs[i], r->hdrs[i + 1]);
     if (r->srv->closing)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    /* Served over TLS: browsers must never fall back to plain HTTP for this host. */
-    if (r->srv->tls)
+    /* Reached over HTTPS: browsers must never fall back to plain HTTP for this host. */
+    if (http_secure(r))
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     r->resp = resp;
     r->status = status;

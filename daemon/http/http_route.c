@@ -379,6 +379,18 @@ void http_client_address(const http_req *r, char out[HTTP_ADDR_MAX])
         g_strlcpy(out, canon, HTTP_ADDR_MAX);
 }
 
+bool http_secure(const http_req *r)
+{
+    char peer[HTTP_ADDR_MAX];
+    if (r->srv->tls)
+        return true;
+    if (!r->srv->trusted_proxy)
+        return false;
+    peer_address(r, peer);
+    const char *proto = http_header(r, "X-Forwarded-Proto");
+    return !strcmp(peer, r->srv->trusted_proxy) && proto && !g_ascii_strcasecmp(proto, "https");
+}
+
 void http_client_key(const http_req *r, char out[HTTP_ADDR_MAX])
 {
     struct in6_addr a6;

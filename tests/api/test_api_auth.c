@@ -430,6 +430,44 @@ static void test_trusted_proxy(void **state)
     td_free(t);
 }
 
+/* A login from "from" with "X-Forwarded-Proto: https" when proto: its reply's header lines. */
+static char *login_headers(td *t, const char *from, bool proto)
+{
+    const char *headers[] = {JSON[0], proto ? "X-Forwarded-Proto: https" : NULL, NULL};
+    td_call c = {.method = "POST",
+                 .path = "/api/v1/session",
+                 .headers = headers,
+                 .body = "{\"user\":\"ktv.lan\",\"password\":\"" AC_PASSWORD "\"}",
+                 .from = from};
+    td_request_all(t, &c, 1);
+    assert_int_equal(c.status, 200);
+    char *h = g_strdup(c.headers_out);
+    td_calls_free(&c, 1);
+    return h;
+}
+
+/* Behind a TLS proxy the session cookie is Secure and replies carry HSTS, when the trusted
+ * proxy says the client came over HTTPS; the same header from anyone else changes nothing. */
+static void test_proxy_https(void **state)
+{
+    (void)state;
+    td *t = td_start_config("[server]\ntrusted_proxy = 127.0.0.1\n", NULL);
+    ac_add_user(t, "ktv.lan", "technician", NULL);
+    char *h = login_headers(t, "127.0.0.1", true);
+    assert_non_null(strstr(h, "; Secure"));
+    assert_non_null(strstr(h, "Strict-Transport-Security: max-age=31536000"));
+    g_free(h);
+    const char *plain[][2] = {{"127.0.0.1", ""}, {"127.0.0.12", "proto"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(plain); i++) {
+        h = login_headers(t, plain[i][0], plain[i][1][0] != '\0');
+        assert_non_null(strstr(h, "Set-Cookie: "));
+        assert_null(strstr(h, "; Secure"));
+        assert_null(strstr(h, "Strict-Transport-Security"));
+        g_free(h);
+    }
+    td_free(t);
+}
+
 /* A flood of logins from one address: it gets its few places in the password queue and 503
  * busy with Retry-After for the rest, while a login from another address at the same moment
  * is served. */
@@ -574,6 +612,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lockout_parallel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_address_limit, setup, teardown),
         cmocka_unit_test(test_trusted_proxy),
+        cmocka_unit_test(test_proxy_https),
         cmocka_unit_test_setup_teardown(test_login_flood, setup, teardown),
         cmocka_unit_test(test_left_login_dropped),
     };
