@@ -31,10 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IN_FLIGHT    256   /* connects not yet answered by the kernel */
+#define IN_FLIGHT    256 /* connects not yet answered by the kernel */
 #define SRC_PER_ADDR 900 /* polls per source address (loopback only): under the per-IP limit */
-#define OPEN_SECS    180   /* longest time to open all polls */
-#define ROUNDS       2     /* emergencies: the first answer on each connection, then the next */
+#define OPEN_SECS    180 /* longest time to open all polls */
+#define ROUNDS       2   /* emergencies: the first answer on each connection, then the next */
 
 typedef enum state { CONNECTING, SENT, DONE, FAILED } state;
 
