@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "cache.h"
+#include "wallclock.h"
 #include "hash.h"
 #include "log.h"
 
@@ -101,7 +102,7 @@ static int64_t run_player(const set *s)
         exit(1);
     proto_airing *a = g_new0(proto_airing, s->n);
     proto_media *md = g_new0(proto_media, s->n);
-    int64_t now = g_get_real_time() / 1000;
+    int64_t now = wallclock_now_ms();
     for (size_t i = 0; i < s->n; i++) {
         a[i].id = (char *)"a";
         a[i].start_ms = now + 3600000 + (int64_t)i * 60000;
