@@ -25,9 +25,9 @@
 #include <uv.h>
 
 #include "cache.h"
-#include "wallclock.h"
 #include "hash.h"
 #include "log.h"
+#include "wallclock.h"
 
 typedef char sha_hex[HASH_SHA256_HEX_LEN + 1];
 
