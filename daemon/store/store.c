@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "store_gen.h"
 #include "store_media.h"
+#include "wallclock.h"
 
 #define KEY_SETTING "box_token_key"
 /* SQLite's own automatic checkpoint threshold, which our commit hook replaces (on_commit). */
@@ -108,6 +109,20 @@ store_memo *store_memo_of(store *s, store_memo_kind kind)
         (void)store_memo_new(sizes[kind].slots, sizes[kind].key_len, sizes[kind].val_len,
                              &s->memos[kind]);
     return s->memos[kind];
+}
+
+int store_memo_read(store *s, store_memo_kind kind, const void *key, void *val,
+                    int (*read)(store *s, const void *key, void *val))
+{
+    uint64_t gen = store_generation(s);
+    int64_t now = wallclock_now_ms();
+    store_memo *memo = store_memo_of(s, kind);
+    if (memo && store_memo_get(memo, gen, now, key, val))
+        return 0;
+    int ret = read(s, key, val);
+    if (ret == 0 && memo)
+        store_memo_put(memo, gen, now, key, val);
+    return ret;
 }
 
 uint64_t store_generation(const store *s)

@@ -90,9 +90,12 @@ out:
     return ret;
 }
 
-/* The box whose keyed token hash is hash, if it is not revoked; -EACCES otherwise. */
-static int verify_hash(store *s, const unsigned char hash[HASH_BYTES], int64_t *box_id_out)
+/* The box whose keyed token hash (HASH_BYTES at key) is, if it is not revoked, into val (an
+ * int64_t); -EACCES otherwise. */
+static int verify_hash(store *s, const void *key, void *val)
 {
+    const unsigned char *hash = key;
+    int64_t *box_id_out = val;
     sqlite3_stmt *st = NULL;
     /* The index lookup compares keyed hashes an attacker cannot predict, so its timing leaks
      * nothing about valid tokens; the constant-time compare below is the actual check. */
@@ -122,15 +125,7 @@ int store_box_verify(store *s, const char *token, int64_t *box_id_out)
     token_hash(s, token, hash);
     /* Boxes ask every minute and several times per airing: a token found valid at this
      * generation is still valid (revoking it is a commit, which moves the generation). */
-    uint64_t gen = store_generation(s);
-    int64_t now = wallclock_now_ms();
-    store_memo *memo = store_memo_of(s, STORE_MEMO_TOKENS);
-    if (memo && store_memo_get(memo, gen, now, hash, box_id_out))
-        return 0;
-    int ret = verify_hash(s, hash, box_id_out);
-    if (ret == 0 && memo)
-        store_memo_put(memo, gen, now, hash, box_id_out);
-    return ret;
+    return store_memo_read(s, STORE_MEMO_TOKENS, hash, box_id_out, verify_hash);
 }
 
 /* Reads id and revoked flag of the box named n. */

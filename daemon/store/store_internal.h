@@ -27,6 +27,11 @@ typedef enum store_memo_kind {
     STORE_MEMO_KINDS
 } store_memo_kind;
 store_memo *store_memo_of(store *s, store_memo_kind kind);
+/* Reads through memo kind: val from the memo when it was put at the current generation, else
+ * read(s, key, val) and, when that succeeds, remembered. The generation is read before the
+ * database, so a commit in between only makes the next call read again. */
+int store_memo_read(store *s, store_memo_kind kind, const void *key, void *val,
+                    int (*read)(store *s, const void *key, void *val));
 
 /* Column i as a g_malloc'd copy (caller g_frees), NULL for SQL NULL. */
 static inline char *store_col_dup(sqlite3_stmt *st, int i)

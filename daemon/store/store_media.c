@@ -71,8 +71,10 @@ int store_media_put(store *s, const store_media *r, store_media *out, bool *crea
     return store_media_get(s, r->sha256, out ? out : &scratch);
 }
 
-static int media_read(store *s, const char *sha256, store_media *out)
+static int media_read(store *s, const void *key, void *val)
 {
+    const char *sha256 = key; /* validated, NUL-terminated */
+    store_media *out = val;
     sqlite3_stmt *st = NULL;
     int ret = store_prepare(s, "SELECT " MEDIA_COLS " FROM media m WHERE m.sha256 = ?1", &st);
     if (ret != 0)
@@ -95,22 +97,21 @@ int store_media_get(store *s, const char *sha256, store_media *out)
         return store_failf(s, -EINVAL, "not a sha256");
     /* Every box downloads each file of the month: the row (and whether it is on air) read at
      * this generation is still the row. */
-    uint64_t gen = store_generation(s);
-    int64_t now = wallclock_now_ms();
-    store_memo *memo = store_memo_of(s, STORE_MEMO_MEDIA);
-    if (memo && store_memo_get(memo, gen, now, sha256, out))
-        return 0;
-    int ret = media_read(s, sha256, out);
-    if (ret == 0 && memo)
-        store_memo_put(memo, gen, now, sha256, out);
-    return ret;
+    return store_memo_read(s, STORE_MEMO_MEDIA, sha256, out, media_read);
 }
 
-static int media_reaches_box(store *s, const char *sha256, int64_t box_id, bool *ok)
+/* key: sha256 hex (64 bytes) then the box id; val: uint8_t, does a live airing of that media
+ * reach the box. */
+static int media_reaches_box(store *s, const void *key, void *val)
 {
     sqlite3_stmt *st = NULL;
     store_box b = {0};
-    *ok = false;
+    char sha256[HASH_SHA256_HEX_LEN + 1] = {0};
+    int64_t box_id;
+    uint8_t *ok = val;
+    memcpy(sha256, key, HASH_SHA256_HEX_LEN);
+    memcpy(&box_id, (const char *)key + HASH_SHA256_HEX_LEN, sizeof box_id);
+    *ok = 0;
     int ret = store_box_get(s, box_id, &b);
     if (ret == -ENOENT)
         return 0;
@@ -142,17 +143,8 @@ int store_media_for_box(store *s, const char *sha256, int64_t box_id, bool *ok)
     memcpy(key, sha256, HASH_SHA256_HEX_LEN);
     memcpy(key + HASH_SHA256_HEX_LEN, &box_id, sizeof box_id);
     /* Asked at every download of every box: remembered like the media row. */
-    uint64_t gen = store_generation(s);
-    int64_t now = wallclock_now_ms();
-    store_memo *memo = store_memo_of(s, STORE_MEMO_MEDIA_BOX);
-    if (memo && store_memo_get(memo, gen, now, key, &v)) {
-        *ok = v != 0;
-        return 0;
-    }
-    int ret = media_reaches_box(s, sha256, box_id, ok);
-    v = *ok;
-    if (ret == 0 && memo)
-        store_memo_put(memo, gen, now, key, &v);
+    int ret = store_memo_read(s, STORE_MEMO_MEDIA_BOX, key, &v, media_reaches_box);
+    *ok = v != 0;
     return ret;
 }
 
