@@ -4,9 +4,10 @@
  * suspended requests (long-polls) and work deferred to the libuv thread pool (through the
  * bounded queues of http_queue.h).
  *
- * Threads: everything here runs on the loop thread, except the work function given to
- * http_defer. A request (http_req) is owned by the server; handlers borrow it until they reply
- * (or, for suspended requests, until they resume it or its cancel callback ran). */
+ * Threads: everything here runs on the loop thread, except the work functions given to
+ * an http_queue (http_queue.h). A request (http_req) is owned by the server; handlers borrow it
+ * until they reply (or, for suspended requests, until they resume it or its cancel callback ran).
+ */
 #ifndef LOALANG_HTTP_H
 #define LOALANG_HTTP_H
 
@@ -172,12 +173,5 @@ http_shared *http_shared_json(unsigned status, json_t *body);
 void http_shared_unref(http_shared *s);
 /* Answers r with s, as http_resume_json would with its body (takes its own reference). */
 int http_reply_shared(http_req *r, http_shared *s);
-
-/* Runs work(arg) on the libuv thread pool, then done(r, arg, work's result) on the loop
- * thread, which must reply (or defer again, or hold r with http_suspend); else 500. The
- * request is suspended meanwhile; a client leaving is noticed only when the reply is sent.
- * Unbounded: work a client can ask for at will goes through an http_queue (http_queue.h). */
-int http_defer(http_req *r, int (*work)(void *arg),
-               void (*done)(http_req *r, void *arg, int status), void *arg);
 
 #endif

@@ -52,15 +52,6 @@ typedef struct conn_list {
     conn_ctx *head, *tail; /* by deadline: every entry of a list waits as long */
 } conn_list;
 
-typedef struct req_defer {
-    uv_work_t work;
-    http_req *r;
-    int (*fn)(void *arg);
-    void (*done)(http_req *r, void *arg, int status);
-    void *arg;
-    int status;
-} req_defer;
-
 struct http_req {
     http_server *srv;
     struct MHD_Connection *conn;

@@ -33,8 +33,8 @@ typedef struct http_queue_config {
 /* A queue on srv. 0, or -ENOMEM. */
 int http_queue_new(http_server *srv, const http_queue_config *cfg, http_queue **out);
 
-/* As http_defer, through q: work(arg) runs on the pool when q's turn for r's client comes, then
- * done(r, arg, work's result) on the loop, which must reply. drop(arg) (NULL: nothing to free)
+/* Deferred work, through q: work(arg) runs on the libuv pool when q's turn for r's client comes,
+ * then done(r, arg, work's result) on the loop, which must reply. drop(arg) (NULL: nothing to free)
  * runs instead of both when the work will never run: refused, client gone while waiting, or the
  * server closing. Returns 0 when queued (or already running); -EBUSY when q or the client's
  * share of it is full, and -ESHUTDOWN while the server closes, both after replying 503 (a

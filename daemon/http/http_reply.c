@@ -349,12 +349,6 @@ int http_resume_json(http_req *r, unsigned status, json_t *body)
 
 /* ---- deferred work ---- */
 
-static void work_run(uv_work_t *w)
-{
-    req_defer *d = w->data;
-    d->status = d->fn(d->arg);
-}
-
 void http_req_after_work(http_req *r)
 {
     if (r->ended && !r->deferred) {
@@ -364,42 +358,6 @@ void http_req_after_work(http_req *r)
         log_error("http: %s %s: deferred work done without a reply", r->method, r->path);
         http_reply_error(r, 500, "internal", "Lỗi máy chủ nội bộ.");
     }
-}
-
-static void work_done(uv_work_t *w, int status)
-{
-    (void)status; /* never cancelled: uv_cancel is not used */
-    req_defer *d = w->data;
-    http_req *r = d->r;
-    http_server *srv = r->srv;
-    srv->n_deferred--;
-    r->deferred = false;
-    d->done(r, d->arg, d->status);
-    g_free(d);
-    http_req_after_work(r);
-    http_srv_check_closed(srv);
-}
-
-int http_defer(http_req *r, int (*work)(void *arg),
-               void (*done)(http_req *r, void *arg, int status), void *arg)
-{
-    if (r->replied || r->deferred || r->held)
-        return -EALREADY;
-    req_defer *d = g_new0(req_defer, 1);
-    d->r = r;
-    d->fn = work;
-    d->done = done;
-    d->arg = arg;
-    d->work.data = d;
-    int rc = uv_queue_work(r->srv->loop, &d->work, work_run, work_done);
-    if (rc != 0) {
-        g_free(d);
-        return -EIO;
-    }
-    r->deferred = true;
-    r->srv->n_deferred++;
-    http_req_suspend(r);
-    return 0;
 }
 
 bool http_etag_matches(const char *if_none_match, const char *etag)

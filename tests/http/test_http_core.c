@@ -188,7 +188,7 @@ static void work_done(http_req *r, void *arg, int status)
 static int h_defer(http_req *r, void *ud)
 {
     (void)ud;
-    return http_defer(r, work, work_done, NULL);
+    return http_queue_defer(C.queue, r, work, work_done, NULL, NULL);
 }
 
 /* /queued?id=X: work through C.queue that records X when it starts, then waits for the gate. */
